@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// The `keel` command: one entry point, a subcommand per job. Exit codes: 0 done, 1 failed,
+// 2 wrong usage or configuration.
+import { loadConfig } from '../platform/config.js';
+import { describeError, isKeelError } from '../platform/errors.js';
+import { cli_error_codes, parseCommandArgs, type CommandContext } from './command.js';
+import { postCommand, post_usage } from './post-command.js';
+
+const commands: Record<string, { run: (context: CommandContext) => Promise<number>; usage: string }> = {
+  post: { run: postCommand, usage: post_usage },
+};
+
+const usage = `keel — ledger-centric accounting for algorithmic trading
+
+usage: keel <command> [options]
+
+commands:
+${Object.values(commands)
+  .map((command) => `  ${command.usage.split('\n')[0]}`)
+  .join('\n')}
+
+Run 'keel <command> --help' for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    process.stderr.write(`keel: unknown command '${name}'\n\n${usage}\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    const context: CommandContext = {
+      args,
+      config: loadConfig(),
+      stdout: (text) => process.stdout.write(text),
+      progress: (line) => {
+        if (process.stderr.isTTY) process.stderr.write(`${line}\n`);
+      },
+      parse: (options) => parseCommandArgs(args, options, command.usage),
+    };
+    return await command.run(context);
+  } catch (error) {
+    process.stderr.write(`keel ${name}: ${describeError(error)}\n`);
+    const usage_problem = isKeelError(error) && (error.code === cli_error_codes.usage || error.code.startsWith('KEEL_ERR_CONFIG_'));
+    return usage_problem ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,9 @@
+// The engine area's coded errors: events that cannot be posted, and posting outcomes.
+export const engine_error_codes = {
+  event_invalid: 'KEEL_ERR_ENGINE_EVENT_INVALID',
+  cost_too_precise: 'KEEL_ERR_ENGINE_COST_TOO_PRECISE',
+  event_conflict: 'KEEL_ERR_ENGINE_EVENT_CONFLICT',
+  ledger_rejected: 'KEEL_ERR_ENGINE_LEDGER_REJECTED',
+} as const;
+
+export type EngineErrorCode = (typeof engine_error_codes)[keyof typeof engine_error_codes];

@@ -1,0 +1,136 @@
+// Posting a file of events: the job behind `keel post`. Lines are validated, turned into chains by
+// the posting rules and posted in bounded groups; every line ends as posted, duplicate, no
+// transfers (moves no money) or rejected with its reason. The file is streamed, so memory does
+// not grow with its length beyond the per-account summary.
+import type { AssetRegistry } from '../ledger/asset-registry.js';
+import type { AccountSpec, AccountType } from '../ledger/chart-of-accounts.js';
+import type { Ledger } from '../ledger/ledger-port.js';
+import { batch_events_max } from '../ledger/ledger-port.js';
+import { formatUnits } from '../ledger/money.js';
+import { describeError } from '../platform/errors.js';
+import { readEventFile, type EventLine } from './event-file.js';
+import { LedgerPoster } from './ledger-poster.js';
+import { chainAccounts, postingChain, type PostingChain } from './posting-rules.js';
+
+export type PostCounts = { read: number; posted: number; duplicates: number; no_transfers: number; rejected: number };
+export type Rejection = { line: number; id: string | null; reason: string };
+export type AccountBalanceRow = {
+  venue: string;
+  account: string;
+  type: AccountType;
+  asset: string;
+  debits: string;
+  credits: string;
+  balance: string;
+};
+export type PostReport = {
+  events: PostCounts;
+  rejections: Rejection[];
+  /** Rejections beyond `rejections_listed_max` are counted here instead of listed. */
+  rejections_not_listed: number;
+  accounts: AccountBalanceRow[];
+};
+export type PostProgress = { lines: number; counts: PostCounts; elapsed_ms: number };
+
+/** Events posted per group: one ledger request's worth of chains, so the ledger is kept busy without buffering the file. */
+export const events_per_group = batch_events_max;
+export const rejections_listed_max = 10_000;
+
+export type PostOptions = {
+  on_progress?: (progress: PostProgress) => void;
+  progress_interval_ms?: number;
+};
+
+export async function postEventFile(file_path: string, ledger: Ledger, registry: AssetRegistry, options: PostOptions = {}): Promise<PostReport> {
+  return postEventLines(readEventFile(file_path), ledger, registry, options);
+}
+
+export async function postEventLines(
+  lines: AsyncIterable<EventLine> | Iterable<EventLine>,
+  ledger: Ledger,
+  registry: AssetRegistry,
+  options: PostOptions = {},
+): Promise<PostReport> {
+  const poster = new LedgerPoster(ledger);
+  const counts: PostCounts = { read: 0, posted: 0, duplicates: 0, no_transfers: 0, rejected: 0 };
+  const rejections: Rejection[] = [];
+  let rejections_not_listed = 0;
+  const accounts = new Map<bigint, AccountSpec>();
+  const started_ms = Date.now();
+  let progress_reported_ms = started_ms;
+  let group: { line: number; chain: PostingChain }[] = [];
+
+  const reject = (line: number, id: string | undefined, reason: string) => {
+    counts.rejected += 1;
+    if (rejections.length < rejections_listed_max) rejections.push({ line, id: id ?? null, reason });
+    else rejections_not_listed += 1;
+  };
+
+  const flush = async () => {
+    const outcomes = await poster.post(group.map((entry) => entry.chain));
+    outcomes.forEach((outcome, index) => {
+      const entry = group[index]!;
+      if (outcome.status === 'posted') counts.posted += 1;
+      else if (outcome.status === 'duplicate') counts.duplicates += 1;
+      else if (outcome.status === 'no_transfers') counts.no_transfers += 1;
+      else reject(entry.line, entry.chain.event_id, outcome.reason);
+      if (outcome.status === 'posted' || outcome.status === 'duplicate') {
+        for (const spec of chainAccounts(entry.chain)) accounts.set(spec.id, spec);
+      }
+    });
+    group = [];
+    const now_ms = Date.now();
+    if (options.on_progress && now_ms - progress_reported_ms >= (options.progress_interval_ms ?? 2_000)) {
+      progress_reported_ms = now_ms;
+      options.on_progress({ lines: counts.read, counts: { ...counts }, elapsed_ms: now_ms - started_ms });
+    }
+  };
+
+  for await (const line of lines) {
+    counts.read += 1;
+    if (!line.ok) {
+      reject(line.line, line.id, line.reason);
+      continue;
+    }
+    try {
+      group.push({ line: line.line, chain: postingChain(line.event, registry) });
+    } catch (error) {
+      reject(line.line, line.event.id, describeError(error));
+    }
+    if (group.length >= events_per_group) await flush();
+  }
+  if (group.length > 0) await flush();
+  return { events: counts, rejections, rejections_not_listed, accounts: await balanceRows([...accounts.values()], ledger) };
+}
+
+/** Current debits, credits and balance (debits − credits) of each account, as decimals at its asset's scale. */
+export async function balanceRows(specs: readonly AccountSpec[], ledger: Ledger): Promise<AccountBalanceRow[]> {
+  const rows: AccountBalanceRow[] = [];
+  for (let start = 0; start < specs.length; start += batch_events_max) {
+    const batch = specs.slice(start, start + batch_events_max);
+    const found = new Map((await ledger.lookupAccounts(batch.map((spec) => spec.id))).map((account) => [account.id, account]));
+    for (const spec of batch) {
+      const account = found.get(spec.id);
+      if (account === undefined) throw new Error(`account ${spec.venue}/${spec.account}/${spec.type}/${spec.asset} vanished from the ledger`);
+      const scale = spec.scale;
+      rows.push({
+        venue: spec.venue,
+        account: spec.account,
+        type: spec.type,
+        asset: spec.asset,
+        debits: formatUnits(account.debits_posted, scale),
+        credits: formatUnits(account.credits_posted, scale),
+        balance: formatUnits(account.debits_posted - account.credits_posted, scale),
+      });
+    }
+  }
+  return rows.sort(compareRows);
+}
+
+/** By venue, account, type, asset; plain code-unit order so the output is the same under every locale. */
+function compareRows(left: AccountBalanceRow, right: AccountBalanceRow): number {
+  for (const field of ['venue', 'account', 'type', 'asset'] as const) {
+    if (left[field] !== right[field]) return left[field] < right[field] ? -1 : 1;
+  }
+  return 0;
+}

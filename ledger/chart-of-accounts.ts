@@ -1,0 +1,109 @@
+// The chart of accounts and Keel's deterministic ids.
+//
+// Account id  = first 128 bits of SHA-256("keel.account.v1|" venue|account|type|asset), where
+//               `asset` is the asset code, or the instrument symbol for contract accounts.
+// Transfer id = event time in ms (high 48 bits) | first 72 bits of SHA-256 of the event id | leg
+//               index (low 8 bits). The time prefix keeps ids roughly time-ordered, which
+//               TigerBeetle's LSM stores much faster; the hash makes an event's ids independent of
+//               the process, the offset and the order of arrival, so a replay recreates the same
+//               ids and TigerBeetle answers `exists` instead of posting twice.
+// Event key   = first 128 bits of SHA-256("keel.event.v1|" event id), in every leg's
+//               `user_data_128`, so all legs of one event can be queried together.
+// Every field is separated by '|' after escaping, so ("a|b","c") and ("a","b|c") never collide.
+import { createHash } from 'node:crypto';
+import { AccountFlags, newAccount, u128_max, type Account } from './ledger-port.js';
+
+/** Account `code` per account type (DESIGN.md §4). Values are stored in TigerBeetle: never renumber. */
+export const account_type_codes = {
+  cash: 1,
+  position: 2,
+  fees: 3,
+  realised_pnl: 4,
+  margin: 5,
+  funding_pnl: 6,
+  counterparty: 7,
+  external: 8,
+  income: 9,
+} as const;
+
+export type AccountType = keyof typeof account_type_codes;
+export const account_types = Object.keys(account_type_codes) as AccountType[];
+
+const account_types_by_code = new Map<number, AccountType>(account_types.map((type) => [account_type_codes[type], type]));
+
+export function accountTypeOfCode(code: number): AccountType | undefined {
+  return account_types_by_code.get(code);
+}
+
+/** Who an account belongs to and what it counts: the natural key behind every account id. */
+export type AccountKey = {
+  readonly venue: string;
+  readonly account: string;
+  readonly type: AccountType;
+  /** Asset code, or the instrument symbol for position and contract-counterparty accounts. */
+  readonly asset: string;
+};
+
+/** A ledger account Keel needs: its key, its id, the TigerBeetle ledger it lives on and that ledger's scale. */
+export type AccountSpec = AccountKey & { readonly id: bigint; readonly ledger: number; readonly scale: number };
+
+const event_time_ms_max = 2n ** 48n - 1n;
+export const legs_per_event_max = 256;
+
+export function accountId(key: AccountKey): bigint {
+  const id = hash128(`keel.account.v1|${escapeField(key.venue)}|${escapeField(key.account)}|${key.type}|${escapeField(key.asset)}`);
+  // A SHA-256 prefix of 0 or 2^128-1 has probability 2^-127: asserting beats a silent fix-up.
+  if (id === 0n || id === u128_max) throw new Error(`account id of ${JSON.stringify(key)} is a reserved value`);
+  return id;
+}
+
+/** Identifies a venue account (all its accounts share it in `user_data_128`, for queries). */
+export function venueAccountKey(venue: string, account: string): bigint {
+  return hash128(`keel.venue-account.v1|${escapeField(venue)}|${escapeField(account)}`);
+}
+
+export function eventKey(event_id: string): bigint {
+  return hash128(`keel.event.v1|${event_id}`);
+}
+
+export function transferId(event_time_ms: number, event_key: bigint, leg_index: number): bigint {
+  const time_ms = BigInt(event_time_ms);
+  if (time_ms <= 0n || time_ms > event_time_ms_max) throw new RangeError(`event time ${event_time_ms} ms does not fit 48 bits`);
+  if (!Number.isInteger(leg_index) || leg_index < 0 || leg_index >= legs_per_event_max) {
+    throw new RangeError(`leg index ${leg_index} is outside 0..${legs_per_event_max - 1}`);
+  }
+  const hash_72 = event_key >> 56n;
+  return (time_ms << 80n) | (hash_72 << 8n) | BigInt(leg_index);
+}
+
+/** The event time (ms since the epoch) carried in a transfer id's high bits. */
+export function transferIdTimeMs(id: bigint): number {
+  return Number(id >> 80n);
+}
+
+export function accountSpec(key: AccountKey, unit: { ledger: number; scale: number }): AccountSpec {
+  return { ...key, id: accountId(key), ledger: unit.ledger, scale: unit.scale };
+}
+
+/**
+ * The TigerBeetle account for a spec. No balance-limit flags: Keel records what venues report and
+ * streams arrive out of order, so a transient negative balance is normal (DESIGN.md §4). `history`
+ * is set so that point-in-time balances can be read.
+ */
+export function ledgerAccount(spec: AccountSpec): Account {
+  return newAccount({
+    id: spec.id,
+    ledger: spec.ledger,
+    code: account_type_codes[spec.type],
+    user_data_128: venueAccountKey(spec.venue, spec.account),
+    flags: AccountFlags.history,
+  });
+}
+
+function hash128(text: string): bigint {
+  return BigInt(`0x${createHash('sha256').update(text).digest('hex').slice(0, 32)}`);
+}
+
+function escapeField(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll('|', '\\|');
+}

@@ -1,0 +1,122 @@
+// Exact decimal money. Amounts travel as decimal strings and live as `bigint` units at an asset's
+// scale (10^-scale of the asset per unit). Nothing here ever goes through a JS number, and nothing
+// is rounded: a value that does not fit the scale is an error naming the field.
+import { ledgerError, ledger_error_codes } from './ledger-errors.js';
+import { u128_max } from './ledger-port.js';
+
+/** An exact decimal: `units × 10^-scale`, normalised so `units` has no trailing zero digit. */
+export type Decimal = { readonly units: bigint; readonly scale: number };
+
+/** Longest decimal string accepted; far beyond any u128 amount, short enough to bound the work. */
+export const decimal_text_length_max = 100;
+/** Largest scale an asset may have: 10^38 < u128 max, so one whole unit of any asset is representable. */
+export const asset_scale_max = 38;
+/** Exponents beyond this cannot produce an amount that fits a u128 at any allowed scale. */
+const exponent_magnitude_max = 200;
+
+const decimal_pattern = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+export function parseDecimal(text: string, field: string): Decimal {
+  if (typeof text !== 'string') {
+    throw ledgerError(ledger_error_codes.amount_malformed, `${field}: expected a decimal string, got ${typeof text}`, { field });
+  }
+  if (text.length === 0 || text.length > decimal_text_length_max) {
+    throw ledgerError(
+      ledger_error_codes.amount_malformed,
+      `${field}: expected a decimal string of 1 to ${decimal_text_length_max} characters, got ${text.length}`,
+      { field },
+    );
+  }
+  const match = decimal_pattern.exec(text);
+  if (match === null) {
+    throw ledgerError(ledger_error_codes.amount_malformed, `${field}: '${text}' is not a decimal number`, { field });
+  }
+  const [, sign = '', integer_digits = '', fraction_digits = '', exponent_text] = match;
+  const exponent = exponent_text === undefined ? 0 : Number(exponent_text);
+  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > exponent_magnitude_max) {
+    throw ledgerError(ledger_error_codes.amount_out_of_range, `${field}: exponent of '${text}' is out of range`, { field });
+  }
+  const magnitude = BigInt(integer_digits + fraction_digits);
+  let units = sign === '-' ? -magnitude : magnitude;
+  let scale = fraction_digits.length - exponent;
+  if (scale < 0) {
+    units *= 10n ** BigInt(-scale);
+    scale = 0;
+  }
+  return normalise({ units, scale });
+}
+
+/** Drops trailing zero digits so that equal values have equal representations. */
+export function normalise(decimal: Decimal): Decimal {
+  let { units, scale } = decimal;
+  if (units === 0n) return { units: 0n, scale: 0 };
+  while (scale > 0 && units % 10n === 0n) {
+    units /= 10n;
+    scale -= 1;
+  }
+  return { units, scale };
+}
+
+/**
+ * The value as integer units at `scale`. Rejects (naming `field`) a value with more decimals than
+ * the scale and a magnitude beyond u128: the two ways a silent rounding or wrap could happen.
+ */
+export function decimalToUnits(decimal: Decimal, scale: number, field: string): bigint {
+  assertScale(scale);
+  const exact = normalise(decimal);
+  if (exact.scale > scale) {
+    throw ledgerError(
+      ledger_error_codes.amount_too_precise,
+      `${field}: ${formatDecimal(exact)} has ${exact.scale} decimals, more than the scale of ${scale}`,
+      { field },
+    );
+  }
+  const units = exact.units * 10n ** BigInt(scale - exact.scale);
+  if (units > u128_max || units < -u128_max) {
+    throw ledgerError(ledger_error_codes.amount_out_of_range, `${field}: ${formatDecimal(exact)} is outside the u128 range at scale ${scale}`, {
+      field,
+    });
+  }
+  return units;
+}
+
+/** Parses a signed amount to units at `scale` (may be negative, magnitude ≤ u128 max). */
+export function parseSignedAmount(text: string, scale: number, field: string): bigint {
+  return decimalToUnits(parseDecimal(text, field), scale, field);
+}
+
+/** Parses an amount that must not be negative. */
+export function parseAmount(text: string, scale: number, field: string): bigint {
+  const units = parseSignedAmount(text, scale, field);
+  if (units < 0n) {
+    throw ledgerError(ledger_error_codes.amount_negative, `${field}: '${text}' must not be negative`, { field });
+  }
+  return units;
+}
+
+/** Units at `scale` as the shortest exact decimal string: no trailing zeros, no exponent. */
+export function formatUnits(units: bigint, scale: number): string {
+  assertScale(scale);
+  return formatDecimal({ units, scale });
+}
+
+export function formatDecimal(decimal: Decimal): string {
+  const { units, scale } = normalise(decimal);
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  const integer_part = digits.slice(0, digits.length - scale);
+  const fraction_part = digits.slice(digits.length - scale);
+  const body = scale === 0 ? integer_part : `${integer_part}.${fraction_part}`;
+  return negative ? `-${body}` : body;
+}
+
+/** Exact product of two decimals (no rounding: the scales add). */
+export function multiplyDecimals(left: Decimal, right: Decimal): Decimal {
+  return normalise({ units: left.units * right.units, scale: left.scale + right.scale });
+}
+
+export function assertScale(scale: number): void {
+  if (!Number.isInteger(scale) || scale < 0 || scale > asset_scale_max) {
+    throw new RangeError(`scale must be an integer from 0 to ${asset_scale_max}, got ${scale}`);
+  }
+}
