@@ -13,17 +13,19 @@ const text_length_max = 10_000;
 const decimal_pattern = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const time_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+// `abort` stops at the first failed format check: a sign or calendar check on malformed text would
+// only repeat the same problem in other words.
 const decimal_text = z
   .string()
-  .max(100, 'at most 100 characters')
-  .regex(decimal_pattern, 'a decimal number as a string, e.g. "0.015"');
+  .max(100, { message: 'at most 100 characters', abort: true })
+  .regex(decimal_pattern, { message: 'a decimal number as a string, e.g. "0.015"', abort: true });
 const signed_amount = decimal_text;
 const positive_amount = decimal_text.refine((text) => parseDecimal(text, 'value').units > 0n, 'must be greater than zero');
 const non_negative_amount = decimal_text.refine((text) => parseDecimal(text, 'value').units >= 0n, 'must not be negative');
 
 const utc_time = z
   .string()
-  .regex(time_pattern, 'an ISO-8601 UTC time with milliseconds, e.g. "2024-03-01T12:00:00.000Z"')
+  .regex(time_pattern, { message: 'an ISO-8601 UTC time with milliseconds, e.g. "2024-03-01T12:00:00.000Z"', abort: true })
   .refine((text) => {
     const time_ms = Date.parse(text);
     return Number.isFinite(time_ms) && time_ms > 0 && new Date(time_ms).toISOString() === text;

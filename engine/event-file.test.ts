@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readEventFile } from './event-file.js';
+import { example_events } from '../test/support/example-events.js';
+
+describe('JSONL event file reader', () => {
+  it('reports each bad line with its number and reason, and keeps reading', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'keel-jsonl-'));
+    const file_path = join(directory, 'events.jsonl');
+    writeFileSync(
+      file_path,
+      [
+        JSON.stringify(example_events.deposit),
+        '{"id": "broken", ',
+        '',
+        JSON.stringify({ ...example_events.trade, fees: [{ asset: 'BNB' }] }),
+        '[1, 2]',
+        JSON.stringify(example_events.withdrawal),
+      ].join('\r\n'),
+    );
+    const lines = [];
+    for await (const line of readEventFile(file_path)) lines.push(line);
+    expect(lines.map((line) => [line.line, line.ok])).toEqual([
+      [1, true],
+      [2, false],
+      [4, false],
+      [5, false],
+      [6, true],
+    ]);
+    const bad = lines.filter((line) => !line.ok);
+    expect(bad[0]).toMatchObject({ id: undefined, reason: expect.stringMatching(/^malformed JSON/) });
+    expect(bad[1]).toMatchObject({ id: example_events.trade.id, reason: expect.stringContaining('fees.0.amount') });
+    expect(bad[2]).toMatchObject({ reason: expect.stringMatching(/expected object/) });
+  });
+});
