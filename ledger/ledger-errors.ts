@@ -14,6 +14,7 @@ export const ledger_error_codes = {
   request_timeout: 'KEEL_ERR_LEDGER_REQUEST_TIMEOUT',
   unreachable: 'KEEL_ERR_LEDGER_UNREACHABLE',
   journal_corrupt: 'KEEL_ERR_LEDGER_JOURNAL_CORRUPT',
+  journal_locked: 'KEEL_ERR_LEDGER_JOURNAL_LOCKED',
 } as const;
 
 export type LedgerErrorCode = (typeof ledger_error_codes)[keyof typeof ledger_error_codes];

@@ -36,7 +36,12 @@ export class AccountHistory {
   /** Records an entry; `balance_before` must be the account's balance before the entry applies. */
   append(entry: number, balance_before: Balance): void {
     if (this.count % history_checkpoint_interval === 0) {
-      this.checkpoints.push({ ...balance_before });
+      this.checkpoints.push({
+        debits_pending: balance_before.debits_pending,
+        debits_posted: balance_before.debits_posted,
+        credits_pending: balance_before.credits_pending,
+        credits_posted: balance_before.credits_posted,
+      });
     }
     if (this.count === this.entries.length) {
       const entries = new Uint32Array(this.entries.length * 2);

@@ -124,6 +124,10 @@ export class TransferStore {
     return join_u128(this.amount_high[index]!, this.amount_low[index]!);
   }
 
+  read_user_data_128(index: number): bigint {
+    return join_u128(this.user_data_128_high[index]!, this.user_data_128_low[index]!);
+  }
+
   user_data_128_equals(index: number, high: bigint, low: bigint): boolean {
     return this.user_data_128_low[index] === low && this.user_data_128_high[index] === high;
   }
@@ -178,7 +182,7 @@ export class TransferStore {
       credit_account_id: accounts[this.credit_account_column[index]!]!.id,
       amount: this.amount(index),
       pending_id: pending_index < 0 ? 0n : this.id(pending_index),
-      user_data_128: join_u128(this.user_data_128_high[index]!, this.user_data_128_low[index]!),
+      user_data_128: this.read_user_data_128(index),
       user_data_64: this.user_data_64_column[index]!,
       user_data_32: this.user_data_32_column[index]!,
       timeout: this.timeout_column[index]!,
