@@ -51,9 +51,17 @@ const event_time_ms_max = 2n ** 48n - 1n;
 export const legs_per_event_max = 256;
 
 export function accountId(key: AccountKey): bigint {
-  const id = hash128(`keel.account.v1|${escapeField(key.venue)}|${escapeField(key.account)}|${key.type}|${escapeField(key.asset)}`);
+  return accountIdOfName(accountName(key));
+}
+
+function accountName(key: AccountKey): string {
+  return `keel.account.v1|${escapeField(key.venue)}|${escapeField(key.account)}|${key.type}|${escapeField(key.asset)}`;
+}
+
+function accountIdOfName(name: string): bigint {
+  const id = hash128(name);
   // A SHA-256 prefix of 0 or 2^128-1 has probability 2^-127: asserting beats a silent fix-up.
-  if (id === 0n || id === u128_max) throw new Error(`account id of ${JSON.stringify(key)} is a reserved value`);
+  if (id === 0n || id === u128_max) throw new Error(`account id of ${name} is a reserved value`);
   return id;
 }
 
@@ -81,8 +89,23 @@ export function transferIdTimeMs(id: bigint): number {
   return Number(id >> 80n);
 }
 
+/**
+ * Specs are immutable and the same few recur in every event of a venue account, so they are shared
+ * rather than rebuilt (hashing and allocating per leg dominated posting). Bounded: past the limit
+ * the memory is dropped at once and refilled.
+ */
+const spec_cache_max = 100_000;
+const spec_cache = new Map<string, AccountSpec>();
+
 export function accountSpec(key: AccountKey, unit: { ledger: number; scale: number }): AccountSpec {
-  return { ...key, id: accountId(key), ledger: unit.ledger, scale: unit.scale };
+  const name = accountName(key);
+  const cache_key = `${name}|${unit.ledger}|${unit.scale}`;
+  const cached = spec_cache.get(cache_key);
+  if (cached !== undefined) return cached;
+  const spec: AccountSpec = Object.freeze({ venue: key.venue, account: key.account, type: key.type, asset: key.asset, id: accountIdOfName(name), ledger: unit.ledger, scale: unit.scale });
+  if (spec_cache.size >= spec_cache_max) spec_cache.clear();
+  spec_cache.set(cache_key, spec);
+  return spec;
 }
 
 /**
@@ -105,5 +128,7 @@ function hash128(text: string): bigint {
 }
 
 function escapeField(value: string): string {
+  // Almost no name holds either character: skip the two scans of replaceAll on the hot path.
+  if (!value.includes('|') && !value.includes('\\')) return value;
   return value.replaceAll('\\', '\\\\').replaceAll('|', '\\|');
 }

@@ -60,14 +60,15 @@ export class TigerBeetleLedger implements Ledger {
     return new TigerBeetleLedger(client, options.request_timeout_ms, attempts_max);
   }
 
-  createAccounts(accounts: readonly Account[]): Promise<CreateAccountResult[]> {
-    return this.request('create_accounts', accounts.length, () => this.client.createAccounts([...accounts])) as Promise<CreateAccountResult[]>;
+  // The client's results carry a `reserved` field besides timestamp and status; the port's do not.
+  async createAccounts(accounts: readonly Account[]): Promise<CreateAccountResult[]> {
+    const results = await this.request('create_accounts', accounts.length, () => this.client.createAccounts([...accounts]));
+    return results.map((result) => ({ timestamp: result.timestamp, status: result.status as number }));
   }
 
-  createTransfers(transfers: readonly Transfer[]): Promise<CreateTransferResult[]> {
-    return this.request('create_transfers', transfers.length, () => this.client.createTransfers([...transfers])) as Promise<
-      CreateTransferResult[]
-    >;
+  async createTransfers(transfers: readonly Transfer[]): Promise<CreateTransferResult[]> {
+    const results = await this.request('create_transfers', transfers.length, () => this.client.createTransfers([...transfers]));
+    return results.map((result) => ({ timestamp: result.timestamp, status: result.status as number }));
   }
 
   lookupAccounts(ids: readonly bigint[]): Promise<Account[]> {
