@@ -9,7 +9,7 @@ export default tseslint.config(
     rules: {
       // Money is bigint; a stray Number() on an amount is the bug we most want to catch in review,
       // so unused values and loose any are errors rather than warnings.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
     },

@@ -54,7 +54,8 @@ export class LedgerPoster {
         if (outcome === 'verify') to_verify.push(entry);
         else outcomes[entry.index] = outcome;
       }
-      for (const entry of to_verify) outcomes[entry.index] = await this.verifyExisting(chains[entry.index]!, entry.transfers);
+      const stored = await this.lookupAll(to_verify.flatMap((entry) => entry.transfers.map((transfer) => transfer.id)));
+      for (const entry of to_verify) outcomes[entry.index] = verifyExisting(chains[entry.index]!, entry.transfers, stored);
     }
     return outcomes;
   }
@@ -98,19 +99,28 @@ export class LedgerPoster {
     if (request.length > 0) yield request;
   }
 
-  /** A chain whose first failure is `exists`: a duplicate when every leg is stored exactly as built now. */
-  private async verifyExisting(chain: PostingChain, transfers: readonly Transfer[]): Promise<ChainOutcome> {
-    const stored = await this.ledger.lookupTransfers(transfers.map((transfer) => transfer.id));
-    const stored_by_id = new Map(stored.map((transfer) => [transfer.id, transfer]));
-    for (const [index, transfer] of transfers.entries()) {
-      const existing = stored_by_id.get(transfer.id);
-      const difference = existing === undefined ? 'was never posted' : firstDifference(transfer, existing);
-      if (difference !== undefined) {
-        return conflict(chain, `leg ${index} (${chain.legs[index]!.kind}) ${difference}`);
-      }
+  /** The stored transfers with these ids, in requests of at most the limit. */
+  private async lookupAll(ids: readonly bigint[]): Promise<Map<bigint, Transfer>> {
+    const stored = new Map<bigint, Transfer>();
+    for (let start = 0; start < ids.length; start += this.request_events_max) {
+      for (const transfer of await this.ledger.lookupTransfers(ids.slice(start, start + this.request_events_max))) stored.set(transfer.id, transfer);
     }
-    return { status: 'duplicate', transfer_ids: transfers.map((transfer) => transfer.id) };
+    return stored;
   }
+}
+
+/**
+ * A chain whose first failure is `exists`: a duplicate when every leg is stored exactly as built
+ * now. (The event key covers the content, so a differing leg here means the asset registry or the
+ * rules changed under posted data.)
+ */
+function verifyExisting(chain: PostingChain, transfers: readonly Transfer[], stored: ReadonlyMap<bigint, Transfer>): ChainOutcome {
+  for (const [index, transfer] of transfers.entries()) {
+    const existing = stored.get(transfer.id);
+    const difference = existing === undefined ? 'was never posted' : firstDifference(transfer, existing);
+    if (difference !== undefined) return conflict(chain, `leg ${index} (${chain.legs[index]!.kind}) ${difference}`);
+  }
+  return { status: 'duplicate', transfer_ids: transfers.map((transfer) => transfer.id) };
 }
 
 function classify(chain: PostingChain, transfers: readonly Transfer[], results: readonly CreateTransferResult[]): ChainOutcome | 'verify' {

@@ -8,6 +8,7 @@
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import {
   accountSpec,
+  eventIdHash,
   eventKey,
   legs_per_event_max,
   transferId,
@@ -46,6 +47,9 @@ export type Leg = {
 
 export type PostingChain = {
   readonly event_id: string;
+  /** Names the event id: the hash part of every transfer id. */
+  readonly event_id_hash: bigint;
+  /** Names the event's content: every leg's user_data_128. */
   readonly event_key: bigint;
   readonly event_time_ms: number;
   /** 0 for events that move no money (decisions, risk checks, orders). */
@@ -57,7 +61,7 @@ export type PostingChain = {
 export function postingChain(event: KeelEvent, registry: AssetRegistry): PostingChain {
   const legs = legsFor(event, registry);
   const code = event.type in event_type_codes ? event_type_codes[event.type as keyof typeof event_type_codes] : 0;
-  const chain = { event_id: event.id, event_key: eventKey(event.id), event_time_ms: eventTimeMs(event), code, legs };
+  const chain = { event_id: event.id, event_id_hash: eventIdHash(event.id), event_key: eventKey(event), event_time_ms: eventTimeMs(event), code, legs };
   assertChainBalanced(chain);
   return chain;
 }
@@ -66,7 +70,7 @@ export function postingChain(event: KeelEvent, registry: AssetRegistry): Posting
 export function chainTransfers(chain: PostingChain): Transfer[] {
   return chain.legs.map((leg, index) =>
     newTransfer({
-      id: transferId(chain.event_time_ms, chain.event_key, index),
+      id: transferId(chain.event_time_ms, chain.event_id_hash, index),
       debit_account_id: leg.debit.id,
       credit_account_id: leg.credit.id,
       amount: leg.amount,

@@ -2,15 +2,18 @@
 //
 // Account id  = first 128 bits of SHA-256("keel.account.v1|" venue|account|type|asset), where
 //               `asset` is the asset code, or the instrument symbol for contract accounts.
-// Transfer id = event time in ms (high 48 bits) | first 72 bits of SHA-256 of the event id | leg
-//               index (low 8 bits). The time prefix keeps ids roughly time-ordered, which
-//               TigerBeetle's LSM stores much faster; the hash makes an event's ids independent of
-//               the process, the offset and the order of arrival, so a replay recreates the same
-//               ids and TigerBeetle answers `exists` instead of posting twice.
-// Event key   = first 128 bits of SHA-256("keel.event.v1|" event id), in every leg's
-//               `user_data_128`, so all legs of one event can be queried together.
+// Transfer id = event time in ms (high 48 bits) | first 72 bits of SHA-256("keel.event-id.v1|"
+//               event id) | leg index (low 8 bits). The time prefix keeps ids roughly
+//               time-ordered, which TigerBeetle's LSM stores much faster; the hash makes an
+//               event's ids independent of the process, the offset and the order of arrival, so a
+//               replay recreates the same ids and TigerBeetle answers `exists`, not a second post.
+// Event key   = first 128 bits of SHA-256("keel.event.v1|" canonical JSON of the event without
+//               `raw`), in every leg's `user_data_128`: it links the legs of one event, and since
+//               it covers the content, the same id delivered with different content meets
+//               `exists_with_different_user_data_128` in TigerBeetle: a conflict, never applied.
 // Every field is separated by '|' after escaping, so ("a|b","c") and ("a","b|c") never collide.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../platform/canonical-json.js';
 import { AccountFlags, newAccount, u128_max, type Account } from './ledger-port.js';
 
 /** Account `code` per account type (DESIGN.md §4). Values are stored in TigerBeetle: never renumber. */
@@ -70,17 +73,24 @@ export function venueAccountKey(venue: string, account: string): bigint {
   return hash128(`keel.venue-account.v1|${escapeField(venue)}|${escapeField(account)}`);
 }
 
-export function eventKey(event_id: string): bigint {
-  return hash128(`keel.event.v1|${event_id}`);
+/** 128 bits naming an event id; its first 72 bits go into every transfer id of the event. */
+export function eventIdHash(event_id: string): bigint {
+  return hash128(`keel.event-id.v1|${event_id}`);
 }
 
-export function transferId(event_time_ms: number, event_key: bigint, leg_index: number): bigint {
+/** 128 bits naming an event's content (`raw`, the venue's own payload, is left out). */
+export function eventKey(event: { readonly id: string; readonly raw?: unknown; readonly [field: string]: unknown }): bigint {
+  const { raw, ...content } = event;
+  return hash128(`keel.event.v1|${canonicalJson(content)}`);
+}
+
+export function transferId(event_time_ms: number, event_id_hash: bigint, leg_index: number): bigint {
   const time_ms = BigInt(event_time_ms);
   if (time_ms <= 0n || time_ms > event_time_ms_max) throw new RangeError(`event time ${event_time_ms} ms does not fit 48 bits`);
   if (!Number.isInteger(leg_index) || leg_index < 0 || leg_index >= legs_per_event_max) {
     throw new RangeError(`leg index ${leg_index} is outside 0..${legs_per_event_max - 1}`);
   }
-  const hash_72 = event_key >> 56n;
+  const hash_72 = event_id_hash >> 56n;
   return (time_ms << 80n) | (hash_72 << 8n) | BigInt(leg_index);
 }
 
