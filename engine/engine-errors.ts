@@ -1,5 +1,6 @@
 // The engine area's coded errors: events that cannot be posted, and posting outcomes.
 export const engine_error_codes = {
+  event_malformed: 'KEEL_ERR_ENGINE_EVENT_MALFORMED',
   event_invalid: 'KEEL_ERR_ENGINE_EVENT_INVALID',
   cost_too_precise: 'KEEL_ERR_ENGINE_COST_TOO_PRECISE',
   event_conflict: 'KEEL_ERR_ENGINE_EVENT_CONFLICT',

@@ -2,29 +2,34 @@
 // reported with its line number and the reading goes on, so one typo cannot hide a day of fills.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { engine_error_codes } from './engine-errors.js';
 import { describeIssues, parseEvent, type KeelEvent } from './event-schema.js';
 
 /** A line longer than this is rejected unread: no canonical event comes near it. */
 export const line_length_max = 1024 * 1024;
 
-export type EventLine =
-  | { ok: true; line: number; event: KeelEvent; text: string }
-  | { ok: false; line: number; id: string | undefined; reason: string };
+/** A validated event, or why the text is not one (with the event id when it could be read). */
+export type DecodedEvent = { ok: true; event: KeelEvent } | { ok: false; id: string | undefined; code: string; reason: string };
+export type EventLine = DecodedEvent & { line: number };
 
-/** Parses one line of a JSONL file into a validated event or a reason (never throws). */
-export function parseEventLine(text: string, line: number): EventLine {
+/** Decodes one event from its JSON text: the same rules for a file line and a Kafka message. Never throws. */
+export function decodeEvent(text: string): DecodedEvent {
   if (text.length > line_length_max) {
-    return { ok: false, line, id: undefined, reason: `line is ${text.length} characters, more than ${line_length_max}` };
+    return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: `event is ${text.length} characters, more than ${line_length_max}` };
   }
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (error) {
-    return { ok: false, line, id: undefined, reason: `malformed JSON: ${(error as Error).message}` };
+    return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: `malformed JSON: ${(error as Error).message}` };
   }
   const parsed = parseEvent(input);
-  if (parsed.ok) return { ok: true, line, event: parsed.event, text };
-  return { ok: false, line, id: idOf(input), reason: describeIssues(parsed.issues) };
+  if (parsed.ok) return parsed;
+  return { ok: false, id: idOf(input), code: engine_error_codes.event_invalid, reason: describeIssues(parsed.issues) };
+}
+
+export function parseEventLine(text: string, line: number): EventLine {
+  return { ...decodeEvent(text), line };
 }
 
 /** Every non-blank line of the file, numbered from 1, in order. */

@@ -7,10 +7,9 @@ import type { AccountSpec, AccountType } from '../ledger/chart-of-accounts.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import { batch_events_max } from '../ledger/ledger-port.js';
 import { formatUnits } from '../ledger/money.js';
-import { describeError } from '../platform/errors.js';
 import { readEventFile, type EventLine } from './event-file.js';
 import { LedgerPoster } from './ledger-poster.js';
-import { chainAccounts, postingChain, type PostingChain } from './posting-rules.js';
+import { postBatch } from './post-batch.js';
 
 export type PostCounts = { read: number; posted: number; duplicates: number; no_transfers: number; rejected: number };
 export type Rejection = { line: number; id: string | null; reason: string };
@@ -58,24 +57,25 @@ export async function postEventLines(
   const accounts = new Map<bigint, AccountSpec>();
   const started_ms = Date.now();
   let progress_reported_ms = started_ms;
-  let group: { line: number; chain: PostingChain }[] = [];
-
-  const reject = (line: number, id: string | undefined, reason: string) => {
-    counts.rejected += 1;
-    if (rejections.length < rejections_listed_max) rejections.push({ line, id: id ?? null, reason });
-    else rejections_not_listed += 1;
-  };
+  let group: EventLine[] = [];
 
   const flush = async () => {
-    const outcomes = await poster.post(group.map((entry) => entry.chain));
+    const outcomes = await postBatch(group, poster, registry);
     outcomes.forEach((outcome, index) => {
-      const entry = group[index]!;
-      if (outcome.status === 'posted') counts.posted += 1;
-      else if (outcome.status === 'duplicate') counts.duplicates += 1;
-      else if (outcome.status === 'no_transfers') counts.no_transfers += 1;
-      else reject(entry.line, entry.chain.event_id, outcome.reason);
-      if (outcome.status === 'posted' || outcome.status === 'duplicate') {
-        for (const spec of chainAccounts(entry.chain)) accounts.set(spec.id, spec);
+      switch (outcome.status) {
+        case 'posted':
+        case 'duplicate':
+          if (outcome.status === 'posted') counts.posted += 1;
+          else counts.duplicates += 1;
+          for (const spec of outcome.accounts) accounts.set(spec.id, spec);
+          break;
+        case 'no_transfers':
+          counts.no_transfers += 1;
+          break;
+        default:
+          counts.rejected += 1;
+          if (rejections.length < rejections_listed_max) rejections.push({ line: group[index]!.line, id: outcome.event_id ?? null, reason: outcome.reason });
+          else rejections_not_listed += 1;
       }
     });
     group = [];
@@ -88,15 +88,7 @@ export async function postEventLines(
 
   for await (const line of lines) {
     counts.read += 1;
-    if (!line.ok) {
-      reject(line.line, line.id, line.reason);
-      continue;
-    }
-    try {
-      group.push({ line: line.line, chain: postingChain(line.event, registry) });
-    } catch (error) {
-      reject(line.line, line.event.id, describeError(error));
-    }
+    group.push(line);
     if (group.length >= events_per_group) await flush();
   }
   if (group.length > 0) await flush();
