@@ -32,16 +32,19 @@ import {
   check_transfer_shape,
 } from './embedded/input-shape.js';
 import { LedgerState } from './embedded/ledger-state.js';
-import { assert_request_size, LedgerRequestError, nanoseconds_per_millisecond } from './embedded/limits.js';
+import { assert_request_size, LedgerClosedError, nanoseconds_per_millisecond } from './embedded/limits.js';
 import { get_account_balances, get_account_transfers, query_accounts, query_transfers } from './embedded/queries.js';
 import { expire_pending_transfers } from './embedded/two-phase.js';
 
-export { LedgerRequestError } from './embedded/limits.js';
+export { LedgerClosedError } from './embedded/limits.js';
 
 /** Wall-clock time in nanoseconds, the unit of TigerBeetle's timestamps. */
 export type ClockNanoseconds = () => bigint;
 
-const wall_clock_ns: ClockNanoseconds = () => BigInt(Date.now()) * nanoseconds_per_millisecond;
+// Wall-clock time at nanosecond resolution, like TigerBeetle's realtime: the monotonic clock,
+// anchored once to the wall clock (which alone only resolves milliseconds).
+const monotonic_origin_ns = BigInt(Date.now()) * nanoseconds_per_millisecond - process.hrtime.bigint();
+const wall_clock_ns: ClockNanoseconds = () => monotonic_origin_ns + process.hrtime.bigint();
 
 const account_kind: CreateKind<Account, CreateAccountResult['status']> = {
   statuses: account_statuses,
@@ -84,7 +87,7 @@ export class EmbeddedLedger implements Ledger {
     this.begin_request(ids.length, 'lookup_accounts ids');
     const found: Account[] = [];
     for (const id of ids) {
-      const record = this.state.accounts.by_id.get(id);
+      const record = this.state.accounts.get(id);
       if (record !== undefined) found.push(record.read());
     }
     return found;
@@ -95,9 +98,8 @@ export class EmbeddedLedger implements Ledger {
     const { transfers, accounts } = this.state;
     const found: Transfer[] = [];
     for (const id of ids) {
-      const index = transfers.index_by_id.get(id);
-      // Burned ids are in the index too, but name no transfer.
-      if (index !== undefined && index >= 0) found.push(transfers.read(index, accounts.records));
+      const index = transfers.find(id);
+      if (index >= 0) found.push(transfers.read(index, accounts.records));
     }
     return found;
   }
@@ -132,7 +134,7 @@ export class EmbeddedLedger implements Ledger {
 
   /** What the client checks before sending, then the expiry TigerBeetle runs between requests. */
   private begin_request(count: number, what: string): void {
-    if (this.closed) throw new LedgerRequestError('ERR_CLIENT_CLOSED', 'Client was closed.');
+    if (this.closed) throw new LedgerClosedError();
     assert_request_size(count, what);
     expire_pending_transfers(this.state, this.clock_ns());
   }

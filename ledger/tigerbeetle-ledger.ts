@@ -80,19 +80,19 @@ export class TigerBeetleLedger implements Ledger {
   }
 
   getAccountTransfers(filter: AccountFilter): Promise<Transfer[]> {
-    return this.request('get_account_transfers', 1, () => this.client.getAccountTransfers(filter));
+    return this.request('get_account_transfers', filter.limit, () => this.client.getAccountTransfers(filter));
   }
 
   getAccountBalances(filter: AccountFilter): Promise<AccountBalance[]> {
-    return this.request('get_account_balances', 1, () => this.client.getAccountBalances(filter));
+    return this.request('get_account_balances', filter.limit, () => this.client.getAccountBalances(filter));
   }
 
   queryAccounts(filter: QueryFilter): Promise<Account[]> {
-    return this.request('query_accounts', 1, () => this.client.queryAccounts(filter));
+    return this.request('query_accounts', filter.limit, () => this.client.queryAccounts(filter));
   }
 
   queryTransfers(filter: QueryFilter): Promise<Transfer[]> {
-    return this.request('query_transfers', 1, () => this.client.queryTransfers(filter));
+    return this.request('query_transfers', filter.limit, () => this.client.queryTransfers(filter));
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
 // u128 balances per entry.
 
 import type { Account } from '../ledger-port.js';
+import { IdIndex } from './id-index.js';
 import { accounts_max, assert, history_checkpoint_interval } from './limits.js';
 
 /**
@@ -124,7 +125,12 @@ export class AccountRecord {
 export class AccountStore {
   /** In creation order, which is also timestamp order. */
   readonly records: AccountRecord[] = [];
-  readonly by_id = new Map<bigint, AccountRecord>();
+  private readonly ids = new IdIndex();
+
+  get(id: bigint): AccountRecord | undefined {
+    const index = this.ids.find(id);
+    return index < 0 ? undefined : this.records[index];
+  }
 
   get count(): number {
     return this.records.length;
@@ -133,7 +139,7 @@ export class AccountStore {
   insert(account: Account, flags: number, timestamp: bigint): AccountRecord {
     const index = this.records.length;
     if (index >= accounts_max) throw new Error(`embedded ledger is full: ${accounts_max} accounts`);
-    assert(!this.by_id.has(account.id), 'account ids are unique');
+    assert(this.ids.find(account.id) < 0, 'account ids are unique');
     assert(index === 0 || timestamp > this.records[index - 1]!.timestamp, 'accounts are appended in time order');
     const record = new AccountRecord(
       index,
@@ -147,7 +153,7 @@ export class AccountStore {
       timestamp,
     );
     this.records.push(record);
-    this.by_id.set(record.id, record);
+    this.ids.insert(record.id, index);
     return record;
   }
 
@@ -157,7 +163,7 @@ export class AccountStore {
     while (this.records.length > count_kept) {
       const record = this.records.pop()!;
       assert(record.history.count === 0, 'an account rolled back with its chain has no history');
-      this.by_id.delete(record.id);
+      this.ids.remove(record.index);
     }
   }
 

@@ -29,7 +29,7 @@ export function create_account(
   if (account.id === 0n) return { status: Status.id_must_not_be_zero, timestamp: timestamp_event };
   if (account.id === u128_max) return { status: Status.id_must_not_be_int_max, timestamp: timestamp_event };
 
-  const existing = state.accounts.by_id.get(account.id);
+  const existing = state.accounts.get(account.id);
   if (existing !== undefined) return account_exists(account, existing, timestamp_event);
 
   const status = validate_new_account(state, account);

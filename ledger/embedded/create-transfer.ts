@@ -13,7 +13,7 @@ import {
 import type { AccountRecord } from './account-store.js';
 import type { LedgerState } from './ledger-state.js';
 import { nanoseconds_per_second, timestamp_max_valid } from './limits.js';
-import { orphaned_index, PendingStatus } from './transfer-store.js';
+import { PendingStatus } from './transfer-store.js';
 import { post_or_void_exists, post_or_void_pending_transfer } from './two-phase.js';
 
 const transfer_flags_known = (1 << 9) - 1;
@@ -53,9 +53,9 @@ function create_transfer_status(
   if (transfer.id === 0n) return { status: Status.id_must_not_be_zero, index: -1 };
   if (transfer.id === u128_max) return { status: Status.id_must_not_be_int_max, index: -1 };
 
-  const existing = state.transfers.index_by_id.get(transfer.id);
-  if (existing === orphaned_index) return { status: Status.id_already_failed, index: -1 };
-  if (existing !== undefined) return { status: transfer_exists(state, transfer, existing), index: existing };
+  const existing = state.transfers.find(transfer.id);
+  if (existing >= 0) return { status: transfer_exists(state, transfer, existing), index: existing };
+  if (state.transfers.is_burned(transfer.id)) return { status: Status.id_already_failed, index: -1 };
 
   if ((transfer.flags & two_phase_second_step) !== 0) {
     return { status: post_or_void_pending_transfer(state, transfer, timestamp_event), index: -1 };
@@ -67,9 +67,9 @@ function create_single_transfer(state: LedgerState, transfer: Transfer, timestam
   const shape = validate_transfer_fields(transfer);
   if (shape !== Status.created) return shape;
 
-  const debit_account = state.accounts.by_id.get(transfer.debit_account_id);
+  const debit_account = state.accounts.get(transfer.debit_account_id);
   if (debit_account === undefined) return Status.debit_account_not_found;
-  const credit_account = state.accounts.by_id.get(transfer.credit_account_id);
+  const credit_account = state.accounts.get(transfer.credit_account_id);
   if (credit_account === undefined) return Status.credit_account_not_found;
   if (debit_account.ledger !== credit_account.ledger) return Status.accounts_must_have_the_same_ledger;
   if (transfer.ledger !== debit_account.ledger) return Status.transfer_must_have_the_same_ledger_as_accounts;

@@ -1,14 +1,17 @@
 // Limits and shared constants of the embedded ledger. Every store is bounded so that running out of
 // room is a clear error at a known size, never a slow collapse.
 
+import { ledger_error_codes, ledgerError } from '../ledger-errors.js';
 import { batch_events_max, u128_max, u64_max } from '../ledger-port.js';
 
 /**
- * V8's `Map` stops growing at 2^24 entries; the transfer id index (which also holds ids burned by
- * transient failures) lives in one, so the store refuses to grow past it.
+ * Row counts. History entries hold a row index shifted left by one in a u32, and a store of
+ * 2^27 transfers already needs ~14 GiB, so that is the ceiling.
  */
-export const transfers_max = (1 << 24) - 1;
-export const accounts_max = (1 << 24) - 1;
+export const transfers_max = 1 << 27;
+export const accounts_max = 1 << 24;
+/** Burned ids live in a Set, which V8 stops growing at 2^24 entries. */
+export const burned_ids_max = (1 << 24) - 1;
 
 /** TigerBeetle's valid timestamp range: the top bit of a u64 timestamp is its tombstone flag. */
 export const timestamp_min_valid = 1n;
@@ -26,16 +29,15 @@ export const request_results_max = batch_events_max;
 export { u128_max, u64_max };
 
 /**
- * Thrown where tigerbeetle-node's client rejects a request before it reaches the cluster; `code`
- * carries the same name as the client's RequestError codes.
+ * Thrown once the ledger is closed; `code` is the name tigerbeetle-node's RequestError uses for the
+ * same case, which the TigerBeetle adapter passes through.
  */
-export class LedgerRequestError extends Error {
-  constructor(
-    readonly code: 'ERR_TOO_MUCH_DATA' | 'ERR_CLIENT_CLOSED',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LedgerRequestError';
+export class LedgerClosedError extends Error {
+  readonly code = 'ERR_CLIENT_CLOSED';
+
+  constructor() {
+    super('Client was closed.');
+    this.name = 'LedgerClosedError';
   }
 }
 
@@ -43,12 +45,16 @@ export function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`embedded ledger invariant violated: ${message}`);
 }
 
-/** Throws when a request carries more events or asks for more results than one message holds. */
+/**
+ * Throws when a request carries more events, or asks for more results, than one TigerBeetle
+ * message holds: tigerbeetle-node refuses those (ERR_TOO_MUCH_DATA) before they reach the cluster.
+ * The coded error is the one the TigerBeetle adapter raises for the same case.
+ */
 export function assert_request_size(count: number, what: string): void {
   if (count > request_results_max) {
-    throw new LedgerRequestError(
-      'ERR_TOO_MUCH_DATA',
-      `Too much data was sent or requested in this batch: ${what} ${count} > ${request_results_max}`,
+    throw ledgerError(
+      ledger_error_codes.batch_too_large,
+      `${what}: ${count}, more than TigerBeetle's ${request_results_max} per request`,
     );
   }
 }

@@ -46,7 +46,7 @@ function account_filter_valid(filter: AccountFilter): boolean {
 }
 
 export function get_account_transfers(state: LedgerState, filter: AccountFilter): Transfer[] {
-  const account = state.accounts.by_id.get(filter.account_id);
+  const account = state.accounts.get(filter.account_id);
   if (account === undefined) return [];
   const rows = matching_history_positions(state, account, filter);
   return rows.map((position) => state.transfers.read(account.history.entry(position) >>> 1, state.accounts.records));
@@ -54,7 +54,7 @@ export function get_account_transfers(state: LedgerState, filter: AccountFilter)
 
 /** Balances after each matching transfer, only for accounts created with the `history` flag. */
 export function get_account_balances(state: LedgerState, filter: AccountFilter): AccountBalance[] {
-  const account = state.accounts.by_id.get(filter.account_id);
+  const account = state.accounts.get(filter.account_id);
   if (account === undefined || (account.flags & AccountFlags.history) === 0) return [];
   const positions = matching_history_positions(state, account, filter);
   const replay = new BalanceReplay(state, account);

@@ -4,7 +4,8 @@
 
 import type { Transfer } from '../ledger-port.js';
 import type { AccountRecord } from './account-store.js';
-import { assert, transfers_max, u64_max } from './limits.js';
+import { IdIndex } from './id-index.js';
+import { assert, burned_ids_max, transfers_max, u64_max } from './limits.js';
 
 /** The lifecycle of a pending transfer (TigerBeetle's TransferPendingStatus). */
 export enum PendingStatus {
@@ -13,9 +14,6 @@ export enum PendingStatus {
   voided = 3,
   expired = 4,
 }
-
-/** Marks an id burned by a transient failure in the id index. */
-export const orphaned_index = -1;
 
 const capacity_initial = 1024;
 
@@ -46,16 +44,15 @@ export type TransferRow = {
 
 export class TransferStore {
   count = 0;
-  /** Transfer id → row index, or `orphaned_index` for ids burned by a transient failure. */
-  readonly index_by_id = new Map<bigint, number>();
+  private readonly ids = new IdIndex();
+  /** Ids burned by a transient failure: never rows, never usable again. Rare, so a Set will do. */
+  private readonly burned_ids = new Set<bigint>();
   /** Row index of a pending transfer → its status; only pending transfers have an entry. */
   readonly pending_status = new Map<number, PendingStatus>();
   /** Row indexes of pending transfers with a timeout, checked for expiry before each request. */
   expiring: number[] = [];
 
   private capacity = 0;
-  private id_low = new BigUint64Array(0);
-  private id_high = new BigUint64Array(0);
   private amount_low = new BigUint64Array(0);
   private amount_high = new BigUint64Array(0);
   private user_data_128_low = new BigUint64Array(0);
@@ -77,8 +74,6 @@ export class TransferStore {
     assert(index === 0 || row.timestamp > this.timestamp(index - 1), 'transfers are appended in time order');
     if (index === this.capacity) this.grow();
 
-    this.id_low[index] = row.id;
-    this.id_high[index] = high_u64(row.id);
     this.amount_low[index] = row.amount;
     this.amount_high[index] = high_u64(row.amount);
     this.user_data_128_low[index] = row.user_data_128;
@@ -94,7 +89,7 @@ export class TransferStore {
     this.code_column[index] = row.code;
     this.flags_column[index] = row.flags;
 
-    this.index_by_id.set(row.id, index);
+    this.ids.insert(row.id, index);
     this.count = index + 1;
     return index;
   }
@@ -103,21 +98,30 @@ export class TransferStore {
   truncate(count_kept: number): void {
     assert(count_kept <= this.count, 'truncate only shrinks');
     for (let index = this.count - 1; index >= count_kept; index -= 1) {
-      const deleted = this.index_by_id.delete(this.id(index));
-      assert(deleted, 'every row is indexed by its id');
+      this.ids.remove(index);
       this.pending_status.delete(index);
     }
     this.count = count_kept;
     if (this.expiring.length > 0) this.expiring = this.expiring.filter((index) => index < count_kept);
   }
 
+  /** The row of the transfer with this id, or -1 (burned ids have no row). */
+  find(id: bigint): number {
+    return this.ids.find(id);
+  }
+
+  is_burned(id: bigint): boolean {
+    return this.burned_ids.size !== 0 && this.burned_ids.has(id);
+  }
+
   burn_id(id: bigint): void {
-    assert(!this.index_by_id.has(id), 'only an unused id is burned');
-    this.index_by_id.set(id, orphaned_index);
+    assert(this.find(id) < 0 && !this.is_burned(id), 'only an unused id is burned');
+    if (this.burned_ids.size >= burned_ids_max) throw new Error(`embedded ledger is full: ${burned_ids_max} burned ids`);
+    this.burned_ids.add(id);
   }
 
   id(index: number): bigint {
-    return join_u128(this.id_high[index]!, this.id_low[index]!);
+    return this.ids.id(index);
   }
 
   amount(index: number): bigint {
@@ -216,12 +220,9 @@ export class TransferStore {
   }
 
   private grow(): void {
-    // Grow by half rather than double: at millions of rows the copy's peak matters more than
-    // the number of copies.
-    const capacity = Math.min(transfers_max, Math.max(capacity_initial, Math.ceil(this.capacity * 1.5)));
+    // Doubling copies each row about once; pages of the fresh arrays stay unmapped until written.
+    const capacity = Math.min(transfers_max, Math.max(capacity_initial, this.capacity * 2));
     assert(capacity > this.capacity, 'growth makes room');
-    this.id_low = grown(this.id_low, new BigUint64Array(capacity));
-    this.id_high = grown(this.id_high, new BigUint64Array(capacity));
     this.amount_low = grown(this.amount_low, new BigUint64Array(capacity));
     this.amount_high = grown(this.amount_high, new BigUint64Array(capacity));
     this.user_data_128_low = grown(this.user_data_128_low, new BigUint64Array(capacity));
@@ -240,11 +241,12 @@ export class TransferStore {
   }
 }
 
+/** Copies a column into its larger replacement byte for byte (no per-element conversion). */
 function grown<Column extends BigUint64Array | Uint32Array | Int32Array | Uint16Array>(
   old: Column,
   fresh: Column,
 ): Column {
-  (fresh as { set(source: Column): void }).set(old);
+  new Uint8Array(fresh.buffer).set(new Uint8Array(old.buffer, old.byteOffset, old.byteLength));
   return fresh;
 }
 

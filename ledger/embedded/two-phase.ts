@@ -13,7 +13,7 @@ import type { AccountRecord } from './account-store.js';
 import { history_entry_expiry_bit } from './account-store.js';
 import type { LedgerState } from './ledger-state.js';
 import { assert, nanoseconds_per_second } from './limits.js';
-import { orphaned_index, PendingStatus } from './transfer-store.js';
+import { PendingStatus } from './transfer-store.js';
 
 const flags_exclusive_with_second_step =
   TransferFlags.pending |
@@ -26,8 +26,8 @@ export function post_or_void_pending_transfer(state: LedgerState, transfer: Tran
   const fields = validate_second_step_fields(transfer);
   if (fields !== Status.created) return fields;
 
-  const pending = state.transfers.index_by_id.get(transfer.pending_id);
-  if (pending === undefined || pending === orphaned_index) return Status.pending_transfer_not_found;
+  const pending = state.transfers.find(transfer.pending_id);
+  if (pending < 0) return Status.pending_transfer_not_found;
   if ((state.transfers.flags(pending) & TransferFlags.pending) === 0) return Status.pending_transfer_not_pending;
 
   const debit_account = state.accounts.records[state.transfers.debit_account_index(pending)]!;
