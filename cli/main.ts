@@ -4,10 +4,14 @@
 import { loadConfig } from '../platform/config.js';
 import { describeError, isKeelError } from '../platform/errors.js';
 import { cli_error_codes, parseCommandArgs, type CommandContext } from './command.js';
+import { engineCommand, engine_usage } from './engine-command.js';
 import { postCommand, post_usage } from './post-command.js';
+import { publishCommand, publish_usage } from './publish-command.js';
 
 const commands: Record<string, { run: (context: CommandContext) => Promise<number>; usage: string }> = {
   post: { run: postCommand, usage: post_usage },
+  publish: { run: publishCommand, usage: publish_usage },
+  engine: { run: engineCommand, usage: engine_usage },
 };
 
 const usage = `keel — ledger-centric accounting for algorithmic trading

@@ -11,10 +11,13 @@ import type { DecodedEvent } from './event-file.js';
 import type { LedgerPoster } from './ledger-poster.js';
 import { chainAccounts, postingChain, type PostingChain } from './posting-rules.js';
 
-export type EventOutcome =
-  | { status: 'posted' | 'duplicate'; event_id: string; accounts: AccountSpec[]; transfers: number }
-  | { status: 'no_transfers'; event_id: string }
-  | { status: 'invalid' | 'conflict' | 'rejected'; event_id: string | undefined; code: string; reason: string };
+export type AcceptedOutcome = { status: 'posted' | 'duplicate'; event_id: string; accounts: AccountSpec[]; transfers: number };
+export type FailedOutcome = { status: 'invalid' | 'conflict' | 'rejected'; event_id: string | undefined; code: string; reason: string };
+export type EventOutcome = AcceptedOutcome | { status: 'no_transfers'; event_id: string } | FailedOutcome;
+
+export function isFailed(outcome: EventOutcome): outcome is FailedOutcome {
+  return outcome.status === 'invalid' || outcome.status === 'conflict' || outcome.status === 'rejected';
+}
 
 export async function postBatch(events: readonly DecodedEvent[], poster: LedgerPoster, registry: AssetRegistry): Promise<EventOutcome[]> {
   const outcomes: EventOutcome[] = new Array(events.length);

@@ -9,7 +9,7 @@ import { batch_events_max } from '../ledger/ledger-port.js';
 import { formatUnits } from '../ledger/money.js';
 import { readEventFile, type EventLine } from './event-file.js';
 import { LedgerPoster } from './ledger-poster.js';
-import { postBatch } from './post-batch.js';
+import { isFailed, postBatch } from './post-batch.js';
 
 export type PostCounts = { read: number; posted: number; duplicates: number; no_transfers: number; rejected: number };
 export type Rejection = { line: number; id: string | null; reason: string };
@@ -62,20 +62,16 @@ export async function postEventLines(
   const flush = async () => {
     const outcomes = await postBatch(group, poster, registry);
     outcomes.forEach((outcome, index) => {
-      switch (outcome.status) {
-        case 'posted':
-        case 'duplicate':
-          if (outcome.status === 'posted') counts.posted += 1;
-          else counts.duplicates += 1;
-          for (const spec of outcome.accounts) accounts.set(spec.id, spec);
-          break;
-        case 'no_transfers':
-          counts.no_transfers += 1;
-          break;
-        default:
-          counts.rejected += 1;
-          if (rejections.length < rejections_listed_max) rejections.push({ line: group[index]!.line, id: outcome.event_id ?? null, reason: outcome.reason });
-          else rejections_not_listed += 1;
+      if (isFailed(outcome)) {
+        counts.rejected += 1;
+        if (rejections.length < rejections_listed_max) rejections.push({ line: group[index]!.line, id: outcome.event_id ?? null, reason: outcome.reason });
+        else rejections_not_listed += 1;
+      } else if (outcome.status === 'no_transfers') {
+        counts.no_transfers += 1;
+      } else {
+        if (outcome.status === 'posted') counts.posted += 1;
+        else counts.duplicates += 1;
+        for (const spec of outcome.accounts) accounts.set(spec.id, spec);
       }
     });
     group = [];

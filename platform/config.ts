@@ -13,6 +13,9 @@ const u128_decimal = z
   .transform((text) => BigInt(text))
   .refine((value) => value < 1n << 128n, 'must fit in 128 bits');
 
+/** Kafka's own rule for topic names. */
+const topic_name = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits, . _ -');
+
 const env_schema = z
   .object({
     KEEL_LEDGER: z.enum(['embedded', 'tigerbeetle']).default('embedded'),
@@ -25,6 +28,18 @@ const env_schema = z
       .optional(),
     TB_CLUSTER_ID: u128_decimal.default(0n),
     TB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
+    KAFKA_BROKERS: z
+      .string()
+      .regex(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, 'comma-separated host:port list, e.g. 127.0.0.1:19092')
+      .default('127.0.0.1:19092'),
+    KAFKA_CLIENT_ID: z.string().min(1).max(128).default('keel'),
+    KEEL_EVENTS_TOPIC: topic_name.default('keel.events'),
+    KEEL_DLQ_TOPIC: topic_name.default('keel.events.dlq'),
+    KEEL_EVENTS_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+    KEEL_ENGINE_GROUP: z.string().min(1).max(249).default('keel-engine'),
+    KEEL_ENGINE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+    KEEL_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    KEEL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   })
   .superRefine((env, context) => {
     if (env.KEEL_LEDGER === 'tigerbeetle' && env.TB_ADDRESS === undefined) {
@@ -38,6 +53,9 @@ export type Config = {
   assets_file: string | undefined;
   log_level: (typeof log_levels)[number];
   tigerbeetle: { replica_addresses: string[]; cluster_id: bigint; request_timeout_ms: number };
+  kafka: { brokers: string[]; client_id: string; events_topic: string; dlq_topic: string; events_partitions: number };
+  engine: { group_id: string; session_timeout_ms: number };
+  metrics: { host: string; port: number };
 };
 
 /** The configuration from `env`, or a KeelError listing every problem with its variable. */
@@ -58,6 +76,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cluster_id: settings.TB_CLUSTER_ID,
       request_timeout_ms: settings.TB_REQUEST_TIMEOUT_MS,
     },
+    kafka: {
+      brokers: settings.KAFKA_BROKERS.split(','),
+      client_id: settings.KAFKA_CLIENT_ID,
+      events_topic: settings.KEEL_EVENTS_TOPIC,
+      dlq_topic: settings.KEEL_DLQ_TOPIC,
+      events_partitions: settings.KEEL_EVENTS_PARTITIONS,
+    },
+    engine: { group_id: settings.KEEL_ENGINE_GROUP, session_timeout_ms: settings.KEEL_ENGINE_SESSION_TIMEOUT_MS },
+    metrics: { host: settings.KEEL_METRICS_HOST, port: settings.KEEL_METRICS_PORT },
   };
 }
 
