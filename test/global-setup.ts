@@ -1,0 +1,21 @@
+// Makes `npm test` self-sufficient: when the services the integration tests need are not given
+// (KAFKA_BROKERS, DATABASE_URL), they are started with the project's own scripts for this run and
+// stopped after it. When they are given (CI starts them first), nothing is started or stopped.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+
+export default function setup(): (() => void) | undefined {
+  if (process.env.KAFKA_BROKERS && process.env.DATABASE_URL) return undefined;
+  console.info('starting Kafka and PostgreSQL for the integration tests (bash scripts/services.sh start)…');
+  execFileSync('bash', [join(root, 'scripts', 'services.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const line of readFileSync(join(root, '.cache', 'services.env'), 'utf8').split('\n')) {
+    const match = /^export (\w+)=(.*)$/.exec(line);
+    if (match) process.env[match[1]!] = match[2]!;
+  }
+  return () => {
+    execFileSync('bash', [join(root, 'scripts', 'services.sh'), 'stop'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  };
+}
