@@ -161,9 +161,9 @@ export class JournaledLedger implements Ledger {
   }
 }
 
-type Record = { payload: Buffer; next_offset: number };
+type JournalRecord = { payload: Buffer; next_offset: number };
 
-function readRecord(reader: ChunkReader, offset: number, size: number): Record | 'torn' | 'damaged' {
+function readRecord(reader: ChunkReader, offset: number, size: number): JournalRecord | 'torn' | 'damaged' {
   if (offset + 8 > size) return 'torn';
   const header = reader.read(offset, 8);
   const length = header.readUInt32LE(0);
@@ -226,83 +226,48 @@ function realtimeNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
-function writeU128(buffer: Buffer, offset: number, value: bigint): void {
-  buffer.writeBigUInt64LE(value & 0xffff_ffff_ffff_ffffn, offset);
-  buffer.writeBigUInt64LE(value >> 64n, offset + 8);
-}
+// TigerBeetle's 128-byte wire layouts: the journal stores objects exactly as the cluster would.
+type FieldKind = 'u128' | 'u64' | 'u32' | 'u16';
+type Layout<T> = readonly (readonly [keyof T & string, number, FieldKind])[];
 
-function readU128(buffer: Buffer, offset: number): bigint {
-  return buffer.readBigUInt64LE(offset) | (buffer.readBigUInt64LE(offset + 8) << 64n);
-}
+const account_layout: Layout<Account> = [
+  ['id', 0, 'u128'], ['debits_pending', 16, 'u128'], ['debits_posted', 32, 'u128'], ['credits_pending', 48, 'u128'],
+  ['credits_posted', 64, 'u128'], ['user_data_128', 80, 'u128'], ['user_data_64', 96, 'u64'], ['user_data_32', 104, 'u32'],
+  ['reserved', 108, 'u32'], ['ledger', 112, 'u32'], ['code', 116, 'u16'], ['flags', 118, 'u16'], ['timestamp', 120, 'u64'],
+];
 
-function encodeAccount(account: Account): Buffer {
+const transfer_layout: Layout<Transfer> = [
+  ['id', 0, 'u128'], ['debit_account_id', 16, 'u128'], ['credit_account_id', 32, 'u128'], ['amount', 48, 'u128'],
+  ['pending_id', 64, 'u128'], ['user_data_128', 80, 'u128'], ['user_data_64', 96, 'u64'], ['user_data_32', 104, 'u32'],
+  ['timeout', 108, 'u32'], ['ledger', 112, 'u32'], ['code', 116, 'u16'], ['flags', 118, 'u16'], ['timestamp', 120, 'u64'],
+];
+
+function encode<T>(layout: Layout<T>, object: T): Buffer {
   const buffer = Buffer.alloc(object_size);
-  writeU128(buffer, 0, account.id);
-  writeU128(buffer, 16, account.debits_pending);
-  writeU128(buffer, 32, account.debits_posted);
-  writeU128(buffer, 48, account.credits_pending);
-  writeU128(buffer, 64, account.credits_posted);
-  writeU128(buffer, 80, account.user_data_128);
-  buffer.writeBigUInt64LE(account.user_data_64, 96);
-  buffer.writeUInt32LE(account.user_data_32, 104);
-  buffer.writeUInt32LE(account.reserved, 108);
-  buffer.writeUInt32LE(account.ledger, 112);
-  buffer.writeUInt16LE(account.code, 116);
-  buffer.writeUInt16LE(account.flags, 118);
-  buffer.writeBigUInt64LE(account.timestamp, 120);
+  for (const [name, offset, kind] of layout) {
+    const value = object[name] as bigint | number;
+    if (kind === 'u128') {
+      buffer.writeBigUInt64LE((value as bigint) & 0xffff_ffff_ffff_ffffn, offset);
+      buffer.writeBigUInt64LE((value as bigint) >> 64n, offset + 8);
+    } else if (kind === 'u64') buffer.writeBigUInt64LE(value as bigint, offset);
+    else if (kind === 'u32') buffer.writeUInt32LE(value as number, offset);
+    else buffer.writeUInt16LE(value as number, offset);
+  }
   return buffer;
 }
 
-function decodeAccount(buffer: Buffer): Account {
-  return {
-    id: readU128(buffer, 0),
-    debits_pending: readU128(buffer, 16),
-    debits_posted: readU128(buffer, 32),
-    credits_pending: readU128(buffer, 48),
-    credits_posted: readU128(buffer, 64),
-    user_data_128: readU128(buffer, 80),
-    user_data_64: buffer.readBigUInt64LE(96),
-    user_data_32: buffer.readUInt32LE(104),
-    reserved: buffer.readUInt32LE(108),
-    ledger: buffer.readUInt32LE(112),
-    code: buffer.readUInt16LE(116),
-    flags: buffer.readUInt16LE(118),
-    timestamp: buffer.readBigUInt64LE(120),
-  };
+function decode<T>(layout: Layout<T>, buffer: Buffer): T {
+  const object: Record<string, bigint | number> = {};
+  for (const [name, offset, kind] of layout) {
+    if (kind === 'u128') object[name] = buffer.readBigUInt64LE(offset) | (buffer.readBigUInt64LE(offset + 8) << 64n);
+    else if (kind === 'u64') object[name] = buffer.readBigUInt64LE(offset);
+    else if (kind === 'u32') object[name] = buffer.readUInt32LE(offset);
+    else object[name] = buffer.readUInt16LE(offset);
+  }
+  return object as T;
 }
 
-function encodeTransfer(transfer: Transfer): Buffer {
-  const buffer = Buffer.alloc(object_size);
-  writeU128(buffer, 0, transfer.id);
-  writeU128(buffer, 16, transfer.debit_account_id);
-  writeU128(buffer, 32, transfer.credit_account_id);
-  writeU128(buffer, 48, transfer.amount);
-  writeU128(buffer, 64, transfer.pending_id);
-  writeU128(buffer, 80, transfer.user_data_128);
-  buffer.writeBigUInt64LE(transfer.user_data_64, 96);
-  buffer.writeUInt32LE(transfer.user_data_32, 104);
-  buffer.writeUInt32LE(transfer.timeout, 108);
-  buffer.writeUInt32LE(transfer.ledger, 112);
-  buffer.writeUInt16LE(transfer.code, 116);
-  buffer.writeUInt16LE(transfer.flags, 118);
-  buffer.writeBigUInt64LE(transfer.timestamp, 120);
-  return buffer;
-}
-
-function decodeTransfer(buffer: Buffer): Transfer {
-  return {
-    id: readU128(buffer, 0),
-    debit_account_id: readU128(buffer, 16),
-    credit_account_id: readU128(buffer, 32),
-    amount: readU128(buffer, 48),
-    pending_id: readU128(buffer, 64),
-    user_data_128: readU128(buffer, 80),
-    user_data_64: buffer.readBigUInt64LE(96),
-    user_data_32: buffer.readUInt32LE(104),
-    timeout: buffer.readUInt32LE(108),
-    ledger: buffer.readUInt32LE(112),
-    code: buffer.readUInt16LE(116),
-    flags: buffer.readUInt16LE(118),
-    timestamp: buffer.readBigUInt64LE(120),
-  };
-}
+const encodeAccount = (account: Account) => encode(account_layout, account);
+const decodeAccount = (buffer: Buffer) => decode<Account>(account_layout, buffer);
+const encodeTransfer = (transfer: Transfer) => encode(transfer_layout, transfer);
+const decodeTransfer = (buffer: Buffer) => decode<Transfer>(transfer_layout, buffer);

@@ -10,7 +10,13 @@ const root = join(import.meta.dirname, '..');
 export default function setup(): (() => void) | undefined {
   if (process.env.KAFKA_BROKERS && process.env.DATABASE_URL) return undefined;
   console.info('starting Kafka and PostgreSQL for the integration tests (bash scripts/services.sh start)…');
-  execFileSync('bash', [join(root, 'scripts', 'services.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync('bash', [join(root, 'scripts', 'services.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch (error) {
+    // The unit tests can still run; every integration test will fail, saying the service is missing.
+    console.warn(`could not start the services: ${(error as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
   for (const line of readFileSync(join(root, '.cache', 'services.env'), 'utf8').split('\n')) {
     const match = /^export (\w+)=(.*)$/.exec(line);
     if (match) process.env[match[1]!] = match[2]!;
