@@ -110,6 +110,12 @@ export function formatDecimal(decimal: Decimal): string {
   return negative ? `-${body}` : body;
 }
 
+/** Exact sum of two decimals. */
+export function addDecimals(left: Decimal, right: Decimal): Decimal {
+  const scale = Math.max(left.scale, right.scale);
+  return normalise({ units: left.units * 10n ** BigInt(scale - left.scale) + right.units * 10n ** BigInt(scale - right.scale), scale });
+}
+
 /** Exact product of two decimals (no rounding: the scales add). */
 export function multiplyDecimals(left: Decimal, right: Decimal): Decimal {
   return normalise({ units: left.units * right.units, scale: left.scale + right.scale });

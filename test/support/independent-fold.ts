@@ -2,15 +2,9 @@
 // written from DESIGN.md §4 directly, sharing nothing with the posting rules but exact decimal
 // arithmetic, so that "ledger balance = fold of the log" (invariant I3) tests the rules too.
 import type { KeelEvent } from '../../engine/event-schema.js';
-import { formatDecimal, normalise, parseDecimal, type Decimal } from '../../ledger/money.js';
+import { addDecimals, formatDecimal, normalise, parseDecimal, type Decimal } from '../../ledger/money.js';
 
 export type FoldKey = `${string}|${string}|${string}|${string}`;
-
-function add(left: Decimal, right: Decimal): Decimal {
-  const scale = Math.max(left.scale, right.scale);
-  const units = left.units * 10n ** BigInt(scale - left.scale) + right.units * 10n ** BigInt(scale - right.scale);
-  return normalise({ units, scale });
-}
 
 function negate(value: Decimal): Decimal {
   return { units: -value.units, scale: value.scale };
@@ -21,7 +15,7 @@ export function foldEvents(events: Iterable<KeelEvent>): Map<FoldKey, string> {
   const balances = new Map<FoldKey, Decimal>();
   const move = (venue: string, account: string, type: string, asset: string, amount: Decimal) => {
     const key: FoldKey = `${venue}|${account}|${type}|${asset}`;
-    balances.set(key, add(balances.get(key) ?? { units: 0n, scale: 0 }, amount));
+    balances.set(key, addDecimals(balances.get(key) ?? { units: 0n, scale: 0 }, amount));
   };
   // Money moves from `from` to `to`: `to` is debited (its balance grows), `from` is credited.
   const flow = (event: KeelEvent, to_type: string, from_type: string, asset: string, amount: Decimal) => {

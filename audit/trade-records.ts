@@ -1,0 +1,275 @@
+// Trade records (pure): one record per trade, i.e. one order's fills at one venue account, joining
+// why the strategy traded (decision), what the risk engine said (risk check), the order's
+// lifecycle, every fill with its fees, the ledger transfers the fills produced, the lots they
+// opened or closed, and the position and cash before and after. Parts that are missing are
+// stated as missing, never guessed. The same events always give the same records, byte for byte
+// in canonical JSON, whatever order they arrived in.
+import type { EventOf, KeelEvent } from '../engine/event-schema.js';
+import { chainTransfers, postingChain, type PostingChain } from '../engine/posting-rules.js';
+import type { AssetRegistry } from '../ledger/asset-registry.js';
+import type { AccountType } from '../ledger/chart-of-accounts.js';
+import { addDecimals, formatDecimal, formatUnits, parseDecimal } from '../ledger/money.js';
+
+export const trade_record_version = 1;
+
+export type LotOpened = { lot_id: string; asset: string; quantity: string; cost_basis: string | null; acquired_at: string };
+export type LotClosed = {
+  lot_id: string;
+  asset: string;
+  quantity: string;
+  acquired_at: string;
+  cost_basis: string | null;
+  proceeds: string | null;
+  gain: string | null;
+  term: 'short' | 'long';
+};
+export type MissingBasis = { asset: string; quantity: string };
+
+/** What the lot engine says about each event, keyed by event id. */
+export type LotFacts = {
+  opened: ReadonlyMap<string, readonly LotOpened[]>;
+  closed: ReadonlyMap<string, readonly LotClosed[]>;
+  missing_basis: ReadonlyMap<string, readonly MissingBasis[]>;
+  reporting_currency: string;
+};
+
+export type BalanceLine = { type: AccountType; asset: string; before: string; after: string };
+
+export type TradeRecord = {
+  record_version: number;
+  trade_id: string;
+  venue: string;
+  account: string;
+  instrument: EventOf<'trade'>['instrument'];
+  side: 'buy' | 'sell';
+  order_id: string;
+  client_order_id: string | null;
+  opened_at: string;
+  closed_at: string;
+  decision: { event_id: string; time: string; strategy: string; strategy_version: string; signals: Record<string, number>; rationale: string; side: string; quantity: string } | null;
+  risk_check: { event_id: string; time: string; approved: boolean; checks: { name: string; value: number; limit: number; passed: boolean }[] } | null;
+  order_lifecycle: { event_id: string; time: string; status: string; quantity: string; price: string | null; order_type: string }[];
+  fills: {
+    event_id: string;
+    trade_id: string;
+    time: string;
+    quantity: string;
+    price: string;
+    cost: string | null;
+    liquidity: 'maker' | 'taker' | null;
+    liquidation: boolean;
+    fees: { asset: string; amount: string }[];
+  }[];
+  ledger_transfers: { event_id: string; transfer_id: string; leg: string; debit: string; credit: string; asset: string; amount: string }[];
+  lots: { reporting_currency: string; opened: LotOpened[]; closed: LotClosed[]; missing_basis: MissingBasis[]; realised_gain: string | null };
+  balances: BalanceLine[];
+  missing: string[];
+};
+
+/** Trade id of a fill: the order it belongs to at its venue account. */
+export function tradeIdOf(fill: EventOf<'trade'>): string {
+  return `${fill.venue}:${fill.account}:order:${fill.order_id}`;
+}
+
+/** Canonical processing order (DESIGN.md §7): event time, then event id. */
+export function compareEvents(left: KeelEvent, right: KeelEvent): number {
+  if (left.time !== right.time) return left.time < right.time ? -1 : 1;
+  return left.id < right.id ? -1 : left.id > right.id ? 1 : 0;
+}
+
+export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry): TradeRecord[] {
+  const sorted = uniqueById(events).sort(compareEvents);
+  const fills_by_trade = new Map<string, EventOf<'trade'>[]>();
+  const decisions = new Map<string, EventOf<'decision'>>();
+  const risk_checks = new Map<string, EventOf<'risk_check'>>();
+  const orders = new Map<string, EventOf<'order'>[]>();
+  for (const event of sorted) {
+    if (event.type === 'trade') push(fills_by_trade, tradeIdOf(event), event);
+    else if (event.type === 'decision') decisions.set(event.client_order_id, decisions.get(event.client_order_id) ?? event);
+    else if (event.type === 'risk_check') risk_checks.set(event.client_order_id, event);
+    else if (event.type === 'order') push(orders, `${event.venue}:${event.account}:order:${event.order_id}`, event);
+  }
+  const balances = balanceSnapshots(sorted, fills_by_trade, registry);
+  return [...fills_by_trade.entries()]
+    .map(([trade_id, fills]) => {
+      const lifecycle = orders.get(trade_id) ?? [];
+      const client_order_id = fills.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
+      return buildRecord(trade_id, fills, lifecycle, client_order_id, decisions, risk_checks, lots, balances.get(trade_id) ?? [], registry);
+    })
+    .sort((left, right) => (left.opened_at !== right.opened_at ? (left.opened_at < right.opened_at ? -1 : 1) : left.trade_id < right.trade_id ? -1 : 1));
+}
+
+function buildRecord(
+  trade_id: string,
+  fills: EventOf<'trade'>[],
+  lifecycle: EventOf<'order'>[],
+  client_order_id: string | null,
+  decisions: ReadonlyMap<string, EventOf<'decision'>>,
+  risk_checks: ReadonlyMap<string, EventOf<'risk_check'>>,
+  lots: LotFacts,
+  balances: BalanceLine[],
+  registry: AssetRegistry,
+): TradeRecord {
+  const first = fills[0]!;
+  const decision = client_order_id === null ? undefined : decisions.get(client_order_id);
+  const risk = client_order_id === null ? undefined : risk_checks.get(client_order_id);
+  const opened = fills.flatMap((fill) => lots.opened.get(fill.id) ?? []);
+  const closed = fills.flatMap((fill) => lots.closed.get(fill.id) ?? []);
+  const missing_basis = fills.flatMap((fill) => lots.missing_basis.get(fill.id) ?? []);
+  const missing: string[] = [];
+  if (client_order_id === null) missing.push('client order id: the fills carry none, so no decision or risk check can be joined');
+  else {
+    if (decision === undefined) missing.push(`decision: no strategy decision was recorded for client order ${client_order_id}`);
+    if (risk === undefined) missing.push(`risk check: no risk check was recorded for client order ${client_order_id}`);
+  }
+  if (lifecycle.length === 0) missing.push(`order lifecycle: the venue reported no order events for order ${first.order_id}`);
+  if (missing_basis.length > 0) missing.push('cost basis: part of what was sold had no recorded acquisition (see lots.missing_basis)');
+  if (closed.some((lot) => lot.gain === null)) missing.push('price: some values could not be priced in the reporting currency (unpriced rows)');
+  return {
+    record_version: trade_record_version,
+    trade_id,
+    venue: first.venue,
+    account: first.account,
+    instrument: first.instrument,
+    side: first.side,
+    order_id: first.order_id,
+    client_order_id,
+    opened_at: first.time,
+    closed_at: fills[fills.length - 1]!.time,
+    decision: decision === undefined ? null : {
+      event_id: decision.id,
+      time: decision.time,
+      strategy: decision.strategy,
+      strategy_version: decision.strategy_version,
+      signals: decision.signals,
+      rationale: decision.rationale,
+      side: decision.side,
+      quantity: decision.quantity,
+    },
+    risk_check: risk === undefined ? null : { event_id: risk.id, time: risk.time, approved: risk.approved, checks: risk.checks },
+    order_lifecycle: lifecycle.map((order) => ({
+      event_id: order.id,
+      time: order.time,
+      status: order.status,
+      quantity: order.quantity,
+      price: order.price ?? null,
+      order_type: order.order_type,
+    })),
+    fills: fills.map((fill) => ({
+      event_id: fill.id,
+      trade_id: fill.trade_id,
+      time: fill.time,
+      quantity: fill.quantity,
+      price: fill.price,
+      cost: fill.cost ?? null,
+      liquidity: fill.liquidity ?? null,
+      liquidation: fill.liquidation ?? false,
+      fees: fill.fees,
+    })),
+    ledger_transfers: fills.flatMap((fill) => ledgerTransfers(postingChain(fill, registry))),
+    lots: { reporting_currency: lots.reporting_currency, opened, closed, missing_basis, realised_gain: sumGains(closed) },
+    balances,
+    missing,
+  };
+}
+
+function ledgerTransfers(chain: PostingChain): TradeRecord['ledger_transfers'] {
+  const transfers = chainTransfers(chain);
+  return chain.legs.map((leg, index) => ({
+    event_id: chain.event_id,
+    transfer_id: transfers[index]!.id.toString(),
+    leg: leg.kind,
+    debit: leg.debit.type,
+    credit: leg.credit.type,
+    asset: leg.debit.asset,
+    amount: formatUnits(leg.amount, leg.debit.scale),
+  }));
+}
+
+/**
+ * Balance of each account a trade touches, just before its first fill and just after its last,
+ * from the same posting rules that feed the ledger, folded in canonical event order.
+ */
+function balanceSnapshots(
+  sorted: readonly KeelEvent[],
+  fills_by_trade: ReadonlyMap<string, EventOf<'trade'>[]>,
+  registry: AssetRegistry,
+): Map<string, BalanceLine[]> {
+  const first_fill = new Map<string, string>();
+  const last_fill = new Map<string, string>();
+  for (const [trade_id, fills] of fills_by_trade) {
+    first_fill.set(fills[0]!.id, trade_id);
+    last_fill.set(fills[fills.length - 1]!.id, trade_id);
+  }
+  const balances = new Map<string, bigint>();
+  const before = new Map<string, Map<string, bigint>>();
+  const result = new Map<string, BalanceLine[]>();
+  for (const event of sorted) {
+    let chain: PostingChain;
+    try {
+      chain = postingChain(event, registry);
+    } catch {
+      continue; // An event the ledger cannot post moves no balance there either.
+    }
+    const touched = tradeAccounts(chain);
+    const opening_trade = first_fill.get(event.id);
+    if (opening_trade !== undefined) before.set(opening_trade, new Map([...touched.keys()].map((key) => [key, balances.get(key) ?? 0n])));
+    for (const leg of chain.legs) {
+      const debit_key = balanceKey(leg.debit.type, leg.debit.asset, leg.debit.scale, event);
+      const credit_key = balanceKey(leg.credit.type, leg.credit.asset, leg.credit.scale, event);
+      balances.set(debit_key, (balances.get(debit_key) ?? 0n) + leg.amount);
+      balances.set(credit_key, (balances.get(credit_key) ?? 0n) - leg.amount);
+    }
+    const closing_trade = last_fill.get(event.id);
+    if (closing_trade !== undefined) {
+      const opening = before.get(closing_trade) ?? new Map<string, bigint>();
+      const keys = [...new Set([...opening.keys(), ...touched.keys()])].sort();
+      result.set(
+        closing_trade,
+        keys.map((key) => {
+          const [type, asset, scale] = key.split('\u0000');
+          return {
+            type: type as AccountType,
+            asset: asset!,
+            before: formatUnits(opening.get(key) ?? 0n, Number(scale)),
+            after: formatUnits(balances.get(key) ?? 0n, Number(scale)),
+          };
+        }),
+      );
+    }
+  }
+  return result;
+}
+
+/** The cash and position accounts a chain moves (fees and the venue's side are in the transfers). */
+function tradeAccounts(chain: PostingChain): Map<string, true> {
+  const keys = new Map<string, true>();
+  for (const leg of chain.legs) {
+    for (const spec of [leg.debit, leg.credit]) {
+      if (spec.type === 'cash' || spec.type === 'position') keys.set(balanceKey(spec.type, spec.asset, spec.scale, spec), true);
+    }
+  }
+  return keys;
+}
+
+function balanceKey(type: AccountType, asset: string, scale: number, owner: { venue: string; account: string }): string {
+  // Venue and account are fixed per trade; the key still carries them so two accounts never mix.
+  return [type, asset, scale, owner.venue, owner.account].join('\u0000');
+}
+
+function sumGains(closed: readonly LotClosed[]): string | null {
+  if (closed.some((lot) => lot.gain === null)) return null;
+  return formatDecimal(closed.reduce((sum, lot) => addDecimals(sum, parseDecimal(lot.gain!, 'gain')), { units: 0n, scale: 0 }));
+}
+
+function uniqueById(events: readonly KeelEvent[]): KeelEvent[] {
+  const seen = new Map<string, KeelEvent>();
+  for (const event of events) if (!seen.has(event.id)) seen.set(event.id, event);
+  return [...seen.values()];
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
