@@ -9,6 +9,8 @@ const root = join(import.meta.dirname, '..');
 
 export default function setup(): (() => void) | undefined {
   if (process.env.KAFKA_BROKERS && process.env.DATABASE_URL) return undefined;
+  // Servers someone else started (another shell, a session) are used, and left running.
+  const already_running = servicesRunning();
   console.info('starting Kafka and PostgreSQL for the integration tests (bash scripts/services.sh start)…');
   try {
     execFileSync('bash', [join(root, 'scripts', 'services.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -21,7 +23,17 @@ export default function setup(): (() => void) | undefined {
     const match = /^export (\w+)=(.*)$/.exec(line);
     if (match) process.env[match[1]!] = match[2]!;
   }
+  if (already_running) return undefined;
   return () => {
     execFileSync('bash', [join(root, 'scripts', 'services.sh'), 'stop'], { stdio: ['ignore', 'ignore', 'inherit'] });
   };
+}
+
+function servicesRunning(): boolean {
+  try {
+    execFileSync('bash', [join(root, 'scripts', 'services.sh'), 'status'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
