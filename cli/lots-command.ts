@@ -1,0 +1,103 @@
+// `keel lots --input FILE.jsonl [--method fifo|lifo|hifo] [--pool account|global] [--format json|csv] [--prices FILE.jsonl]`
+// Tax lots of a file of events, computed in process: no server, no ledger.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { computeLots } from '../audit/lots/lot-engine.js';
+import { renderDisposalsCsv, type LotReport } from '../audit/lots/lot-report.js';
+import { lot_methods, lot_pools, lotSettings, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
+import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from '../audit/lots/pricing.js';
+import { readEventFile } from '../engine/event-file.js';
+import type { KeelEvent } from '../engine/event-schema.js';
+import type { Rejection } from '../engine/post-events.js';
+import { audit_error_codes, auditError } from '../audit/audit-errors.js';
+import { usageError, type CommandContext } from './command.js';
+
+export const lots_usage = `keel lots --input FILE.jsonl [--method fifo|lifo|hifo] [--pool account|global] [--format json|csv] [--prices FILE.jsonl]
+
+Computes tax lots from a JSON Lines file of events (reporting currency USD): every disposal
+matched to the lots it consumed, with proceeds, cost basis, gain and holding term; open lots;
+quantities disposed of without a lot (missing basis, never given zero cost); lots withdrawn or
+moved by transfers; values that could not be priced (null, never zero); and for derivatives the
+realised PnL computed from entry and exit prices beside the venue's own settlements. Bad lines
+are reported (line and reason) and skipped. The settings in force are part of every output.
+
+  --input FILE     the events, one canonical JSON event per line (required)
+  --method NAME    fifo (default), lifo, or hifo (highest cost per unit first)
+  --pool NAME      account (default: one pool per venue account and asset) or global (one per asset)
+  --format NAME    json (default): the whole report and the rejected lines;
+                   csv: the disposals only, one row per (disposal, lot), RFC 4180 with a header row:
+                   event_id, kind, venue, account, asset, quantity, acquired_at, disposed_at,
+                   proceeds, cost_basis, gain, term, lot_id, acquisition_event_id, unpriced,
+                   method, pool, reporting_currency (empty proceeds, cost_basis or gain = unpriced;
+                   text cells starting with = + - @ are prefixed with ' against spreadsheet formulas)
+  --prices FILE    optional prices in USD, one JSON object per line: {"asset", "time", "price", "source"?}.
+                   Prices observed in the file's own spot trades against USD or a peg (USDT, USDC = 1)
+                   are always used too; a price is used for up to 24 hours after its time.`;
+
+export const rejections_listed_max = 10_000;
+
+export async function lotsCommand(context: CommandContext): Promise<number> {
+  const { values } = context.parse({
+    input: { type: 'string' },
+    method: { type: 'string', default: 'fifo' },
+    pool: { type: 'string', default: 'account' },
+    format: { type: 'string', default: 'json' },
+    prices: { type: 'string' },
+  });
+  if (values.input === undefined) throw usageError('--input FILE.jsonl is required', lots_usage);
+  const method = values.method as LotMethod;
+  if (!lot_methods.includes(method)) throw usageError(`--method must be fifo, lifo or hifo, got '${values.method}'`, lots_usage);
+  const pool = values.pool as LotPool;
+  if (!lot_pools.includes(pool)) throw usageError(`--pool must be account or global, got '${values.pool}'`, lots_usage);
+  const format = values.format;
+  if (format !== 'json' && format !== 'csv') throw usageError(`--format must be json or csv, got '${format}'`, lots_usage);
+
+  const settings = lotSettings({ method, pool });
+  const { events, rejections, rejections_not_listed } = await readEvents(values.input);
+  context.progress(`keel lots: ${events.length} events read, ${rejections.length + rejections_not_listed} rejected`);
+  const price_rows = [...priceRowsFromTrades(events, settings), ...(values.prices === undefined ? [] : await readPriceFile(values.prices))];
+  const report = computeLots(events, settings, new InMemoryPriceTable(price_rows));
+  context.stdout(format === 'csv' ? renderDisposalsCsv(report) : `${JSON.stringify(publicReport(report, rejections, rejections_not_listed), null, 2)}\n`);
+  return 0;
+}
+
+function publicReport(report: LotReport, rejections: Rejection[], rejections_not_listed: number) {
+  return { ...report, rejections, ...(rejections_not_listed > 0 ? { rejections_not_listed } : {}) };
+}
+
+async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
+  const events: KeelEvent[] = [];
+  const rejections: Rejection[] = [];
+  let rejections_not_listed = 0;
+  for await (const line of readEventFile(file_path)) {
+    if (line.ok) events.push(line.event);
+    else if (rejections.length < rejections_listed_max) rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
+    else rejections_not_listed += 1;
+  }
+  return { events, rejections, rejections_not_listed };
+}
+
+const price_line_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Price rows; a bad line stops the command (a wrong price would silently change every gain). */
+async function readPriceFile(file_path: string): Promise<PriceRow[]> {
+  const rows: PriceRow[] = [];
+  const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let line_number = 0;
+  for await (const text of lines) {
+    line_number += 1;
+    if (text.trim().length === 0) continue;
+    const problem = (reason: string) => auditError(audit_error_codes.price_invalid, `${file_path} line ${line_number}: ${reason}`);
+    let row: { asset?: unknown; time?: unknown; price?: unknown; source?: unknown };
+    try {
+      row = JSON.parse(text);
+    } catch (error) {
+      throw problem(`malformed JSON: ${(error as Error).message}`);
+    }
+    if (typeof row.asset !== 'string' || typeof row.price !== 'string' || typeof row.time !== 'string' || !price_line_pattern.test(row.time)) {
+      throw problem('expected {"asset": string, "time": ISO-8601 UTC with milliseconds, "price": decimal string, "source"?: string}');
+    }
+    rows.push({ asset: row.asset, time_ms: Date.parse(row.time), price: row.price, source: typeof row.source === 'string' ? row.source : `prices:${file_path}` });
+  }
+  return rows;
+}
