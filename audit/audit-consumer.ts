@@ -1,0 +1,131 @@
+// The audit consumer: reads `keel.events` in its own consumer group, stores every valid event in
+// PostgreSQL (each id once; a changed repeat is a conflict, appended to the audit log and never
+// stored), commits the offsets, and seals whenever it has caught up with the log: lots and trade
+// records are recomputed, changed records become new versions with an audit entry each, and are
+// published on `keel.trade-records` for the strategy and risk engines.
+//
+// Sealing only when caught up keeps a bulk replay from writing intermediate versions, so a replay
+// from offset 0 into an empty store gives the same records and the same chain head.
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { decodeEvent } from '../engine/event-file.js';
+import type { KeelEvent } from '../engine/event-schema.js';
+import type { AssetRegistry } from '../ledger/asset-registry.js';
+import { ensureTopics } from '../platform/kafka.js';
+import type { Logger } from '../platform/logger.js';
+import type { Pool } from '../platform/postgres.js';
+import { appendAuditEntries, type AuditHead } from './audit-log.js';
+import { seal, type SealResult } from './audit-seal.js';
+import { storeEvents, type ChangedRecord, type EventSource } from './audit-store.js';
+import type { LotSettings } from './lots/lot-settings.js';
+
+export type AuditConsumerOptions = {
+  events_topic: string;
+  trade_records_topic: string;
+  group_id: string;
+  session_timeout_ms?: number;
+  lot_settings?: Partial<LotSettings>;
+  on_sealed?: (result: SealResult) => void;
+};
+
+export class AuditConsumer {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private running = false;
+  last_head: AuditHead | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly pool: Pool,
+    private readonly registry: AssetRegistry,
+    private readonly logger: Logger,
+    private readonly options: AuditConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.group_id, sessionTimeout: options.session_timeout_ms ?? 30_000 });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.admin = kafka.admin();
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await ensureTopics(this.admin, [{ topic: this.options.trade_records_topic, numPartitions: 3 }]);
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.events_topic, fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+    this.logger.info({ topic: this.options.events_topic, group: this.options.group_id }, 'audit consumer consuming');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const items: { event: KeelEvent; source: EventSource }[] = [];
+    for (const message of batch.messages) {
+      const decoded = message.value === null ? undefined : decodeEvent(message.value.toString('utf8'));
+      // Invalid events are the posting engine's to dead-letter; the audit store keeps valid ones only.
+      if (decoded?.ok) items.push({ event: decoded.event, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } });
+    }
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const stored = await storeEvents(client, items);
+      await client.query('commit');
+      // Each conflict is recorded as of its own event time, so a replay writes the same entry.
+      for (const conflict of stored.conflicts) await appendAuditEntries(client, [{ kind: 'event_conflict', payload: conflict }], { recorded_at: conflict.event_time });
+      if (stored.conflicts.length > 0) {
+        this.logger.warn({ conflicts: stored.conflicts.length }, 'events repeated with different content: quarantined, not stored');
+      }
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    const last_offset = batch.messages[batch.messages.length - 1]!.offset;
+    resolveOffset(last_offset);
+    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
+    if (batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealNow();
+  }
+
+  /** Every partition of the event topic committed up to its end. */
+  private async caughtUp(): Promise<boolean> {
+    const ends = await this.admin.fetchTopicOffsets(this.options.events_topic);
+    const [committed] = await this.admin.fetchOffsets({ groupId: this.options.group_id, topics: [this.options.events_topic] });
+    const committed_by_partition = new Map((committed?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]));
+    return ends.every((end) => BigInt(end.high) === 0n || (committed_by_partition.get(end.partition) ?? -1n) >= BigInt(end.high));
+  }
+
+  private async sealNow(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed));
+      this.last_head = result.head;
+      this.logger.info({ events: result.events, changed: result.changed.length, head: result.head }, 'audit sealed');
+      this.options.on_sealed?.(result);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** At least once: published inside the seal's transaction, keyed by trade id, versioned. */
+  private async publish(changed: readonly ChangedRecord[]): Promise<void> {
+    for (let start = 0; start < changed.length; start += 1_000) {
+      await this.producer.send({
+        topic: this.options.trade_records_topic,
+        acks: -1,
+        messages: changed.slice(start, start + 1_000).map((entry) => ({
+          key: entry.trade_id,
+          value: JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record }),
+        })),
+      });
+    }
+  }
+}

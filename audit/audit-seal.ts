@@ -1,0 +1,96 @@
+// Sealing: from the events in the store, recompute lots and trade records, keep the records that
+// changed as new versions, and append one audit entry per changed record, all in one transaction.
+// The recompute is a pure function of the stored events, so a late event re-matches lots from its
+// time on simply by being there; records it changes are superseded, never edited.
+//
+// Audit entries carry `recorded_at` = the store's event-time watermark, not the wall clock: a
+// replay of the same log into an empty store then rebuilds exactly the same chain.
+import type { KeelEvent } from '../engine/event-schema.js';
+import type { AssetRegistry } from '../ledger/asset-registry.js';
+import type { Session } from '../platform/postgres.js';
+import { appendAuditEntriesInTransaction, auditHead, type AuditHead } from './audit-log.js';
+import {
+  eventWatermark,
+  linkRecordsToAudit,
+  loadEvents,
+  loadPriceTable,
+  replaceLots,
+  storeTradeRecords,
+  type ChangedRecord,
+} from './audit-store.js';
+import { computeLots } from './lots/lot-engine.js';
+import type { LotReport } from './lots/lot-report.js';
+import type { LotSettings } from './lots/lot-settings.js';
+import { buildTradeRecords, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
+
+export type SealResult = { changed: ChangedRecord[]; head: AuditHead; events: number };
+
+/** Recomputes and stores; `before_commit` runs inside the transaction (publishing, so a failed publish rolls the seal back). */
+export async function seal(
+  session: Session,
+  registry: AssetRegistry,
+  settings: Partial<LotSettings>,
+  before_commit: (changed: readonly ChangedRecord[]) => Promise<void> = async () => undefined,
+): Promise<SealResult> {
+  await session.query('begin');
+  try {
+    // One sealer at a time: two would compute versions from the same current records.
+    await session.query('select pg_advisory_xact_lock(7241900002)');
+    const events = await loadEvents(session);
+    const report = computeLots(events, settings, await loadPriceTable(session, settings.reporting_currency ?? 'USD'));
+    const records = buildTradeRecords(events, lotFactsOf(report), registry);
+    await replaceLots(session, report, new Map(events.map((event) => [event.id, event.time])));
+    const changed = await storeTradeRecords(session, records);
+    const watermark = (await eventWatermark(session)) ?? new Date(0).toISOString();
+    const entries = await appendAuditEntriesInTransaction(
+      session,
+      changed.map((entry) => ({
+        kind: 'trade_record',
+        payload: { trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, supersedes: entry.version > 1 ? entry.version - 1 : null },
+      })),
+      { recorded_at: watermark },
+    );
+    await linkRecordsToAudit(session, changed.map((entry, index) => ({ trade_id: entry.trade_id, version: entry.version, sequence: entries[index]!.sequence })));
+    await before_commit(changed);
+    const head = await auditHead(session);
+    await session.query('commit');
+    return { changed, head, events: events.length };
+  } catch (error) {
+    await session.query('rollback');
+    throw error;
+  }
+}
+
+/** The lot report seen per event, as trade records need it. */
+export function lotFactsOf(report: LotReport): LotFacts {
+  const opened = new Map<string, LotOpened[]>();
+  const closed = new Map<string, TradeRecord['lots']['closed']>();
+  const missing_basis = new Map<string, TradeRecord['lots']['missing_basis']>();
+  for (const row of report.acquisitions) {
+    push(opened, row.event_id, { lot_id: row.lot_id, asset: row.asset, quantity: row.quantity, cost_basis: row.cost_basis, acquired_at: row.acquired_at });
+  }
+  for (const row of report.disposals) {
+    push(closed, row.event_id, {
+      lot_id: row.lot_id,
+      asset: row.asset,
+      quantity: row.quantity,
+      acquired_at: row.acquired_at,
+      cost_basis: row.cost_basis,
+      proceeds: row.proceeds,
+      gain: row.gain,
+      term: row.term,
+    });
+  }
+  for (const row of report.missing_basis) push(missing_basis, row.event_id, { asset: row.asset, quantity: row.quantity });
+  return { opened, closed, missing_basis, reporting_currency: report.settings.reporting_currency };
+}
+
+export function tradeRecordsOf(events: readonly KeelEvent[], registry: AssetRegistry, settings: Partial<LotSettings> = {}): TradeRecord[] {
+  return buildTradeRecords(events, lotFactsOf(computeLots(events, settings)), registry);
+}
+
+function push<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

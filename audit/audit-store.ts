@@ -1,0 +1,226 @@
+// The audit store in PostgreSQL: events as received (each id once; a changed repeat is a
+// conflict), the lots and disposals derived from them, versioned trade records, and prices.
+// Derived tables (lots, disposals) are rewritten from the lot report; trade records are never
+// edited: a changed record is a new version that supersedes the old one.
+import { createHash } from 'node:crypto';
+import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
+import { canonicalJson } from '../platform/canonical-json.js';
+import type { Session } from '../platform/postgres.js';
+import type { LotReport } from './lots/lot-report.js';
+import { InMemoryPriceTable, type PriceTable } from './lots/pricing.js';
+import type { TradeRecord } from './trade-records.js';
+
+export type EventSource = { topic: string; partition: number; offset: string };
+export type StoredEvents = { stored: number; duplicates: number; conflicts: EventConflict[] };
+export type EventConflict = { event_id: string; event_time: string; stored_hash: string; received_hash: string; source: EventSource | null };
+export type ChangedRecord = { trade_id: string; version: number; record_hash: string; record: TradeRecord };
+
+/** SHA-256 of an event's canonical JSON without `raw` (the venue's payload may be re-fetched with other formatting). */
+export function eventContentHash(event: KeelEvent): string {
+  const { raw, ...content } = event;
+  return sha256(canonicalJson(content));
+}
+
+export function recordHash(record: TradeRecord): string {
+  return sha256(canonicalJson(record));
+}
+
+/** Stores events once each; reports repeats, and repeats with other content (conflicts, not stored). */
+export async function storeEvents(session: Session, items: readonly { event: KeelEvent; source: EventSource | null }[]): Promise<StoredEvents> {
+  if (items.length === 0) return { stored: 0, duplicates: 0, conflicts: [] };
+  const hashes = items.map((item) => eventContentHash(item.event));
+  const inserted = await session.query<{ event_id: string }>(
+    `insert into events (event_id, type, event_time, venue, account, event, content_hash, source_topic, source_partition, source_offset)
+     select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::int[], $10::bigint[])
+     on conflict (event_id) do nothing
+     returning event_id`,
+    [
+      items.map((item) => item.event.id),
+      items.map((item) => item.event.type),
+      items.map((item) => item.event.time),
+      items.map((item) => item.event.venue),
+      items.map((item) => item.event.account),
+      items.map((item) => canonicalJson(item.event)),
+      hashes,
+      items.map((item) => item.source?.topic ?? null),
+      items.map((item) => item.source?.partition ?? null),
+      items.map((item) => item.source?.offset ?? null),
+    ],
+  );
+  const new_ids = new Set(inserted.rows.map((row) => row.event_id));
+  const first_index = new Map<string, number>();
+  items.forEach((item, index) => {
+    if (!first_index.has(item.event.id)) first_index.set(item.event.id, index);
+  });
+  // A repeat: an id stored before this batch, or a later copy of an id inside it.
+  const repeats = items
+    .map((item, index) => ({ item, index, hash: hashes[index]! }))
+    .filter(({ item, index }) => !new_ids.has(item.event.id) || first_index.get(item.event.id) !== index);
+  if (repeats.length === 0) return { stored: new_ids.size, duplicates: 0, conflicts: [] };
+  const stored = await session.query<{ event_id: string; content_hash: string }>('select event_id, content_hash from events where event_id = any($1::text[])', [
+    [...new Set(repeats.map(({ item }) => item.event.id))],
+  ]);
+  const stored_hash = new Map(stored.rows.map((row) => [row.event_id, row.content_hash]));
+  const conflicts = repeats
+    .filter(({ item, hash }) => stored_hash.get(item.event.id) !== hash)
+    .map(({ item, hash }) => ({ event_id: item.event.id, event_time: item.event.time, stored_hash: stored_hash.get(item.event.id) ?? '', received_hash: hash, source: item.source }));
+  return { stored: new_ids.size, duplicates: repeats.length - conflicts.length, conflicts };
+}
+
+/** Every stored event, in canonical order (event time, then id), validated again on the way out. */
+export async function loadEvents(session: Session): Promise<KeelEvent[]> {
+  const { rows } = await session.query<{ event: unknown }>('select event from events order by event_time, event_id');
+  return rows.map((row) => {
+    const parsed = parseEvent(row.event);
+    if (!parsed.ok) throw new Error(`a stored event no longer validates: ${JSON.stringify(parsed.issues)}`);
+    return parsed.event;
+  });
+}
+
+/** The latest event time in the store: the watermark an audit seal speaks as of. */
+export async function eventWatermark(session: Session): Promise<string | null> {
+  const { rows } = await session.query<{ watermark: Date | null }>('select max(event_time) as watermark from events');
+  return rows[0]?.watermark?.toISOString() ?? null;
+}
+
+export async function loadPriceTable(session: Session, currency: string): Promise<PriceTable> {
+  const { rows } = await session.query<{ asset: string; time_ms: string; price: string; source: string }>(
+    `select asset, (extract(epoch from price_time) * 1000)::bigint::text as time_ms, price::text, source
+     from prices where currency = $1 order by asset, price_time`,
+    [currency],
+  );
+  return new InMemoryPriceTable(rows.map((row) => ({ asset: row.asset, time_ms: Number(row.time_ms), price: row.price, source: row.source })));
+}
+
+/** Rewrites the derived lot tables from a report (they are a view of the events, not history). */
+export async function replaceLots(session: Session, report: LotReport, event_times: ReadonlyMap<string, string>): Promise<void> {
+  const pool_of = (venue: string, account: string) => (report.settings.pool === 'global' ? 'global' : `${venue}/${account}`);
+  const remaining = new Map(report.open_lots.map((lot) => [lot.lot_id, lot.quantity]));
+  const lots = [
+    ...report.acquisitions.map((row) => ({ ...row, acquisition_event_id: row.event_id, source: row.kind })),
+    ...report.transferred.map((row) => ({
+      lot_id: row.new_lot_id,
+      venue: row.to_venue,
+      account: row.to_account,
+      asset: row.asset,
+      quantity: row.quantity,
+      cost_basis: row.cost_basis,
+      acquired_at: row.acquired_at,
+      acquisition_event_id: row.event_id,
+      source: 'transfer',
+    })),
+  ];
+  await session.query('delete from disposals');
+  await session.query('delete from lots');
+  await session.query(
+    `insert into lots (lot_id, pool, asset, acquired_at, acquisition_event_id, quantity, remaining_quantity, cost_basis, currency, basis_source)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::text[], $10::text[])`,
+    [
+      lots.map((lot) => lot.lot_id),
+      lots.map((lot) => pool_of(lot.venue, lot.account)),
+      lots.map((lot) => lot.asset),
+      lots.map((lot) => lot.acquired_at),
+      lots.map((lot) => lot.acquisition_event_id),
+      lots.map((lot) => lot.quantity),
+      lots.map((lot) => remaining.get(lot.lot_id) ?? '0'),
+      lots.map((lot) => lot.cost_basis),
+      lots.map(() => report.settings.reporting_currency),
+      lots.map((lot) => lot.source),
+    ],
+  );
+  const disposals = [
+    ...report.disposals.map((row, index) => ({ ...row, disposal_id: `${row.event_id}#${index}`, missing: false })),
+    ...report.missing_basis.map((row, index) => ({
+      ...row,
+      disposal_id: `${row.event_id}#missing-${index}`,
+      lot_id: null,
+      acquired_at: null,
+      disposed_at: null,
+      cost_basis: null,
+      gain: null,
+      term: null,
+      missing: true,
+    })),
+  ];
+  await session.query(
+    `insert into disposals (disposal_id, disposal_event_id, lot_id, pool, asset, disposed_at, acquired_at, quantity, proceeds, cost_basis, gain, currency, holding_period, missing_basis)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::text[], $13::text[], $14::boolean[])`,
+    [
+      disposals.map((row) => row.disposal_id),
+      disposals.map((row) => row.event_id),
+      disposals.map((row) => row.lot_id),
+      disposals.map((row) => pool_of(row.venue, row.account)),
+      disposals.map((row) => row.asset),
+      disposals.map((row) => row.disposed_at ?? event_times.get(row.event_id) ?? null),
+      disposals.map((row) => row.acquired_at),
+      disposals.map((row) => row.quantity),
+      disposals.map((row) => row.proceeds),
+      disposals.map((row) => row.cost_basis),
+      disposals.map((row) => row.gain),
+      disposals.map(() => report.settings.reporting_currency),
+      disposals.map((row) => row.term),
+      disposals.map((row) => row.missing),
+    ],
+  );
+}
+
+/** Stores each record whose content changed as a new version superseding the current one. */
+export async function storeTradeRecords(session: Session, records: readonly TradeRecord[]): Promise<ChangedRecord[]> {
+  if (records.length === 0) return [];
+  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string }>(
+    'select trade_id, version, record_hash from trade_records where is_current and trade_id = any($1::text[])',
+    [records.map((record) => record.trade_id)],
+  );
+  const current = new Map(rows.map((row) => [row.trade_id, row]));
+  const changed: ChangedRecord[] = [];
+  for (const record of records) {
+    const hash = recordHash(record);
+    const existing = current.get(record.trade_id);
+    if (existing?.record_hash === hash) continue;
+    changed.push({ trade_id: record.trade_id, version: (existing?.version ?? 0) + 1, record_hash: hash, record });
+  }
+  const superseded = changed.filter((entry) => entry.version > 1);
+  if (superseded.length > 0) {
+    await session.query(
+      `update trade_records set is_current = false, superseded_by = changed.version
+       from unnest($1::text[], $2::int[]) as changed (trade_id, version)
+       where trade_records.trade_id = changed.trade_id and trade_records.is_current`,
+      [superseded.map((entry) => entry.trade_id), superseded.map((entry) => entry.version)],
+    );
+  }
+  await session.query(
+    `insert into trade_records (trade_id, version, venue, account, trade_time, record, record_hash)
+     select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[], $7::text[])`,
+    [
+      changed.map((entry) => entry.trade_id),
+      changed.map((entry) => entry.version),
+      changed.map((entry) => entry.record.venue),
+      changed.map((entry) => entry.record.account),
+      changed.map((entry) => entry.record.opened_at),
+      changed.map((entry) => canonicalJson(entry.record)),
+      changed.map((entry) => entry.record_hash),
+    ],
+  );
+  return changed;
+}
+
+export async function linkRecordsToAudit(session: Session, links: readonly { trade_id: string; version: number; sequence: number }[]): Promise<void> {
+  if (links.length === 0) return;
+  await session.query(
+    `update trade_records set audit_sequence = link.sequence
+     from unnest($1::text[], $2::int[], $3::bigint[]) as link (trade_id, version, sequence)
+     where trade_records.trade_id = link.trade_id and trade_records.version = link.version`,
+    [links.map((link) => link.trade_id), links.map((link) => link.version), links.map((link) => link.sequence)],
+  );
+}
+
+export async function currentTradeRecords(session: Session): Promise<{ trade_id: string; version: number; record_hash: string; record: TradeRecord }[]> {
+  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string; record: TradeRecord }>(
+    'select trade_id, version, record_hash, record from trade_records where is_current order by trade_time, trade_id',
+  );
+  return rows;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,40 @@
+// `keel audit`: the audit consumer, until SIGTERM or SIGINT. Applies the migrations first.
+import { AuditConsumer } from '../audit/audit-consumer.js';
+import { createKafka } from '../platform/kafka.js';
+import { createLogger } from '../platform/logger.js';
+import { createPool, migrate } from '../platform/postgres.js';
+import type { CommandContext } from './command.js';
+import { defaultMigrationsDirectory } from './migrate-command.js';
+import { loadRegistry } from './post-command.js';
+
+export const audit_usage = `keel audit
+
+Consumes canonical events from Kafka (KEEL_EVENTS_TOPIC) in its own group (KEEL_AUDIT_GROUP), stores
+them in PostgreSQL (DATABASE_URL, migrated at start), and whenever it has caught up recomputes tax
+lots and trade records: changed records become new versions, each appended to the hash-chained
+audit log and published on KEEL_TRADE_RECORDS_TOPIC. Stops cleanly on SIGTERM or SIGINT.`;
+
+export async function auditCommand(context: CommandContext): Promise<number> {
+  context.parse({});
+  const { config } = context;
+  const logger = createLogger(config.log_level, 'keel-audit');
+  const pool = createPool(config.database.url, { on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed') });
+  await migrate(pool, defaultMigrationsDirectory());
+  const consumer = new AuditConsumer(createKafka(config.kafka, logger), pool, loadRegistry(config), logger, {
+    events_topic: config.kafka.events_topic,
+    trade_records_topic: config.audit.trade_records_topic,
+    group_id: config.audit.group_id,
+  });
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  try {
+    await consumer.start();
+    await stopped;
+  } finally {
+    await consumer.stop();
+    await pool.end();
+  }
+  return 0;
+}
