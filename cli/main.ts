@@ -4,14 +4,26 @@
 import { loadConfig } from '../platform/config.js';
 import { describeError, isKeelError } from '../platform/errors.js';
 import { cli_error_codes, parseCommandArgs, type CommandContext } from './command.js';
+import { auditCommand, audit_usage } from './audit-command.js';
 import { engineCommand, engine_usage } from './engine-command.js';
 import { postCommand, post_usage } from './post-command.js';
 import { publishCommand, publish_usage } from './publish-command.js';
+import { migrateCommand, migrate_usage } from './migrate-command.js';
+import { verifyCommand, verify_usage } from './verify-command.js';
+import { lotsCommand, lots_usage } from './lots-command.js';
+import { connectCommand, connect_usage } from './connect-command.js';
+import { reconcileCommand, reconcile_usage } from './reconcile-command.js';
 
 const commands: Record<string, { run: (context: CommandContext) => Promise<number>; usage: string }> = {
   post: { run: postCommand, usage: post_usage },
   publish: { run: publishCommand, usage: publish_usage },
   engine: { run: engineCommand, usage: engine_usage },
+  migrate: { run: migrateCommand, usage: migrate_usage },
+  verify: { run: verifyCommand, usage: verify_usage },
+  lots: { run: lotsCommand, usage: lots_usage },
+  audit: { run: auditCommand, usage: audit_usage },
+  connect: { run: connectCommand, usage: connect_usage },
+  reconcile: { run: reconcileCommand, usage: reconcile_usage },
 };
 
 const usage = `keel — ledger-centric accounting for algorithmic trading

@@ -37,9 +37,17 @@ const env_schema = z
     KEEL_DLQ_TOPIC: topic_name.default('keel.events.dlq'),
     KEEL_EVENTS_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
     KEEL_ENGINE_GROUP: z.string().min(1).max(249).default('keel-engine'),
+    KEEL_TRADE_RECORDS_TOPIC: topic_name.default('keel.trade-records'),
+    KEEL_AUDIT_GROUP: z.string().min(1).max(249).default('keel-audit'),
     KEEL_ENGINE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
     KEEL_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     KEEL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+    DATABASE_URL: z
+      .string()
+      .refine((url) => /^postgres(ql)?:\/\//.test(url) && URL.canParse(url), 'a PostgreSQL URL, e.g. postgres://keel@127.0.0.1:15432/keel')
+      .default('postgres://keel@127.0.0.1:15432/keel'),
+    KEEL_CREDENTIALS_FILE: z.string().min(1).optional(),
+    KEEL_CONNECT_POLL_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
   })
   .superRefine((env, context) => {
     if (env.KEEL_LEDGER === 'tigerbeetle' && env.TB_ADDRESS === undefined) {
@@ -55,7 +63,11 @@ export type Config = {
   tigerbeetle: { replica_addresses: string[]; cluster_id: bigint; request_timeout_ms: number };
   kafka: { brokers: string[]; client_id: string; events_topic: string; dlq_topic: string; events_partitions: number };
   engine: { group_id: string; session_timeout_ms: number };
+  audit: { group_id: string; trade_records_topic: string };
   metrics: { host: string; port: number };
+  database: { url: string };
+  /** Venue connectors: where API keys may be kept (else the environment), and how often to poll once caught up. */
+  connectors: { credentials_file: string | undefined; poll_interval_ms: number };
 };
 
 /** The configuration from `env`, or a KeelError listing every problem with its variable. */
@@ -84,7 +96,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       events_partitions: settings.KEEL_EVENTS_PARTITIONS,
     },
     engine: { group_id: settings.KEEL_ENGINE_GROUP, session_timeout_ms: settings.KEEL_ENGINE_SESSION_TIMEOUT_MS },
+    audit: { group_id: settings.KEEL_AUDIT_GROUP, trade_records_topic: settings.KEEL_TRADE_RECORDS_TOPIC },
     metrics: { host: settings.KEEL_METRICS_HOST, port: settings.KEEL_METRICS_PORT },
+    database: { url: settings.DATABASE_URL },
+    connectors: { credentials_file: settings.KEEL_CREDENTIALS_FILE, poll_interval_ms: settings.KEEL_CONNECT_POLL_INTERVAL_MS },
   };
 }
 
