@@ -27,11 +27,16 @@ export type AuditConsumerOptions = {
   on_sealed?: (result: SealResult) => void;
 };
 
+const seal_retry_ms_min = 500;
+const seal_retry_ms_max = 30_000;
+
 export class AuditConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly admin: Admin;
   private running = false;
+  private seal_retry: NodeJS.Timeout | undefined;
+  private seal_retry_ms = seal_retry_ms_min;
   last_head: AuditHead | undefined;
 
   constructor(
@@ -60,6 +65,7 @@ export class AuditConsumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearTimeout(this.seal_retry);
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.admin.disconnect();
@@ -103,15 +109,28 @@ export class AuditConsumer {
     return ends.every((end) => BigInt(end.high) === 0n || (committed_by_partition.get(end.partition) ?? -1n) >= BigInt(end.high));
   }
 
+  /**
+   * A failed seal is retried with back-off on a timer, not by failing the batch: the events are
+   * already stored and committed, so re-reading them would not bring the seal back.
+   */
   private async sealNow(): Promise<void> {
-    const client = await this.pool.connect();
+    clearTimeout(this.seal_retry);
+    this.seal_retry = undefined;
     try {
-      const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed));
-      this.last_head = result.head;
-      this.logger.info({ events: result.events, changed: result.changed.length, head: result.head }, 'audit sealed');
-      this.options.on_sealed?.(result);
-    } finally {
-      client.release();
+      const client = await this.pool.connect();
+      try {
+        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed));
+        this.last_head = result.head;
+        this.seal_retry_ms = seal_retry_ms_min;
+        this.logger.info({ events: result.events, changed: result.changed.length, head: result.head }, 'audit sealed');
+        this.options.on_sealed?.(result);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      this.logger.error({ error: (error as Error).message, retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
+      if (this.running) this.seal_retry = setTimeout(() => void this.sealNow(), this.seal_retry_ms);
+      this.seal_retry_ms = Math.min(this.seal_retry_ms * 2, seal_retry_ms_max);
     }
   }
 

@@ -13,14 +13,15 @@ import {
   eventWatermark,
   linkRecordsToAudit,
   loadEvents,
-  loadPriceTable,
+  loadPriceRows,
   replaceLots,
   storeTradeRecords,
   type ChangedRecord,
 } from './audit-store.js';
 import { computeLots } from './lots/lot-engine.js';
 import type { LotReport } from './lots/lot-report.js';
-import type { LotSettings } from './lots/lot-settings.js';
+import { lotSettings, type LotSettings } from './lots/lot-settings.js';
+import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/pricing.js';
 import { buildTradeRecords, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
 
 export type SealResult = { changed: ChangedRecord[]; head: AuditHead; events: number };
@@ -37,7 +38,7 @@ export async function seal(
     // One sealer at a time: two would compute versions from the same current records.
     await session.query('select pg_advisory_xact_lock(7241900002)');
     const events = await loadEvents(session);
-    const report = computeLots(events, settings, await loadPriceTable(session, settings.reporting_currency ?? 'USD'));
+    const report = lotReport(events, settings, await loadPriceRows(session, settings.reporting_currency ?? 'USD'));
     const records = buildTradeRecords(events, lotFactsOf(report), registry);
     await replaceLots(session, report, new Map(events.map((event) => [event.id, event.time])));
     const changed = await storeTradeRecords(session, records);
@@ -85,8 +86,17 @@ export function lotFactsOf(report: LotReport): LotFacts {
   return { opened, closed, missing_basis, reporting_currency: report.settings.reporting_currency };
 }
 
-export function tradeRecordsOf(events: readonly KeelEvent[], registry: AssetRegistry, settings: Partial<LotSettings> = {}): TradeRecord[] {
-  return buildTradeRecords(events, lotFactsOf(computeLots(events, settings)), registry);
+/**
+ * The lot report of events, valued with the given prices and with the prices the events' own spot
+ * trades imply (a BNB fee is valued at the BNB/USDT trades around it), as every Keel output does.
+ */
+export function lotReport(events: readonly KeelEvent[], settings: Partial<LotSettings>, price_rows: readonly PriceRow[] = []): LotReport {
+  const full_settings = lotSettings(settings);
+  return computeLots(events, full_settings, new InMemoryPriceTable([...priceRowsFromTrades(events, full_settings), ...price_rows]));
+}
+
+export function tradeRecordsOf(events: readonly KeelEvent[], registry: AssetRegistry, settings: Partial<LotSettings> = {}, price_rows: readonly PriceRow[] = []): TradeRecord[] {
+  return buildTradeRecords(events, lotFactsOf(lotReport(events, settings, price_rows)), registry);
 }
 
 function push<V>(map: Map<string, V[]>, key: string, value: V): void {

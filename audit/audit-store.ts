@@ -7,7 +7,7 @@ import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
 import { canonicalJson } from '../platform/canonical-json.js';
 import type { Session } from '../platform/postgres.js';
 import type { LotReport } from './lots/lot-report.js';
-import { InMemoryPriceTable, type PriceTable } from './lots/pricing.js';
+import type { PriceRow } from './lots/pricing.js';
 import type { TradeRecord } from './trade-records.js';
 
 export type EventSource = { topic: string; partition: number; offset: string };
@@ -83,13 +83,13 @@ export async function eventWatermark(session: Session): Promise<string | null> {
   return rows[0]?.watermark?.toISOString() ?? null;
 }
 
-export async function loadPriceTable(session: Session, currency: string): Promise<PriceTable> {
+export async function loadPriceRows(session: Session, currency: string): Promise<PriceRow[]> {
   const { rows } = await session.query<{ asset: string; time_ms: string; price: string; source: string }>(
     `select asset, (extract(epoch from price_time) * 1000)::bigint::text as time_ms, price::text, source
      from prices where currency = $1 order by asset, price_time`,
     [currency],
   );
-  return new InMemoryPriceTable(rows.map((row) => ({ asset: row.asset, time_ms: Number(row.time_ms), price: row.price, source: row.source })));
+  return rows.map((row) => ({ asset: row.asset, time_ms: Number(row.time_ms), price: row.price, source: row.source }));
 }
 
 /** Rewrites the derived lot tables from a report (they are a view of the events, not history). */

@@ -2,10 +2,10 @@
 // Tax lots of a file of events, computed in process: no server, no ledger.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { computeLots } from '../audit/lots/lot-engine.js';
+import { lotReport } from '../audit/audit-seal.js';
 import { renderDisposalsCsv, type LotReport } from '../audit/lots/lot-report.js';
 import { lot_methods, lot_pools, lotSettings, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
-import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from '../audit/lots/pricing.js';
+import type { PriceRow } from '../audit/lots/pricing.js';
 import { readEventFile } from '../engine/event-file.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import type { Rejection } from '../engine/post-events.js';
@@ -55,8 +55,7 @@ export async function lotsCommand(context: CommandContext): Promise<number> {
   const settings = lotSettings({ method, pool });
   const { events, rejections, rejections_not_listed } = await readEvents(values.input);
   context.progress(`keel lots: ${events.length} events read, ${rejections.length + rejections_not_listed} rejected`);
-  const price_rows = [...priceRowsFromTrades(events, settings), ...(values.prices === undefined ? [] : await readPriceFile(values.prices))];
-  const report = computeLots(events, settings, new InMemoryPriceTable(price_rows));
+  const report = lotReport(events, settings, values.prices === undefined ? [] : await readPriceFile(values.prices));
   context.stdout(format === 'csv' ? renderDisposalsCsv(report) : `${JSON.stringify(publicReport(report, rejections, rejections_not_listed), null, 2)}\n`);
   return 0;
 }
@@ -65,7 +64,7 @@ function publicReport(report: LotReport, rejections: Rejection[], rejections_not
   return { ...report, rejections, ...(rejections_not_listed > 0 ? { rejections_not_listed } : {}) };
 }
 
-async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
+export async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
   const events: KeelEvent[] = [];
   const rejections: Rejection[] = [];
   let rejections_not_listed = 0;
@@ -80,7 +79,7 @@ async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rej
 const price_line_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Price rows; a bad line stops the command (a wrong price would silently change every gain). */
-async function readPriceFile(file_path: string): Promise<PriceRow[]> {
+export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
   const rows: PriceRow[] = [];
   const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line_number = 0;

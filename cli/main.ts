@@ -6,6 +6,7 @@ import { describeError, isKeelError } from '../platform/errors.js';
 import { cli_error_codes, parseCommandArgs, type CommandContext } from './command.js';
 import { auditCommand, audit_usage } from './audit-command.js';
 import { engineCommand, engine_usage } from './engine-command.js';
+import { explainCommand, explain_usage } from './explain-command.js';
 import { postCommand, post_usage } from './post-command.js';
 import { publishCommand, publish_usage } from './publish-command.js';
 import { migrateCommand, migrate_usage } from './migrate-command.js';
@@ -22,6 +23,7 @@ const commands: Record<string, { run: (context: CommandContext) => Promise<numbe
   verify: { run: verifyCommand, usage: verify_usage },
   lots: { run: lotsCommand, usage: lots_usage },
   audit: { run: auditCommand, usage: audit_usage },
+  explain: { run: explainCommand, usage: explain_usage },
   connect: { run: connectCommand, usage: connect_usage },
   reconcile: { run: reconcileCommand, usage: reconcile_usage },
 };

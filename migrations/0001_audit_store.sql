@@ -41,6 +41,7 @@ create index events_by_client_order_id on events ((event ->> 'client_order_id'))
 -- ---- tax lots -------------------------------------------------------------------------------
 -- One row per acquisition. remaining_quantity goes down as disposals consume the lot.
 -- cost_basis is null when it is unknown (missing basis or unpriced): never zero silently (I6).
+-- It can be negative: a fee rebate worth more than what the lot cost is deducted from its cost.
 create table lots (
   lot_id               text primary key check (length(lot_id) between 1 and 1000),
   pool                 text not null check (length(pool) between 1 and 400),  -- 'venue/account' or 'global'
@@ -49,7 +50,7 @@ create table lots (
   acquisition_event_id text not null,
   quantity             numeric not null check (quantity > 0),
   remaining_quantity   numeric not null check (remaining_quantity >= 0 and remaining_quantity <= quantity),
-  cost_basis           numeric check (cost_basis >= 0),          -- in currency, fees included
+  cost_basis           numeric,                                  -- in currency, fees and rebates included
   currency             text not null default 'USD',
   basis_source         text,                                     -- e.g. trade, price, deposit cost_basis
   created_at           timestamptz not null default now(),
@@ -72,7 +73,7 @@ create table disposals (
   acquired_at       timestamptz(3),
   quantity          numeric not null check (quantity > 0),
   proceeds          numeric,
-  cost_basis        numeric check (cost_basis >= 0),
+  cost_basis        numeric,
   gain              numeric,
   currency          text not null default 'USD',
   holding_period    text check (holding_period in ('short', 'long')),
