@@ -3,25 +3,17 @@
 // transfers (moves no money) or rejected with its reason. The file is streamed, so memory does
 // not grow with its length beyond the per-account summary.
 import type { AssetRegistry } from '../ledger/asset-registry.js';
-import type { AccountSpec, AccountType } from '../ledger/chart-of-accounts.js';
+import { currentBalances, type BalanceRow } from '../ledger/balances.js';
+import type { AccountSpec } from '../ledger/chart-of-accounts.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import { batch_events_max } from '../ledger/ledger-port.js';
-import { formatUnits } from '../ledger/money.js';
 import { readEventFile, type EventLine } from './event-file.js';
 import { LedgerPoster } from './ledger-poster.js';
 import { isFailed, postBatch } from './post-batch.js';
 
 export type PostCounts = { read: number; posted: number; duplicates: number; no_transfers: number; rejected: number };
 export type Rejection = { line: number; id: string | null; reason: string };
-export type AccountBalanceRow = {
-  venue: string;
-  account: string;
-  type: AccountType;
-  asset: string;
-  debits: string;
-  credits: string;
-  balance: string;
-};
+export type AccountBalanceRow = BalanceRow;
 export type PostReport = {
   events: PostCounts;
   rejections: Rejection[];
@@ -88,37 +80,5 @@ export async function postEventLines(
     if (group.length >= events_per_group) await flush();
   }
   if (group.length > 0) await flush();
-  return { events: counts, rejections, rejections_not_listed, accounts: await balanceRows([...accounts.values()], ledger) };
-}
-
-/** Current debits, credits and balance (debits − credits) of each account, as decimals at its asset's scale. */
-export async function balanceRows(specs: readonly AccountSpec[], ledger: Ledger): Promise<AccountBalanceRow[]> {
-  const rows: AccountBalanceRow[] = [];
-  for (let start = 0; start < specs.length; start += batch_events_max) {
-    const batch = specs.slice(start, start + batch_events_max);
-    const found = new Map((await ledger.lookupAccounts(batch.map((spec) => spec.id))).map((account) => [account.id, account]));
-    for (const spec of batch) {
-      const account = found.get(spec.id);
-      if (account === undefined) throw new Error(`account ${spec.venue}/${spec.account}/${spec.type}/${spec.asset} vanished from the ledger`);
-      const scale = spec.scale;
-      rows.push({
-        venue: spec.venue,
-        account: spec.account,
-        type: spec.type,
-        asset: spec.asset,
-        debits: formatUnits(account.debits_posted, scale),
-        credits: formatUnits(account.credits_posted, scale),
-        balance: formatUnits(account.debits_posted - account.credits_posted, scale),
-      });
-    }
-  }
-  return rows.sort(compareRows);
-}
-
-/** By venue, account, type, asset; plain code-unit order so the output is the same under every locale. */
-function compareRows(left: AccountBalanceRow, right: AccountBalanceRow): number {
-  for (const field of ['venue', 'account', 'type', 'asset'] as const) {
-    if (left[field] !== right[field]) return left[field] < right[field] ? -1 : 1;
-  }
-  return 0;
+  return { events: counts, rejections, rejections_not_listed, accounts: await currentBalances(ledger, [...accounts.values()]) };
 }

@@ -6,6 +6,7 @@
 // amount (funding, settlement, income, a fee rebate) flips the two sides of its leg when
 // negative, so every leg's amount is positive.
 import type { AssetRegistry } from '../ledger/asset-registry.js';
+import { compareSpecs } from '../ledger/balances.js';
 import {
   accountSpec,
   eventIdHash,
@@ -92,6 +93,19 @@ export function chainAccounts(chain: PostingChain): AccountSpec[] {
     accounts.set(leg.credit.id, leg.credit);
   }
   return [...accounts.values()];
+}
+
+/** Every account the events post to, each once, in a stable order (venue, account, type, asset). */
+export function accountSpecsOfEvents(events: Iterable<KeelEvent>, registry: AssetRegistry): AccountSpec[] {
+  const specs = new Map<bigint, AccountSpec>();
+  for (const event of events) {
+    try {
+      for (const spec of chainAccounts(postingChain(event, registry))) specs.set(spec.id, spec);
+    } catch {
+      // An event the ledger cannot post opens no account.
+    }
+  }
+  return [...specs.values()].sort(compareSpecs);
 }
 
 /** Per ledger, Σ debits = Σ credits; every leg positive, within u128, between two accounts of its ledger. */
