@@ -142,7 +142,7 @@ describe('posting rules', () => {
   });
 
   it('rejects amounts finer than the asset scale, naming the field', () => {
-    const too_fine = errorOf(() => postingChain(event({ ...example_events.trade, fees: [{ asset: 'USDT', amount: '0.000000001' }] }), registry));
+    const too_fine = errorOf(() => postingChain(event({ ...example_events.trade, fees: [{ asset: 'USDT', amount: '0.0000000000001' }] }), registry));
     expect(too_fine).toMatchObject({ code: 'KEEL_ERR_LEDGER_AMOUNT_TOO_PRECISE', field: 'fees.0.amount' });
     const implied = errorOf(() => postingChain(event({ ...example_events.trade, cost: undefined, quantity: '0.12345678', price: '60000.12345678' }), registry));
     expect(implied).toMatchObject({ code: engine_error_codes.cost_too_precise, field: 'cost' });

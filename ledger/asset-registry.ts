@@ -20,15 +20,16 @@ const instrument_ledger_min = 0x8000_0000;
 /** Contracts are counted at this scale unless an instrument says otherwise (1e-8 of a contract). */
 export const default_contract_scale = 8;
 
-// Scales are chosen to hold every amount the supported venues report for the asset: 8 decimals
-// for coins and stablecoins traded on centralised venues, the chain's own precision where venues
-// pass on-chain amounts through (ETH and ERC-20 style tokens at 18).
+// Scales are chosen to hold every amount the supported venues report for the asset: fees are
+// computed below the chain's unit (Bybit reports BTC fees of 0.000000336), so the assets traded
+// most (BTC, the dollar stablecoins) get 12 decimals; ETH and ERC-20 style tokens keep the chain's
+// 18; other coins 8 unless their chain has more.
 export const default_assets: readonly AssetSpec[] = [
   { code: 'USD', ledger: 1, scale: 8 },
   { code: 'EUR', ledger: 2, scale: 8 },
-  { code: 'USDT', ledger: 3, scale: 8 },
-  { code: 'USDC', ledger: 4, scale: 8 },
-  { code: 'BTC', ledger: 5, scale: 8 },
+  { code: 'USDT', ledger: 3, scale: 12 },
+  { code: 'USDC', ledger: 4, scale: 12 },
+  { code: 'BTC', ledger: 5, scale: 12 },
   { code: 'ETH', ledger: 6, scale: 18 },
   { code: 'BNB', ledger: 7, scale: 8 },
   { code: 'SOL', ledger: 8, scale: 9 },

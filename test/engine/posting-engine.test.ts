@@ -107,7 +107,7 @@ describe('posting engine on a real Kafka broker', () => {
       { key: 'binance/spot-main', value: '{"id": "broken", "type": ' },
       { key: 'binance/spot-main', value: JSON.stringify({ ...example_events.deposit, id: 'unknown-type', type: 'swap' }) },
       { key: 'binance/spot-main', value: JSON.stringify({ ...example_events.trade, id: 'fee-without-amount', fees: [{ asset: 'BNB' }] }) },
-      { key: 'binance/spot-main', value: JSON.stringify({ ...example_events.withdrawal, id: 'too-precise', amount: '1.000000001' }) },
+      { key: 'binance/spot-main', value: JSON.stringify({ ...example_events.withdrawal, id: 'too-precise', amount: '1.0000000000001' }) },
       { key: 'binance/spot-main', value: Buffer.from([0xff, 0xfe, 0x00, 0x01]) },
       { key: 'binance/spot-main', value: null },
     ];
