@@ -16,6 +16,35 @@ const u128_decimal = z
 /** Kafka's own rule for topic names. */
 const topic_name = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits, . _ -');
 
+/** What an API token may do (api/): `read` the /v1 GETs, `write` POST /v1/events, `metrics` GET /metrics. */
+export const api_scopes = ['read', 'write', 'metrics'] as const;
+export type ApiScope = (typeof api_scopes)[number];
+export type ApiToken = { name: string; token: string; scopes: ApiScope[] };
+export const api_token_length_min = 16;
+
+/** One configured API token; messages never repeat the token itself. */
+export const api_token_schema = z.strictObject({
+  name: z.string().regex(/^[\w.-]{1,64}$/, 'a name of 1 to 64 letters, digits, _ . -').optional(),
+  token: z
+    .string()
+    .min(api_token_length_min, `a token must have at least ${api_token_length_min} characters`)
+    .max(512, 'a token must have at most 512 characters')
+    .regex(/^[\x21-\x7e]+$/, 'a token is visible ASCII characters only'),
+  scopes: z.array(z.enum(api_scopes)).min(1, 'at least one scope'),
+});
+
+/** `token:scope+scope,token2:read` (KEEL_API_TOKENS); the scopes follow the last ':'. */
+const api_tokens_text = z.string().transform((text, context) => {
+  const tokens = text.split(',').map((item, index) => {
+    const colon = item.lastIndexOf(':');
+    const parsed = api_token_schema.safeParse({ token: colon < 0 ? item : item.slice(0, colon), scopes: colon < 0 ? [] : item.slice(colon + 1).split('+') });
+    for (const issue of parsed.success ? [] : parsed.error.issues) context.addIssue({ code: 'custom', message: `token ${index + 1}: ${issue.message}` });
+    return { name: `token-${index + 1}`, token: parsed.data?.token ?? '', scopes: [...new Set(parsed.data?.scopes ?? [])] };
+  });
+  if (new Set(tokens.map((token) => token.token)).size !== tokens.length) context.addIssue({ code: 'custom', message: 'the same token is listed twice' });
+  return tokens;
+});
+
 const env_schema = z
   .object({
     KEEL_LEDGER: z.enum(['embedded', 'tigerbeetle']).default('embedded'),
@@ -48,10 +77,19 @@ const env_schema = z
       .default('postgres://keel@127.0.0.1:15432/keel'),
     KEEL_CREDENTIALS_FILE: z.string().min(1).optional(),
     KEEL_CONNECT_POLL_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
+    KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
+    KEEL_API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    KEEL_API_TOKENS: api_tokens_text.optional(),
+    KEEL_API_TOKENS_FILE: z.string().min(1).optional(),
+    KEEL_API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(16 * 1024 * 1024).default(1024 * 1024),
+    KEEL_API_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
   })
   .superRefine((env, context) => {
     if (env.KEEL_LEDGER === 'tigerbeetle' && env.TB_ADDRESS === undefined) {
       context.addIssue({ code: 'custom', path: ['TB_ADDRESS'], message: 'required when KEEL_LEDGER=tigerbeetle' });
+    }
+    if (env.KEEL_API_TOKENS !== undefined && env.KEEL_API_TOKENS_FILE !== undefined) {
+      context.addIssue({ code: 'custom', path: ['KEEL_API_TOKENS_FILE'], message: 'set KEEL_API_TOKENS or KEEL_API_TOKENS_FILE, not both' });
     }
   });
 
@@ -68,6 +106,8 @@ export type Config = {
   database: { url: string };
   /** Venue connectors: where API keys may be kept (else the environment), and how often to poll once caught up. */
   connectors: { credentials_file: string | undefined; poll_interval_ms: number };
+  /** The HTTP API (`keel api`): tokens from KEEL_API_TOKENS here; a KEEL_API_TOKENS_FILE is read by the command (api/api-tokens.ts). */
+  api: { host: string; port: number; tokens: ApiToken[]; tokens_file: string | undefined; body_limit_bytes: number; writes_per_minute: number };
 };
 
 /** The configuration from `env`, or a KeelError listing every problem with its variable. */
@@ -100,6 +140,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metrics: { host: settings.KEEL_METRICS_HOST, port: settings.KEEL_METRICS_PORT },
     database: { url: settings.DATABASE_URL },
     connectors: { credentials_file: settings.KEEL_CREDENTIALS_FILE, poll_interval_ms: settings.KEEL_CONNECT_POLL_INTERVAL_MS },
+    api: {
+      host: settings.KEEL_API_HOST,
+      port: settings.KEEL_API_PORT,
+      tokens: settings.KEEL_API_TOKENS ?? [],
+      tokens_file: settings.KEEL_API_TOKENS_FILE,
+      body_limit_bytes: settings.KEEL_API_BODY_LIMIT_BYTES,
+      writes_per_minute: settings.KEEL_API_WRITES_PER_MINUTE,
+    },
   };
 }
 

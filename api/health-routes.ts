@@ -1,0 +1,39 @@
+// GET /healthz (the process answers) and GET /readyz (the ledger, Kafka and PostgreSQL answer,
+// each within a bound): the two routes that need no token, for load balancers and orchestrators.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ApiContext } from './api-context.js';
+import { runReadinessChecks } from './readiness.js';
+
+const check_result = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
+const readiness_schema = z.object({ ready: z.boolean(), checks: z.record(z.string(), check_result) }).meta({ id: 'Readiness' });
+
+export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
+  app.get(
+    '/healthz',
+    {
+      config: { access: 'public' },
+      schema: { summary: 'Liveness', tags: ['operations'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'Readiness: ledger, Kafka and PostgreSQL reachable',
+        description: '503 when any of them does not answer within the bound; the body says which and why.',
+        tags: ['operations'],
+        security: [],
+        response: { 200: readiness_schema, 503: readiness_schema },
+      },
+    },
+    async (_request, reply) => {
+      const checks = await runReadinessChecks(context.readiness, context.limits.readiness_timeout_ms);
+      const ready = Object.values(checks).every((check) => check.ok);
+      return reply.code(ready ? 200 : 503).send({ ready, checks });
+    },
+  );
+};

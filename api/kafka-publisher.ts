@@ -1,0 +1,37 @@
+// The Kafka-backed publisher of POST /v1/events: validated events to the event topic, keyed by
+// venue account (one account's events stay ordered in one partition), acknowledged by every
+// in-sync replica before the API answers 202.
+import type { Kafka, Producer } from 'kafkajs';
+import type { KeelEvent } from '../engine/event-schema.js';
+import { messages_per_send } from '../engine/event-publisher.js';
+import { eventMessageKey } from '../platform/kafka.js';
+import type { EventPublisher } from './api-context.js';
+
+export class KafkaEventPublisher implements EventPublisher {
+  private readonly producer: Producer;
+  private connected: Promise<void> | null = null;
+
+  constructor(
+    kafka: Kafka,
+    private readonly topic: string,
+  ) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  }
+
+  async publish(events: readonly KeelEvent[]): Promise<void> {
+    this.connected ??= this.producer.connect().catch((error: unknown) => {
+      this.connected = null;
+      throw error;
+    });
+    await this.connected;
+    for (let start = 0; start < events.length; start += messages_per_send) {
+      const messages = events.slice(start, start + messages_per_send).map((event) => ({ key: eventMessageKey(event.venue, event.account), value: JSON.stringify(event) }));
+      await this.producer.send({ topic: this.topic, acks: -1, messages });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.connected !== null) await this.producer.disconnect();
+    this.connected = null;
+  }
+}

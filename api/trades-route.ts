@@ -1,0 +1,127 @@
+// GET /v1/trades (current trade records, a page at a time) and GET /v1/trades/:id (one record,
+// the current version or `?version=N`), from the audit store.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { TradeRecord } from '../audit/trade-records.js';
+import type { Pool } from '../platform/postgres.js';
+import type { ApiContext } from './api-context.js';
+import { ApiError, errorResponses } from './api-errors.js';
+import { decodeCursor, next_cursor_schema, page_query, pageOf } from './pagination.js';
+import { iso_time, name_filter } from './query-fields.js';
+
+export const trade_id_params = z.strictObject({ id: z.string().min(1).max(1000).describe('trade id, e.g. binance:spot-main:order:8812001 (URL-encoded)') });
+
+const version_query = z.strictObject({ version: z.coerce.number().int().min(1).max(2_147_483_647).optional().describe('a past version; default the current one') });
+
+/** The record's main fields, for the documentation; the whole record is returned (audit/trade-records.ts). */
+export const trade_record_schema = z
+  .looseObject({
+    record_version: z.number().int(),
+    trade_id: z.string(),
+    venue: z.string(),
+    account: z.string(),
+    side: z.enum(['buy', 'sell']),
+    order_id: z.string(),
+    client_order_id: z.string().nullable(),
+    opened_at: z.string(),
+    closed_at: z.string(),
+    fills: z.array(z.looseObject({ event_id: z.string(), quantity: z.string(), price: z.string() })),
+    missing: z.array(z.string()),
+  })
+  .meta({ id: 'TradeRecord' });
+
+export const stored_record_schema = z
+  .object({
+    trade_id: z.string(),
+    version: z.number().int(),
+    is_current: z.boolean(),
+    superseded_by: z.number().int().nullable(),
+    record_hash: z.string(),
+    audit_sequence: z.number().int().nullable().describe('the audit log entry that sealed this version'),
+    record: trade_record_schema,
+  })
+  .meta({ id: 'StoredTradeRecord' });
+
+export type StoredTradeRecord = { trade_id: string; version: number; is_current: boolean; superseded_by: number | null; record_hash: string; audit_sequence: number | null; record: TradeRecord };
+
+type Row = { trade_id: string; version: number; is_current: boolean; superseded_by: number | null; record_hash: string; audit_sequence: string | null; record: TradeRecord; trade_time: Date };
+
+const columns = 'trade_id, version, is_current, superseded_by, record_hash, audit_sequence::text as audit_sequence, record, trade_time';
+
+function stored(row: Row): StoredTradeRecord {
+  return {
+    trade_id: row.trade_id,
+    version: row.version,
+    is_current: row.is_current,
+    superseded_by: row.superseded_by,
+    record_hash: row.record_hash,
+    audit_sequence: row.audit_sequence === null ? null : Number(row.audit_sequence),
+    record: row.record,
+  };
+}
+
+/** The current record of a trade, or a given version of it; 404 when there is none. */
+export async function loadTradeRecord(pool: Pool, trade_id: string, version: number | undefined): Promise<StoredTradeRecord> {
+  const { rows } =
+    version === undefined
+      ? await pool.query<Row>(`select ${columns} from trade_records where trade_id = $1 and is_current`, [trade_id])
+      : await pool.query<Row>(`select ${columns} from trade_records where trade_id = $1 and version = $2`, [trade_id, version]);
+  if (rows[0] === undefined) throw new ApiError('not_found', version === undefined ? `no trade record ${trade_id}` : `no version ${version} of trade record ${trade_id}`);
+  return stored(rows[0]);
+}
+
+const list_query = z.strictObject({
+  venue: name_filter.optional(),
+  account: name_filter.optional(),
+  from: iso_time.optional().describe('trades opened at or after this time'),
+  to: iso_time.optional().describe('trades opened before this time'),
+  ...page_query,
+});
+
+export const tradesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
+  app.get(
+    '/v1/trades',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'Current trade records',
+        description: 'Ordered by the time the trade opened, then trade id. Scope: read.',
+        tags: ['audit'],
+        querystring: list_query,
+        response: { 200: z.object({ trades: z.array(stored_record_schema), next_cursor: next_cursor_schema }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { venue, account, from, to, limit, cursor } = request.query;
+      const after = decodeCursor(cursor, z.tuple([iso_time, z.string()]));
+      const { rows } = await context.pool.query<Row>(
+        `select ${columns} from trade_records
+          where is_current
+            and ($1::text is null or venue = $1) and ($2::text is null or account = $2)
+            and ($3::timestamptz is null or trade_time >= $3) and ($4::timestamptz is null or trade_time < $4)
+            and ($5::timestamptz is null or (trade_time, trade_id) > ($5::timestamptz, $6::text))
+          order by trade_time, trade_id
+          limit $7`,
+        [venue ?? null, account ?? null, from ?? null, to ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+      );
+      const page = pageOf(rows, limit, (row) => [row.trade_time.toISOString(), row.trade_id]);
+      return { trades: page.items.map(stored), next_cursor: page.next_cursor };
+    },
+  );
+
+  app.get(
+    '/v1/trades/:id',
+    {
+      config: { access: 'read' },
+      schema: {
+        summary: 'One trade record',
+        description: 'The current version unless `version` is given. Scope: read.',
+        tags: ['audit'],
+        params: trade_id_params,
+        querystring: version_query,
+        response: { 200: stored_record_schema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => loadTradeRecord(context.pool, request.params.id, request.query.version),
+  );
+};
