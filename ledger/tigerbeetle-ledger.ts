@@ -4,6 +4,8 @@
 // bounds every wait instead; a create that times out may or may not have committed, so it is
 // resubmitted with the same ids, which TigerBeetle answers with `exists` when the first attempt
 // got through. Reads are simply asked again.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { Client } from 'tigerbeetle-node';
 import { ledgerError, ledger_error_codes } from './ledger-errors.js';
 import {
@@ -44,7 +46,8 @@ export class TigerBeetleLedger implements Ledger {
   static async connect(options: TigerBeetleOptions): Promise<TigerBeetleLedger> {
     if (options.replica_addresses.length === 0) throw new RangeError('at least one replica address is needed');
     const tigerbeetle = await import('tigerbeetle-node');
-    const client = tigerbeetle.createClient({ cluster_id: options.cluster_id, replica_addresses: options.replica_addresses });
+    const replica_addresses = await Promise.all(options.replica_addresses.map(resolveAddress));
+    const client = tigerbeetle.createClient({ cluster_id: options.cluster_id, replica_addresses });
     return TigerBeetleLedger.overClient(client, options);
   }
 
@@ -116,6 +119,19 @@ export class TigerBeetleLedger implements Ledger {
       }
     }
   }
+}
+
+/**
+ * The client takes IP literals only; a host name (`tigerbeetle:3000` in Docker Compose) is looked
+ * up once here. A bare port, or an address that already is an IP, passes unchanged.
+ */
+async function resolveAddress(address: string): Promise<string> {
+  const separator = address.lastIndexOf(':');
+  if (separator === -1) return address;
+  const host = address.slice(0, separator);
+  if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) return address;
+  const { address: ip, family } = await lookup(host);
+  return family === 6 ? `[${ip}]${address.slice(separator)}` : `${ip}${address.slice(separator)}`;
 }
 
 type Answer<T> = { done: true; value: T } | { done: false };
