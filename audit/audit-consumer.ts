@@ -16,6 +16,7 @@ import type { Pool } from '../platform/postgres.js';
 import { appendAuditEntries, type AuditHead } from './audit-log.js';
 import { seal, type SealResult } from './audit-seal.js';
 import { storeEvents, type ChangedRecord, type EventSource } from './audit-store.js';
+import type { AuditMetrics } from './audit-metrics.js';
 import type { LotSettings } from './lots/lot-settings.js';
 
 export type AuditConsumerOptions = {
@@ -24,6 +25,7 @@ export type AuditConsumerOptions = {
   group_id: string;
   session_timeout_ms?: number;
   lot_settings?: Partial<LotSettings>;
+  metrics?: AuditMetrics;
   on_sealed?: (result: SealResult) => void;
 };
 
@@ -84,6 +86,9 @@ export class AuditConsumer {
       await client.query('begin');
       const stored = await storeEvents(client, items);
       await client.query('commit');
+      this.options.metrics?.events_stored.inc(stored.stored);
+      this.options.metrics?.events_duplicate.inc(stored.duplicates);
+      this.options.metrics?.conflicts.inc(stored.conflicts.length);
       // Each conflict is recorded as of its own event time, so a replay writes the same entry.
       for (const conflict of stored.conflicts) await appendAuditEntries(client, [{ kind: 'event_conflict', payload: conflict }], { recorded_at: conflict.event_time });
       if (stored.conflicts.length > 0) {
@@ -98,6 +103,7 @@ export class AuditConsumer {
     const last_offset = batch.messages[batch.messages.length - 1]!.offset;
     resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
+    this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
     if (batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealNow();
   }
 
@@ -116,18 +122,23 @@ export class AuditConsumer {
   private async sealNow(): Promise<void> {
     clearTimeout(this.seal_retry);
     this.seal_retry = undefined;
+    const stop_timer = this.options.metrics?.seal_duration.startTimer();
     try {
       const client = await this.pool.connect();
       try {
         const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed));
         this.last_head = result.head;
         this.seal_retry_ms = seal_retry_ms_min;
+        stop_timer?.();
+        this.options.metrics?.seals.inc();
+        this.options.metrics?.records_changed.inc(result.changed.length);
         this.logger.info({ events: result.events, changed: result.changed.length, head: result.head }, 'audit sealed');
         this.options.on_sealed?.(result);
       } finally {
         client.release();
       }
     } catch (error) {
+      this.options.metrics?.seal_failures.inc();
       this.logger.error({ error: (error as Error).message, retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
       if (this.running) this.seal_retry = setTimeout(() => void this.sealNow(), this.seal_retry_ms);
       this.seal_retry_ms = Math.min(this.seal_retry_ms * 2, seal_retry_ms_max);

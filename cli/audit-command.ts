@@ -1,5 +1,7 @@
 // `keel audit`: the audit consumer, until SIGTERM or SIGINT. Applies the migrations first.
 import { AuditConsumer } from '../audit/audit-consumer.js';
+import { createAuditMetrics } from '../audit/audit-metrics.js';
+import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createPool, migrate } from '../platform/postgres.js';
@@ -12,7 +14,8 @@ export const audit_usage = `keel audit
 Consumes canonical events from Kafka (KEEL_EVENTS_TOPIC) in its own group (KEEL_AUDIT_GROUP), stores
 them in PostgreSQL (DATABASE_URL, migrated at start), and whenever it has caught up recomputes tax
 lots and trade records: changed records become new versions, each appended to the hash-chained
-audit log and published on KEEL_TRADE_RECORDS_TOPIC. Stops cleanly on SIGTERM or SIGINT.`;
+audit log and published on KEEL_TRADE_RECORDS_TOPIC. Metrics on
+http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics. Stops cleanly on SIGTERM or SIGINT.`;
 
 export async function auditCommand(context: CommandContext): Promise<number> {
   context.parse({});
@@ -20,11 +23,14 @@ export async function auditCommand(context: CommandContext): Promise<number> {
   const logger = createLogger(config.log_level, 'keel-audit');
   const pool = createPool(config.database.url, { on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed') });
   await migrate(pool, defaultMigrationsDirectory());
+  const metrics_registry = createMetricsRegistry();
   const consumer = new AuditConsumer(createKafka(config.kafka, logger), pool, loadRegistry(config), logger, {
     events_topic: config.kafka.events_topic,
     trade_records_topic: config.audit.trade_records_topic,
     group_id: config.audit.group_id,
+    metrics: createAuditMetrics(metrics_registry),
   });
+  const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
@@ -35,6 +41,7 @@ export async function auditCommand(context: CommandContext): Promise<number> {
   } finally {
     await consumer.stop();
     await pool.end();
+    metrics_server.close();
   }
   return 0;
 }

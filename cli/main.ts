@@ -5,6 +5,7 @@ import { loadConfig } from '../platform/config.js';
 import { describeError, isKeelError } from '../platform/errors.js';
 import { cli_error_codes, parseCommandArgs, type CommandContext } from './command.js';
 import { auditCommand, audit_usage } from './audit-command.js';
+import { demoCommand, demo_usage } from './demo-command.js';
 import { engineCommand, engine_usage } from './engine-command.js';
 import { explainCommand, explain_usage } from './explain-command.js';
 import { postCommand, post_usage } from './post-command.js';
@@ -14,8 +15,12 @@ import { verifyCommand, verify_usage } from './verify-command.js';
 import { lotsCommand, lots_usage } from './lots-command.js';
 import { connectCommand, connect_usage } from './connect-command.js';
 import { reconcileCommand, reconcile_usage } from './reconcile-command.js';
+import { reportCommand, report_usage } from './report-command.js';
+import { exportCommand, export_usage } from './export-command.js';
+import { apiCommand, api_usage } from './api-command.js';
 
 const commands: Record<string, { run: (context: CommandContext) => Promise<number>; usage: string }> = {
+  demo: { run: demoCommand, usage: demo_usage },
   post: { run: postCommand, usage: post_usage },
   publish: { run: publishCommand, usage: publish_usage },
   engine: { run: engineCommand, usage: engine_usage },
@@ -26,6 +31,9 @@ const commands: Record<string, { run: (context: CommandContext) => Promise<numbe
   explain: { run: explainCommand, usage: explain_usage },
   connect: { run: connectCommand, usage: connect_usage },
   reconcile: { run: reconcileCommand, usage: reconcile_usage },
+  report: { run: reportCommand, usage: report_usage },
+  export: { run: exportCommand, usage: export_usage },
+  api: { run: apiCommand, usage: api_usage },
 };
 
 const usage = `keel — ledger-centric accounting for algorithmic trading

@@ -423,16 +423,17 @@ describe('Prometheus (ops/prometheus/prometheus.yml)', () => {
 
   it('scrapes exactly the Keel processes that serve metrics, at their service name and port', () => {
     // Which commands serve /metrics, from their code: the engine and a live connector on
-    // KEEL_METRICS_PORT, the API on its own port; audit and migrate serve none.
+    // KEEL_METRICS_PORT, the audit consumer likewise, the API on its own port; migrate serves none.
     const serves = (file: string) => /startMetricsServer\(/.test(read(file));
     expect(serves('cli/engine-command.ts')).toBe(true);
     expect(serves('cli/connect-command.ts')).toBe(true);
-    expect(serves('cli/audit-command.ts')).toBe(false);
+    expect(serves('cli/audit-command.ts')).toBe(true);
     expect(serves('cli/migrate-command.ts')).toBe(false);
     expect(read('api/metrics-route.ts')).toMatch(/app\.get\(\s*'\/metrics'/);
     const keel_jobs = prometheus.scrape_configs.filter((config) => config.job_name.startsWith('keel-'));
-    expect(keel_jobs.map((config) => config.job_name).sort()).toEqual(['keel-api', 'keel-connectors', 'keel-engine']);
+    expect(keel_jobs.map((config) => config.job_name).sort()).toEqual(['keel-api', 'keel-audit', 'keel-connectors', 'keel-engine']);
     const expected: Record<string, string> = {
+      'keel-audit': `keel-audit:${keelConfig('keel-audit').metrics.port}`,
       'keel-engine': `keel-engine:${keelConfig('keel-engine').metrics.port}`,
       'keel-connectors': `keel-connectors:${keelConfig('keel-connectors').metrics.port}`,
       'keel-api': `keel-api:${keelConfig('keel-api').api.port}`,

@@ -1,0 +1,142 @@
+// The effects around the reports' pure core: reading the audit store (events, prices, the audit
+// chain's head, its verification), the ledger (balances at the period's end, by event time), or a
+// file of events posted into an in-memory ledger when there is no server.
+import { auditHead, verifyAuditChain } from '../audit/audit-log.js';
+import { loadEvents, loadPriceRows } from '../audit/audit-store.js';
+import { lotReport } from '../audit/audit-seal.js';
+import { lotSettings, type LotSettings } from '../audit/lots/lot-settings.js';
+import type { PriceRow } from '../audit/lots/pricing.js';
+import type { ReconcileReport } from '../connectors/reconcile.js';
+import type { KeelEvent } from '../engine/event-schema.js';
+import { postEventLines } from '../engine/post-events.js';
+import { accountSpecsOfEvents } from '../engine/posting-rules.js';
+import type { TradeRecord } from '../audit/trade-records.js';
+import type { AssetRegistry } from '../ledger/asset-registry.js';
+import { balancesAsOfEventTime, type BalanceRow } from '../ledger/balances.js';
+import { EmbeddedLedger } from '../ledger/embedded-ledger.js';
+import type { Ledger } from '../ledger/ledger-port.js';
+import { inTransaction, type Session } from '../platform/postgres.js';
+import { buildAuditReportData, checkPeriod, type AuditReportData, type ChainState, type ReportPeriod } from './report-data.js';
+import { buildTaxLotExport, taxYearPeriod, type TaxLotExport } from './tax-lot-export.js';
+
+export type StoreSnapshot = { events: KeelEvent[]; price_rows: PriceRow[]; head: { sequence: number; entry_hash: string } };
+
+/** Events, prices and the chain head in one read-only snapshot, so they describe the same moment. */
+export async function readStoreSnapshot(session: Session, reporting_currency: string): Promise<StoreSnapshot> {
+  return inTransaction(
+    session,
+    async () => ({ events: await loadEvents(session), price_rows: await loadPriceRows(session, reporting_currency), head: await auditHead(session) }),
+    'begin isolation level repeatable read read only',
+  );
+}
+
+/** Balances of every account the events post to, from the ledger's transfers with event time before `period_end`. */
+export async function periodEndBalances(ledger: Ledger, events: readonly KeelEvent[], registry: AssetRegistry, period_end: string): Promise<{ as_of: string; rows: BalanceRow[] }> {
+  const as_of_ms = Date.parse(period_end) - 1;
+  const rows = await balancesAsOfEventTime(ledger, accountSpecsOfEvents(events, registry), as_of_ms);
+  return { as_of: new Date(as_of_ms).toISOString(), rows };
+}
+
+export type StoreReportSources = {
+  session: Session;
+  ledger: Ledger;
+  registry: AssetRegistry;
+  settings: Partial<LotSettings>;
+  /** The ledger in words for the cover, e.g. "TigerBeetle at 127.0.0.1:3000". */
+  ledger_description: string;
+  store_description: string;
+  /** Check the whole chain too (default true); a broken chain is printed on the cover. */
+  verify_chain?: boolean;
+  reconciliation?: readonly ReconcileReport[];
+  on_progress?: (line: string) => void;
+};
+
+/** The audit report's data from the audit store and the ledger. `session` must not be inside a transaction. */
+export async function loadAuditReportData(period: ReportPeriod, sources: StoreReportSources): Promise<AuditReportData> {
+  checkPeriod(period);
+  const settings = lotSettings(sources.settings);
+  const snapshot = await readStoreSnapshot(sources.session, settings.reporting_currency);
+  sources.on_progress?.(`read ${snapshot.events.length} events and ${snapshot.price_rows.length} prices; audit chain head #${snapshot.head.sequence}`);
+  let chain: ChainState = { sequence: snapshot.head.sequence, hash: snapshot.head.entry_hash, verified: null, entries: null, problem: null };
+  if (sources.verify_chain !== false) {
+    const verification = await verifyAuditChain(sources.session);
+    chain = {
+      ...chain,
+      verified: verification.ok,
+      entries: verification.entries,
+      problem: verification.first_problem === undefined ? null : `${verification.first_problem.problem} at sequence ${verification.first_problem.sequence}`,
+    };
+    sources.on_progress?.(`audit chain ${verification.ok ? 'verified' : 'BROKEN'} (${verification.entries} entries)`);
+  }
+  const balances = await periodEndBalances(sources.ledger, snapshot.events, sources.registry, period.to);
+  sources.on_progress?.(`read ${balances.rows.length} ledger accounts`);
+  return buildAuditReportData({
+    period,
+    events: snapshot.events,
+    price_rows: snapshot.price_rows,
+    settings,
+    registry: sources.registry,
+    source: { events: sources.store_description, ledger: sources.ledger_description },
+    balances,
+    chain,
+    ...(sources.reconciliation === undefined ? {} : { reconciliation: sources.reconciliation }),
+  });
+}
+
+export type FileReportSources = {
+  events: readonly KeelEvent[];
+  price_rows: readonly PriceRow[];
+  registry: AssetRegistry;
+  settings: Partial<LotSettings>;
+  events_description: string;
+  reconciliation?: readonly ReconcileReport[];
+};
+
+/** The audit report's data from a file of events: balances from posting them into an in-memory ledger; there is no audit chain. */
+export async function fileAuditReportData(period: ReportPeriod, sources: FileReportSources): Promise<AuditReportData> {
+  checkPeriod(period);
+  const ledger = new EmbeddedLedger();
+  try {
+    await postEventLines(
+      sources.events.map((event, index) => ({ ok: true as const, event, line: index + 1 })),
+      ledger,
+      sources.registry,
+    );
+    const balances = await periodEndBalances(ledger, sources.events, sources.registry, period.to);
+    return buildAuditReportData({
+      period,
+      events: sources.events,
+      price_rows: sources.price_rows,
+      settings: sources.settings,
+      registry: sources.registry,
+      source: { events: sources.events_description, ledger: 'an in-memory ledger the file was posted into for this report' },
+      balances,
+      chain: null,
+      chain_note: 'this report was made from a file of events, not from the audit store, so no audit chain covers it',
+      ...(sources.reconciliation === undefined ? {} : { reconciliation: sources.reconciliation }),
+    });
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** The tax-lot export of a year from a set of events (the audit store's or a file's). */
+export function taxLotExportOf(events: readonly KeelEvent[], price_rows: readonly PriceRow[], settings: Partial<LotSettings>, tax_year: number, source: string): TaxLotExport {
+  const period = taxYearPeriod(tax_year);
+  const to_end = events.filter((event) => event.time < period.to);
+  const report = lotReport(to_end, settings, price_rows);
+  return buildTaxLotExport(report, tax_year, new Map(to_end.map((event) => [event.id, event.time])), source);
+}
+
+export type StoredTradeRecord = { record: TradeRecord; version: number; record_hash: string; audit_sequence: number | null };
+
+/** The current (latest) version of one trade record as the audit service sealed it; null when the store has none. */
+export async function loadStoredTradeRecord(session: Session, trade_id: string): Promise<StoredTradeRecord | null> {
+  const { rows } = await session.query<{ record: TradeRecord; version: number; record_hash: string; audit_sequence: string | null }>(
+    'select record, version, record_hash, audit_sequence::text as audit_sequence from trade_records where is_current and trade_id = $1',
+    [trade_id],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  return { record: row.record, version: row.version, record_hash: row.record_hash, audit_sequence: row.audit_sequence === null ? null : Number(row.audit_sequence) };
+}
