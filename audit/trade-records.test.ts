@@ -1,21 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
+import type { KeelEvent } from '../engine/event-schema.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import { canonicalJson } from '../platform/canonical-json.js';
 import { explainTrade } from './explanation.js';
 import { buildTradeRecords, type LotFacts } from './trade-records.js';
+import { readValidEventFile } from '../engine/event-file.js';
 
 const registry = new AssetRegistry();
-const examples: KeelEvent[] = readFileSync(join(import.meta.dirname, '..', 'examples', 'events.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const parsed = parseEvent(JSON.parse(line));
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    return parsed.event;
-  });
+const examples: KeelEvent[] = await readValidEventFile(join(import.meta.dirname, '..', 'examples', 'events.jsonl'));
 
 const no_lots: LotFacts = { opened: new Map(), closed: new Map(), missing_basis: new Map(), reporting_currency: 'USD' };
 

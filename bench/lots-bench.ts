@@ -13,6 +13,7 @@ import { lot_methods, type LotMethod } from '../audit/lots/lot-settings.js';
 import { InMemoryPriceTable, type PriceRow } from '../audit/lots/pricing.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { seededRandom } from '../test/support/event-generator.js';
+import { trackPeakRss } from './measure.js';
 
 export type LotsBenchRun = { trades: number; events: number; disposals: number; seconds: number; disposals_per_second: number; events_per_second: number };
 export type LotsBenchResult = { method: LotMethod; small: LotsBenchRun; large: LotsBenchRun; time_ratio: number; scaling_holds: boolean; peak_rss_mib: number };
@@ -117,20 +118,6 @@ export function runLotsBench(trade_count: number, seed: number, method: LotMetho
   } finally {
     peak.stop();
   }
-}
-
-/** Peak RSS, sampled between runs and at the end (the engine is synchronous, so a timer would not fire inside a run). */
-function trackPeakRss() {
-  let peak_bytes = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak_bytes = Math.max(peak_bytes, process.memoryUsage().rss);
-  }, 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak_bytes, process.memoryUsage().rss);
-    },
-  };
 }
 
 function format(result: LotsBenchResult): string {

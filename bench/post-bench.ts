@@ -14,6 +14,7 @@ import { chainTransfers, postingChain } from '../engine/posting-rules.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import { JournaledLedger } from '../ledger/embedded-journal.js';
 import { generateEvents } from '../test/support/event-generator.js';
+import { secondsSince, trackPeakRss } from './measure.js';
 
 export type PostBenchResult = {
   events: number;
@@ -91,23 +92,6 @@ async function writeEvents(file_path: string, count: number, seed: number): Prom
     if (!stream.write(`${JSON.stringify(event)}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-}
-
-function secondsSince(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-function trackPeakRss() {
-  let peak_bytes = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak_bytes = Math.max(peak_bytes, process.memoryUsage().rss);
-  }, 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak_bytes, process.memoryUsage().rss);
-    },
-  };
 }
 
 function format(result: PostBenchResult): string {

@@ -3,13 +3,14 @@
 // connectors, joined by a strategy's decisions and risk checks, written to a JSON Lines file that
 // feeds the in-process log; the posting step fills the embedded ledger, the audit step fills PGlite
 // and seals lots and trade records into the audit chain. Then it writes what people use.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemoryEventSink } from '../connectors/event-sink.js';
 import { insertPrices } from '../connectors/price-loader.js';
 import { loadSessions } from '../connectors/replay.js';
 import { replaySession } from '../connectors/replay-runner.js';
 import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
+import { readValidEventFile } from '../engine/event-file.js';
 import { InProcessEventLog } from '../engine/in-process-log.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
 import { currentBalances } from '../ledger/balances.js';
@@ -65,14 +66,7 @@ export async function demoCommand(context: CommandContext): Promise<number> {
 async function demoEvents(): Promise<KeelEvent[]> {
   const sink = new MemoryEventSink();
   for (const session of loadSessions(projectFile('test', 'data', 'exchanges', 'sessions'))) await replaySession(session, sink);
-  const examples = readFileSync(projectFile('examples', 'events.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const parsed = parseEvent(JSON.parse(line));
-      if (!parsed.ok) throw new Error(`examples/events.jsonl: ${JSON.stringify(parsed.issues)}`);
-      return parsed.event;
-    });
+  const examples = await readValidEventFile(projectFile('examples', 'events.jsonl'));
   return [...sink.events, ...examples].sort(compareEvents);
 }
 

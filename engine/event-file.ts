@@ -48,3 +48,13 @@ function idOf(input: unknown): string | undefined {
   const id = (input as { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
 }
+
+/** Every event of a file that must be valid throughout (examples, fixtures): the first bad line is an error naming it. */
+export async function readValidEventFile(file_path: string): Promise<KeelEvent[]> {
+  const events: KeelEvent[] = [];
+  for await (const line of readEventFile(file_path)) {
+    if (!line.ok) throw new Error(`${file_path} line ${line.line}: ${line.reason}`);
+    events.push(line.event);
+  }
+  return events;
+}

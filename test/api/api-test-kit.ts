@@ -1,7 +1,6 @@
 // A world for API tests: a migrated test database holding the example events, sealed (lots, trade
 // records, audit log); an embedded ledger with the same events posted; a real Kafka topic behind
 // the publisher; and tokens of every scope. Logs are captured, to check what they never contain.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -12,13 +11,14 @@ import { KafkaEventPublisher } from '../../api/kafka-publisher.js';
 import { kafkaReadiness, ledgerReadiness, postgresReadiness } from '../../api/readiness.js';
 import { seal } from '../../audit/audit-seal.js';
 import { storeEvents } from '../../audit/audit-store.js';
-import { parseEvent, type KeelEvent } from '../../engine/event-schema.js';
+import type { KeelEvent } from '../../engine/event-schema.js';
 import { postEventLines } from '../../engine/post-events.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
 import { EmbeddedLedger } from '../../ledger/embedded-ledger.js';
 import type { ApiToken } from '../../platform/config.js';
 import { createTopics, testKafka, uniqueTopics, type TestTopics } from '../support/kafka-test-kit.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-kit.js';
+import { readValidEventFile } from '../../engine/event-file.js';
 
 export const tokens = {
   reader: 'reader-token-0123456789abcdef',
@@ -38,14 +38,7 @@ export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
 
-export const example_events: KeelEvent[] = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const parsed = parseEvent(JSON.parse(line));
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    return parsed.event;
-  });
+export const example_events: KeelEvent[] = await readValidEventFile(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'));
 
 export type ApiWorld = {
   db: TestDatabase;

@@ -1,12 +1,11 @@
 // The audit consumer against the real Kafka broker and the real PostgreSQL server.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditConsumer } from '../../audit/audit-consumer.js';
 import { verifyAuditChain } from '../../audit/audit-log.js';
 import type { SealResult } from '../../audit/audit-seal.js';
 import { currentTradeRecords } from '../../audit/audit-store.js';
-import { parseEvent, type KeelEvent } from '../../engine/event-schema.js';
+import type { KeelEvent } from '../../engine/event-schema.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
 import { canonicalJson } from '../../platform/canonical-json.js';
 import { createKafka } from '../../platform/kafka.js';
@@ -15,15 +14,9 @@ import { generateEvents } from '../support/event-generator.js';
 import { createTopics, kafkaBrokers, publish, readTopic, testKafka, uniqueTopics } from '../support/kafka-test-kit.js';
 import type { PoolClient } from '../../platform/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-kit.js';
+import { readValidEventFile } from '../../engine/event-file.js';
 
-const examples: KeelEvent[] = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const parsed = parseEvent(JSON.parse(line));
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    return parsed.event;
-  });
+const examples: KeelEvent[] = await readValidEventFile(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'));
 const cleanup: (() => Promise<void>)[] = [];
 
 afterEach(async () => {

@@ -1,25 +1,18 @@
 // The HTTP API on the embedded defaults (what `keel demo --serve` runs): the embedded ledger,
 // PGlite as the audit store, accepted events going through the in-process pipeline.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type ApiApp } from '../../api/build-app.js';
 import { EmbeddedKeel } from '../../cli/embedded-keel.js';
-import { parseEvent, type KeelEvent } from '../../engine/event-schema.js';
+import type { KeelEvent } from '../../engine/event-schema.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
 import { createLogger } from '../../platform/logger.js';
+import { readValidEventFile } from '../../engine/event-file.js';
 
 const token = 'embedded-test-token-0123456789';
 const headers = { authorization: `Bearer ${token}` };
-const examples: KeelEvent[] = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const parsed = parseEvent(JSON.parse(line));
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-    return parsed.event;
-  });
+const examples: KeelEvent[] = await readValidEventFile(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'));
 
 let keel: EmbeddedKeel;
 let app: ApiApp;
