@@ -1,30 +1,20 @@
 // `keel export tax-lots` end to end in a child process: Form 8949-style CSV, open lots CSV and
 // JSON, from a file of events and from a real audit store.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import { parseCsv } from '../reports/test-support/pdf-reader.js';
 import { example_events_path, example_prices_path, exampleInputs, spotTrade, usdDeposit } from '../reports/test-support/report-fixtures.js';
 import { fillAuditStore } from '../reports/test-support/report-store.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
+import { runKeel } from '../test/support/run-keel.js';
 
-const run = promisify(execFile);
-const main_path = join(import.meta.dirname, 'main.ts');
 const directory = mkdtempSync(join(tmpdir(), 'keel-export-'));
 
-async function keel(args: string[], env: Record<string, string | undefined> = {}) {
-  const { DATABASE_URL: _database, KAFKA_BROKERS: _brokers, ...base } = process.env;
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main_path, ...args], { env: { ...base, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function keel(args: string[], env: Record<string, string | undefined> = {}) {
+  return runKeel(args, { DATABASE_URL: undefined, KAFKA_BROKERS: undefined, ...env });
 }
 
 describe('keel export tax-lots, from a file of events', () => {

@@ -1,24 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runKeel } from '../test/support/run-keel.js';
 
-const run = promisify(execFile);
-const main_path = join(import.meta.dirname, 'main.ts');
 const examples_path = join(import.meta.dirname, '..', 'examples', 'events.jsonl');
 
 /** Runs the real `keel` entry point in its own process, as a user would; `keel lots` needs no servers, so their settings are left out. */
-async function keel(args: string[]) {
-  const { DATABASE_URL: _database, KAFKA_BROKERS: _brokers, ...env } = process.env;
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main_path, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function keel(args: string[]) {
+  return runKeel(args, { DATABASE_URL: undefined, KAFKA_BROKERS: undefined });
 }
 
 const trade = (id: string, time: string, side: 'buy' | 'sell', quantity: string, price: string) => ({

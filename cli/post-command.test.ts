@@ -1,24 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { example_events } from '../test/support/example-events.js';
+import { runKeel } from '../test/support/run-keel.js';
 
-const run = promisify(execFile);
-const main_path = join(import.meta.dirname, 'main.ts');
 
 /** Runs the real `keel` entry point in its own process, as a user would. */
-async function keel(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main_path, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const keel = runKeel;
 
 describe('keel post', () => {
   it('posts a file, reports bad lines with their numbers, and posts nothing new the second time', async () => {

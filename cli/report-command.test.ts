@@ -1,10 +1,8 @@
 // `keel report` end to end, as a user runs it: a child process writing PDFs from a file of events
 // (no server) and from a real audit store and ledger; the PDFs read back with a PDF parser.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SealResult } from '../audit/audit-seal.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
@@ -13,19 +11,11 @@ import { example_events_path, example_prices_path, exampleInputs } from '../repo
 import { fillAuditStore } from '../reports/test-support/report-store.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import { parsePeriod, settingsOption } from './report-command.js';
+import { runKeel } from '../test/support/run-keel.js';
 
-const run = promisify(execFile);
-const main_path = join(import.meta.dirname, 'main.ts');
 
-async function keel(args: string[], env: Record<string, string | undefined> = {}) {
-  const { DATABASE_URL: _database, KAFKA_BROKERS: _brokers, ...base } = process.env;
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main_path, ...args], { env: { ...base, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function keel(args: string[], env: Record<string, string | undefined> = {}) {
+  return runKeel(args, { DATABASE_URL: undefined, KAFKA_BROKERS: undefined, ...env });
 }
 
 const directory = mkdtempSync(join(tmpdir(), 'keel-report-'));
