@@ -37,6 +37,14 @@ export function flat(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * `text` with every whitespace character removed, to find a value that a line break may have
+ * split anywhere (a long file path wraps at a different place in every checkout).
+ */
+export function unbroken(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
 /** One page as PNG (for a look at the layout); null when the canvas package is not installed. */
 export async function renderPagePng(bytes: Buffer, page_number: number, scale = 1.5): Promise<Buffer | null> {
   // Optional (pdfjs-dist's optional dependency, a native build): typed here, not imported by name.
