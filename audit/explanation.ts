@@ -1,7 +1,7 @@
 // A plain-language explanation of a trade record, for a regulator or a mentor: what was traded,
 // why, what the risk checks said, how it was executed, what it did to the books, and what is
 // missing. Generated from the record alone, so it never says more than the record knows.
-import { addDecimals, formatDecimal, parseDecimal, type Decimal } from '../ledger/money.js';
+import { addDecimals, formatDecimal, multiplyDecimals, parseDecimal, zero_decimal, type Decimal } from '../ledger/money.js';
 import type { TradeRecord } from './trade-records.js';
 
 /** Digits after the point for the one figure that needs a division: the average price. */
@@ -84,18 +84,16 @@ function missing(record: TradeRecord): string {
 
 function feeTotals(record: TradeRecord): string[] {
   const totals = new Map<string, Decimal>();
-  for (const fee of record.fills.flatMap((fill) => fill.fees)) totals.set(fee.asset, addDecimals(totals.get(fee.asset) ?? { units: 0n, scale: 0 }, parseDecimal(fee.amount, 'fee')));
+  for (const fee of record.fills.flatMap((fill) => fill.fees)) totals.set(fee.asset, addDecimals(totals.get(fee.asset) ?? zero_decimal, parseDecimal(fee.amount, 'fee')));
   return [...totals].filter(([, total]) => total.units !== 0n).map(([asset, total]) => `${total.units < 0n ? 'a rebate of ' : ''}${formatDecimal({ units: total.units < 0n ? -total.units : total.units, scale: total.scale })} ${asset}`);
 }
 
 function sum(values: readonly string[]): Decimal {
-  return values.reduce((total, value) => addDecimals(total, parseDecimal(value, 'value')), { units: 0n, scale: 0 } as Decimal);
+  return values.reduce((total, value) => addDecimals(total, parseDecimal(value, 'value')), zero_decimal);
 }
 
-function product(left: string, right: string): Decimal {
-  const a = parseDecimal(left, 'quantity');
-  const b = parseDecimal(right, 'price');
-  return { units: a.units * b.units, scale: a.scale + b.scale };
+function product(quantity: string, price: string): Decimal {
+  return multiplyDecimals(parseDecimal(quantity, 'quantity'), parseDecimal(price, 'price'));
 }
 
 /** left ÷ right, rounded half-up to `decimals` digits and marked "about" when not exact. */

@@ -8,7 +8,7 @@ import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import { chainTransfers, postingChain, type PostingChain } from '../engine/posting-rules.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { AccountType } from '../ledger/chart-of-accounts.js';
-import { addDecimals, formatDecimal, formatUnits, parseDecimal } from '../ledger/money.js';
+import { addDecimals, formatDecimal, formatUnits, parseDecimal, zero_decimal } from '../ledger/money.js';
 
 export const trade_record_version = 1;
 
@@ -259,7 +259,7 @@ function balanceKey(type: AccountType, asset: string, scale: number, owner: { ve
 
 function sumGains(closed: readonly LotClosed[]): string | null {
   if (closed.some((lot) => lot.gain === null)) return null;
-  return formatDecimal(closed.reduce((sum, lot) => addDecimals(sum, parseDecimal(lot.gain!, 'gain')), { units: 0n, scale: 0 }));
+  return formatDecimal(closed.reduce((sum, lot) => addDecimals(sum, parseDecimal(lot.gain!, 'gain')), zero_decimal));
 }
 
 function uniqueById(events: readonly KeelEvent[]): KeelEvent[] {

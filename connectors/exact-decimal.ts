@@ -4,7 +4,7 @@
 // from configuration-like data (a market's contract size in a markets snapshot): it is accepted when
 // its shortest round-trip text has at most 15 significant digits, the precision every double
 // carries exactly, and refused otherwise: never rounded.
-import { formatDecimal, multiplyDecimals, normalise, parseDecimal, type Decimal } from '../ledger/money.js';
+import { addDecimals, compareDecimals, formatDecimal, multiplyDecimals, negateDecimal, parseDecimal, type Decimal } from '../ledger/money.js';
 import { connector_error_codes, connectorError } from './connector-errors.js';
 
 const significant_digits_exact_max = 15;
@@ -23,14 +23,8 @@ export function optionalDecimal(value: unknown, field: string): string | undefin
   return exactDecimal(value, field);
 }
 
-export function negateDecimal(text: string): string {
-  const decimal = parseDecimal(text, 'value');
-  return formatDecimal({ units: -decimal.units, scale: decimal.scale });
-}
-
-export function absoluteDecimal(text: string): string {
-  const decimal = parseDecimal(text, 'value');
-  return formatDecimal({ units: decimal.units < 0n ? -decimal.units : decimal.units, scale: decimal.scale });
+export function negateDecimalText(text: string): string {
+  return formatDecimal(negateDecimal(parseDecimal(text, 'value')));
 }
 
 export function signOfDecimal(text: string): -1 | 0 | 1 {
@@ -43,11 +37,7 @@ export function multiplyDecimalTexts(left: string, right: string): string {
 }
 
 export function addDecimalTexts(left: string, right: string): string {
-  const a = parseDecimal(left, 'left');
-  const b = parseDecimal(right, 'right');
-  const scale = Math.max(a.scale, b.scale);
-  const units = a.units * 10n ** BigInt(scale - a.scale) + b.units * 10n ** BigInt(scale - b.scale);
-  return formatDecimal(normalise({ units, scale }));
+  return formatDecimal(addDecimals(parseDecimal(left, 'left'), parseDecimal(right, 'right')));
 }
 
 /**
@@ -64,11 +54,11 @@ export function divideDecimalTexts(dividend: string, divisor: string, field: str
   if (numerator % b.units !== 0n) {
     throw connectorError(connector_error_codes.amount_inexact, `${field}: ${dividend} / ${divisor} is not an exact decimal`, { field });
   }
-  return formatDecimal(normalise({ units: numerator / b.units, scale: extra_scale + a.scale }));
+  return formatDecimal({ units: numerator / b.units, scale: extra_scale + a.scale });
 }
 
 export function compareDecimalTexts(left: string, right: string): -1 | 0 | 1 {
-  return signOfDecimal(addDecimalTexts(left, negateDecimal(right)));
+  return compareDecimals(parseDecimal(left, 'left'), parseDecimal(right, 'right'));
 }
 
 function parseText(text: string, field: string): Decimal {

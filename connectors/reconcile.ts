@@ -5,7 +5,7 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { accountId } from '../ledger/chart-of-accounts.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import { formatUnits } from '../ledger/money.js';
-import { addDecimalTexts, exactDecimal, negateDecimal, signOfDecimal } from './exact-decimal.js';
+import { addDecimalTexts, exactDecimal, negateDecimalText, signOfDecimal } from './exact-decimal.js';
 
 export type BalanceLine = { asset: string; ledger: string; venue: string; difference: string };
 export type ReconcileReport = { venue: string; account: string; matched: BalanceLine[]; differences: BalanceLine[] };
@@ -20,7 +20,7 @@ export function compareBalances(venue: string, account: string, ledger_cash: Rea
   for (const asset of assets) {
     const ledger_amount = ledger_cash[asset] ?? '0';
     const venue_amount = venue_totals[asset] ?? '0';
-    const difference = addDecimalTexts(venue_amount, negateDecimal(ledger_amount));
+    const difference = addDecimalTexts(venue_amount, negateDecimalText(ledger_amount));
     const line = { asset, ledger: ledger_amount, venue: venue_amount, difference };
     if (signOfDecimal(difference) === 0) report.matched.push(line);
     else report.differences.push(line);

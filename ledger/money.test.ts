@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ledger_error_codes } from './ledger-errors.js';
 import { u128_max } from './ledger-port.js';
-import { formatUnits, multiplyDecimals, parseAmount, parseDecimal, parseSignedAmount } from './money.js';
+import { addDecimals, compareDecimals, formatDecimal, formatUnits, multiplyDecimals, negateDecimal, parseAmount, parseDecimal, parseSignedAmount, subtractDecimals } from './money.js';
 
 const scale = fc.integer({ min: 0, max: 38 });
 const u128 = fc.bigInt({ min: 0n, max: u128_max });
@@ -98,5 +98,24 @@ describe('money: decimal ⇄ bigint at a scale', () => {
       }),
     );
     expect(multiplyDecimals(parseDecimal('0.00123', 'q'), parseDecimal('43210.57', 'p'))).toEqual({ units: 531490011n, scale: 7 });
+  });
+
+  it('adds, subtracts and compares exactly across scales, without needing normalised values', () => {
+    const signed = fc.record({ units: fc.bigInt({ min: -u128_max, max: u128_max }), scale: fc.integer({ min: 0, max: 30 }) });
+    fc.assert(
+      fc.property(signed, signed, fc.integer({ min: 0, max: 8 }), (left, right, padding) => {
+        const padded = { units: left.units * 10n ** BigInt(padding), scale: left.scale + padding };
+        expect(compareDecimals(padded, left)).toBe(0);
+        expect(formatDecimal(padded)).toBe(formatDecimal(left));
+        const sum = addDecimals(left, right);
+        expect(compareDecimals(subtractDecimals(sum, right), left)).toBe(0);
+        expect(compareDecimals(addDecimals(left, negateDecimal(left)), { units: 0n, scale: 0 })).toBe(0);
+        const common = Math.max(left.scale, right.scale);
+        const difference = left.units * 10n ** BigInt(common - left.scale) - right.units * 10n ** BigInt(common - right.scale);
+        expect(compareDecimals(left, right)).toBe(difference < 0n ? -1 : difference > 0n ? 1 : 0);
+      }),
+    );
+    expect(formatDecimal(addDecimals(parseDecimal('0.1', 'a'), parseDecimal('0.20', 'b')))).toBe('0.3');
+    expect(formatDecimal(subtractDecimals(parseDecimal('1', 'a'), parseDecimal('1.000000000000000000001', 'b')))).toBe('-0.000000000000000000001');
   });
 });

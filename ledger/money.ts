@@ -4,7 +4,11 @@
 import { ledgerError, ledger_error_codes } from './ledger-errors.js';
 import { u128_max } from './ledger-port.js';
 
-/** An exact decimal: `units × 10^-scale`, normalised so `units` has no trailing zero digit. */
+/**
+ * An exact decimal: `units × 10^-scale`. `parseDecimal` gives it normalised (no trailing zero digit
+ * in `units`); the arithmetic below does not normalise (that costs a loop per value on the lot
+ * engine's hot path), so compare values with `compareDecimals`, never by their fields.
+ */
 export type Decimal = { readonly units: bigint; readonly scale: number };
 
 /** Longest decimal string accepted; far beyond any u128 amount, short enough to bound the work. */
@@ -100,25 +104,70 @@ export function formatUnits(units: bigint, scale: number): string {
   return formatDecimal({ units, scale });
 }
 
+/**
+ * The shortest exact decimal string: no trailing zeros, no exponent. Made with string operations:
+ * the lot engine formats millions of values whose scale carries trailing zeros, and stripping them
+ * one bigint division at a time is what `normalise` would cost.
+ */
 export function formatDecimal(decimal: Decimal): string {
-  const { units, scale } = normalise(decimal);
+  const { units, scale } = decimal;
+  if (units === 0n) return '0';
   const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
-  const integer_part = digits.slice(0, digits.length - scale);
-  const fraction_part = digits.slice(digits.length - scale);
-  const body = scale === 0 ? integer_part : `${integer_part}.${fraction_part}`;
-  return negative ? `-${body}` : body;
+  let digits = (negative ? -units : units).toString();
+  if (scale > 0) {
+    if (digits.length <= scale) digits = digits.padStart(scale + 1, '0');
+    const point = digits.length - scale;
+    let end = digits.length;
+    while (end > point && digits.charCodeAt(end - 1) === 48) end -= 1;
+    digits = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
+  }
+  return negative ? `-${digits}` : digits;
+}
+
+export const zero_decimal: Decimal = { units: 0n, scale: 0 };
+
+const powers_of_ten: bigint[] = [];
+/** 10^exponent, cached: sums of values at different scales need the same few powers again and again. */
+export function powerOfTen(exponent: number): bigint {
+  let power = powers_of_ten[exponent];
+  if (power === undefined) {
+    power = 10n ** BigInt(exponent);
+    powers_of_ten[exponent] = power;
+  }
+  return power;
+}
+
+/** The units of `decimal` at a scale at least its own. */
+function unitsAt(decimal: Decimal, scale: number): bigint {
+  return scale === decimal.scale ? decimal.units : decimal.units * powerOfTen(scale - decimal.scale);
 }
 
 /** Exact sum of two decimals. */
 export function addDecimals(left: Decimal, right: Decimal): Decimal {
   const scale = Math.max(left.scale, right.scale);
-  return normalise({ units: left.units * 10n ** BigInt(scale - left.scale) + right.units * 10n ** BigInt(scale - right.scale), scale });
+  return { units: unitsAt(left, scale) + unitsAt(right, scale), scale };
+}
+
+/** Exact difference `left - right`. */
+export function subtractDecimals(left: Decimal, right: Decimal): Decimal {
+  const scale = Math.max(left.scale, right.scale);
+  return { units: unitsAt(left, scale) - unitsAt(right, scale), scale };
+}
+
+export function negateDecimal(decimal: Decimal): Decimal {
+  return { units: -decimal.units, scale: decimal.scale };
 }
 
 /** Exact product of two decimals (no rounding: the scales add). */
 export function multiplyDecimals(left: Decimal, right: Decimal): Decimal {
-  return normalise({ units: left.units * right.units, scale: left.scale + right.scale });
+  return { units: left.units * right.units, scale: left.scale + right.scale };
+}
+
+/** -1, 0 or 1 as `left` is less than, equal to or greater than `right`. */
+export function compareDecimals(left: Decimal, right: Decimal): -1 | 0 | 1 {
+  const scale = Math.max(left.scale, right.scale);
+  const difference = unitsAt(left, scale) - unitsAt(right, scale);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
 }
 
 export function assertScale(scale: number): void {

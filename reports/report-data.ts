@@ -8,7 +8,8 @@
 // disposal in the period consumes the lots bought before it, and open lots are those at the end.
 // Money stays exact decimal strings; a value that could not be priced is null and counted, never 0.
 import { lotReport, tradeRecordsOf } from '../audit/audit-seal.js';
-import { add, negate, subtract, zero, formatExact, parseExact } from '../audit/lots/decimal-math.js';
+import { parseExact } from '../audit/lots/decimal-math.js';
+import { addDecimals, formatDecimal, negateDecimal, subtractDecimals, zero_decimal } from '../ledger/money.js';
 import type { DerivativeRow, DisposalRow, MissingBasisRow, OpenLotRow, UnpricedRow } from '../audit/lots/lot-report.js';
 import { lotSettings, type LotSettings, type RecordedSettings } from '../audit/lots/lot-settings.js';
 import { InMemoryPriceTable, Pricer, priceRowsFromTrades, type PriceRow, type UnitPrice } from '../audit/lots/pricing.js';
@@ -174,7 +175,7 @@ export function buildAuditReportData(input: AuditReportInput): AuditReportData {
 
 function realisedPnl(disposals: readonly DisposalRow[]): AuditReportData['realised_pnl'] {
   type Sums = { rows: number; quantity: Decimal; proceeds: Decimal; cost_basis: Decimal; gain: Decimal; unpriced_rows: number };
-  const empty = (): Sums => ({ rows: 0, quantity: zero, proceeds: zero, cost_basis: zero, gain: zero, unpriced_rows: 0 });
+  const empty = (): Sums => ({ rows: 0, quantity: zero_decimal, proceeds: zero_decimal, cost_basis: zero_decimal, gain: zero_decimal, unpriced_rows: 0 });
   const by_key = new Map<string, Sums & { asset: string; term: 'short' | 'long' }>();
   const totals = { short: empty(), long: empty(), all: empty() };
   for (const row of disposals) {
@@ -183,21 +184,21 @@ function realisedPnl(disposals: readonly DisposalRow[]): AuditReportData['realis
     by_key.set(key, sums);
     for (const target of [sums, totals[row.term], totals.all]) {
       target.rows += 1;
-      target.quantity = add(target.quantity, parseExact(row.quantity, 'quantity'));
+      target.quantity = addDecimals(target.quantity, parseExact(row.quantity, 'quantity'));
       if (row.gain === null || row.proceeds === null || row.cost_basis === null) {
         target.unpriced_rows += 1;
         continue;
       }
-      target.proceeds = add(target.proceeds, parseExact(row.proceeds, 'proceeds'));
-      target.cost_basis = add(target.cost_basis, parseExact(row.cost_basis, 'cost_basis'));
-      target.gain = add(target.gain, parseExact(row.gain, 'gain'));
+      target.proceeds = addDecimals(target.proceeds, parseExact(row.proceeds, 'proceeds'));
+      target.cost_basis = addDecimals(target.cost_basis, parseExact(row.cost_basis, 'cost_basis'));
+      target.gain = addDecimals(target.gain, parseExact(row.gain, 'gain'));
     }
   }
-  const text = (sums: Sums) => ({ rows: sums.rows, proceeds: formatExact(sums.proceeds), cost_basis: formatExact(sums.cost_basis), gain: formatExact(sums.gain), unpriced_rows: sums.unpriced_rows });
+  const text = (sums: Sums) => ({ rows: sums.rows, proceeds: formatDecimal(sums.proceeds), cost_basis: formatDecimal(sums.cost_basis), gain: formatDecimal(sums.gain), unpriced_rows: sums.unpriced_rows });
   return {
     rows: [...by_key.values()]
       .sort((left, right) => (left.asset !== right.asset ? (left.asset < right.asset ? -1 : 1) : left.term === right.term ? 0 : left.term === 'short' ? -1 : 1))
-      .map((sums) => ({ asset: sums.asset, term: sums.term, ...text(sums), quantity: formatExact(sums.quantity) })),
+      .map((sums) => ({ asset: sums.asset, term: sums.term, ...text(sums), quantity: formatDecimal(sums.quantity) })),
     totals: (['short', 'long', 'all'] as const).map((term) => ({ term, ...text(totals[term]) })),
   };
 }
@@ -212,8 +213,8 @@ function derivativesInPeriod(at_end: readonly DerivativeRow[], at_start: readonl
     const trades = flows.filter((event) => event.type === 'trade').length;
     const funding = flows.filter((event): event is EventOf<'funding'> => event.type === 'funding' && event.asset === row.settle_asset);
     const before = start.get(key(row.venue, row.account, row.instrument));
-    const computed = subtract(parseExact(row.realised_pnl_computed, 'pnl'), before === undefined ? zero : parseExact(before.realised_pnl_computed, 'pnl'));
-    const venue_total = settlements.length === 0 ? null : settlements.reduce((total, event) => add(total, parseExact(event.amount, 'amount')), zero);
+    const computed = subtractDecimals(parseExact(row.realised_pnl_computed, 'pnl'), before === undefined ? zero_decimal : parseExact(before.realised_pnl_computed, 'pnl'));
+    const venue_total = settlements.length === 0 ? null : settlements.reduce((total, event) => addDecimals(total, parseExact(event.amount, 'amount')), zero_decimal);
     if (trades === 0 && settlements.length === 0 && funding.length === 0 && computed.units === 0n) continue;
     rows.push({
       venue: row.venue,
@@ -221,10 +222,10 @@ function derivativesInPeriod(at_end: readonly DerivativeRow[], at_start: readonl
       instrument: row.instrument,
       settle_asset: row.settle_asset,
       trades,
-      realised_pnl_computed: formatExact(computed),
-      venue_settlements: venue_total === null ? null : formatExact(venue_total),
-      difference: venue_total === null ? null : formatExact(subtract(computed, venue_total)),
-      funding: formatExact(funding.reduce((total, event) => add(total, parseExact(event.amount, 'amount')), zero)),
+      realised_pnl_computed: formatDecimal(computed),
+      venue_settlements: venue_total === null ? null : formatDecimal(venue_total),
+      difference: venue_total === null ? null : formatDecimal(subtractDecimals(computed, venue_total)),
+      funding: formatDecimal(funding.reduce((total, event) => addDecimals(total, parseExact(event.amount, 'amount')), zero_decimal)),
     });
   }
   return rows;
@@ -273,38 +274,38 @@ function valuedFunding(events: readonly KeelEvent[], pricer: Pricer): ValuedFlow
 function feeTotals(events: readonly KeelEvent[], pricer: Pricer): FeeTotalRow[] {
   const by_asset = new Map<string, { rows: number; amount: Decimal; value: Decimal; unpriced_rows: number }>();
   for (const flow of valuedFees(events, pricer)) {
-    const sums = by_asset.get(flow.asset) ?? { rows: 0, amount: zero, value: zero, unpriced_rows: 0 };
+    const sums = by_asset.get(flow.asset) ?? { rows: 0, amount: zero_decimal, value: zero_decimal, unpriced_rows: 0 };
     by_asset.set(flow.asset, sums);
     sums.rows += 1;
-    sums.amount = add(sums.amount, flow.amount);
+    sums.amount = addDecimals(sums.amount, flow.amount);
     if (flow.value === null) sums.unpriced_rows += 1;
-    else sums.value = add(sums.value, flow.value);
+    else sums.value = addDecimals(sums.value, flow.value);
   }
   return [...by_asset.entries()]
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([asset, sums]) => ({ asset, rows: sums.rows, amount: formatExact(sums.amount), value: sums.unpriced_rows === sums.rows ? null : formatExact(sums.value), unpriced_rows: sums.unpriced_rows }));
+    .map(([asset, sums]) => ({ asset, rows: sums.rows, amount: formatDecimal(sums.amount), value: sums.unpriced_rows === sums.rows ? null : formatDecimal(sums.value), unpriced_rows: sums.unpriced_rows }));
 }
 
 function fundingTotals(events: readonly KeelEvent[], pricer: Pricer): FundingTotalRow[] {
   const by_asset = new Map<string, { rows: number; received: Decimal; paid: Decimal; value: Decimal; unpriced_rows: number }>();
   for (const flow of valuedFunding(events, pricer)) {
-    const sums = by_asset.get(flow.asset) ?? { rows: 0, received: zero, paid: zero, value: zero, unpriced_rows: 0 };
+    const sums = by_asset.get(flow.asset) ?? { rows: 0, received: zero_decimal, paid: zero_decimal, value: zero_decimal, unpriced_rows: 0 };
     by_asset.set(flow.asset, sums);
     sums.rows += 1;
-    if (flow.amount.units >= 0n) sums.received = add(sums.received, flow.amount);
-    else sums.paid = add(sums.paid, negate(flow.amount));
+    if (flow.amount.units >= 0n) sums.received = addDecimals(sums.received, flow.amount);
+    else sums.paid = addDecimals(sums.paid, negateDecimal(flow.amount));
     if (flow.value === null) sums.unpriced_rows += 1;
-    else sums.value = add(sums.value, flow.value);
+    else sums.value = addDecimals(sums.value, flow.value);
   }
   return [...by_asset.entries()]
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
     .map(([asset, sums]) => ({
       asset,
       rows: sums.rows,
-      received: formatExact(sums.received),
-      paid: formatExact(sums.paid),
-      net: formatExact(subtract(sums.received, sums.paid)),
-      value: sums.unpriced_rows === sums.rows ? null : formatExact(sums.value),
+      received: formatDecimal(sums.received),
+      paid: formatDecimal(sums.paid),
+      net: formatDecimal(subtractDecimals(sums.received, sums.paid)),
+      value: sums.unpriced_rows === sums.rows ? null : formatDecimal(sums.value),
       unpriced_rows: sums.unpriced_rows,
     }));
 }
@@ -315,29 +316,29 @@ function lotsVsLedger(open_lots: readonly OpenLotRow[], balances: readonly Balan
   const rows = new Map<string, { venue: string; account: string; asset: string; lots: Decimal; cash: Decimal }>();
   const entry = (venue: string, account: string, asset: string) => {
     const key = keyOf(venue, account, asset);
-    const found = rows.get(key) ?? { venue: global ? '*' : venue, account: global ? '*' : account, asset, lots: zero, cash: zero };
+    const found = rows.get(key) ?? { venue: global ? '*' : venue, account: global ? '*' : account, asset, lots: zero_decimal, cash: zero_decimal };
     rows.set(key, found);
     return found;
   };
-  for (const lot of open_lots) entry(lot.venue, lot.account, lot.asset).lots = add(entry(lot.venue, lot.account, lot.asset).lots, parseExact(lot.quantity, 'quantity'));
+  for (const lot of open_lots) entry(lot.venue, lot.account, lot.asset).lots = addDecimals(entry(lot.venue, lot.account, lot.asset).lots, parseExact(lot.quantity, 'quantity'));
   for (const row of balances) {
     // The reporting currency is the measure and has no lots.
     if (row.type !== 'cash' || row.asset === settings.reporting_currency) continue;
     const found = entry(row.venue, row.account, row.asset);
-    found.cash = add(found.cash, parseExact(row.balance, 'balance'));
+    found.cash = addDecimals(found.cash, parseExact(row.balance, 'balance'));
   }
   return [...rows.entries()]
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([, row]) => ({ venue: row.venue, account: row.account, asset: row.asset, open_lots: formatExact(row.lots), ledger_cash: formatExact(row.cash), difference: formatExact(subtract(row.cash, row.lots)) }))
+    .map(([, row]) => ({ venue: row.venue, account: row.account, asset: row.asset, open_lots: formatDecimal(row.lots), ledger_cash: formatDecimal(row.cash), difference: formatDecimal(subtractDecimals(row.cash, row.lots)) }))
     .filter((row) => row.open_lots !== '0' || row.ledger_cash !== '0');
 }
 
 function cumulative(flows: readonly { time: string; amount: Decimal }[]): SeriesPoint[] {
-  let total = zero;
+  let total = zero_decimal;
   return [...flows]
     .sort((left, right) => (left.time < right.time ? -1 : left.time > right.time ? 1 : 0))
     .map((flow) => {
-      total = add(total, flow.amount);
-      return { time: flow.time, value: formatExact(total) };
+      total = addDecimals(total, flow.amount);
+      return { time: flow.time, value: formatDecimal(total) };
     });
 }

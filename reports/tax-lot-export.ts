@@ -13,7 +13,8 @@
 import type { DisposalRow, LotReport, MissingBasisRow, OpenLotRow } from '../audit/lots/lot-report.js';
 import { csvCell } from '../audit/lots/lot-report.js';
 import type { RecordedSettings } from '../audit/lots/lot-settings.js';
-import { add, formatExact, parseExact, zero } from '../audit/lots/decimal-math.js';
+import { parseExact } from '../audit/lots/decimal-math.js';
+import { addDecimals, formatDecimal, zero_decimal } from '../ledger/money.js';
 import type { Decimal } from '../ledger/money.js';
 
 export const tax_lot_export_version = 1;
@@ -129,22 +130,22 @@ function form8949Row(row: DisposalRow): Form8949Row {
 }
 
 function partTotals(rows: readonly Form8949Row[]): PartTotals {
-  let proceeds: Decimal = zero;
-  let cost_basis: Decimal = zero;
-  let adjustment: Decimal = zero;
-  let gain: Decimal = zero;
+  let proceeds: Decimal = zero_decimal;
+  let cost_basis: Decimal = zero_decimal;
+  let adjustment: Decimal = zero_decimal;
+  let gain: Decimal = zero_decimal;
   let unpriced_rows = 0;
   for (const row of rows) {
     if (row.proceeds === null || row.cost_basis === null || row.gain_or_loss === null) {
       unpriced_rows += 1;
       continue;
     }
-    proceeds = add(proceeds, parseExact(row.proceeds, 'proceeds'));
-    cost_basis = add(cost_basis, parseExact(row.cost_basis, 'cost_basis'));
-    if (row.adjustment_amount !== null) adjustment = add(adjustment, parseExact(row.adjustment_amount, 'adjustment'));
-    gain = add(gain, parseExact(row.gain_or_loss, 'gain'));
+    proceeds = addDecimals(proceeds, parseExact(row.proceeds, 'proceeds'));
+    cost_basis = addDecimals(cost_basis, parseExact(row.cost_basis, 'cost_basis'));
+    if (row.adjustment_amount !== null) adjustment = addDecimals(adjustment, parseExact(row.adjustment_amount, 'adjustment'));
+    gain = addDecimals(gain, parseExact(row.gain_or_loss, 'gain'));
   }
-  return { rows: rows.length, proceeds: formatExact(proceeds), cost_basis: formatExact(cost_basis), adjustment_amount: formatExact(adjustment), gain_or_loss: formatExact(gain), unpriced_rows };
+  return { rows: rows.length, proceeds: formatDecimal(proceeds), cost_basis: formatDecimal(cost_basis), adjustment_amount: formatDecimal(adjustment), gain_or_loss: formatDecimal(gain), unpriced_rows };
 }
 
 /** `2024-03-05T14:20:00.000Z` → `03/05/2024`, as Form 8949 writes dates (UTC). */

@@ -1,53 +1,11 @@
-// Exact decimal arithmetic for the lot engine, over `ledger/money.ts`'s Decimal (units × 10^-scale).
-// Sums, differences and products are exact. The only operation that can round is division, and it
+// The lot engine's decimal operations beyond `ledger/money.ts`'s exact sums, differences, products
+// and comparisons (which it uses directly). The only operation here that can round is division, and it
 // says so in its name and takes the scale to round at: the lot engine divides only to split a
 // lot's cost (or a disposal's proceeds) in proportion to quantity, and for inverse-contract PnL.
-// Results are not normalised here (normalising costs a loop per value on the hot path);
-// `formatDecimal` normalises when a value is printed.
-import { parseDecimal, type Decimal } from '../../ledger/money.js';
+// Like money.ts, results are not normalised; `formatDecimal` prints the shortest form.
+import { compareDecimals, multiplyDecimals, negateDecimal, parseDecimal, powerOfTen, type Decimal } from '../../ledger/money.js';
 
-export const zero: Decimal = { units: 0n, scale: 0 };
 export const one: Decimal = { units: 1n, scale: 0 };
-
-const powers_of_ten: bigint[] = [];
-function powerOfTen(exponent: number): bigint {
-  let power = powers_of_ten[exponent];
-  if (power === undefined) {
-    power = 10n ** BigInt(exponent);
-    powers_of_ten[exponent] = power;
-  }
-  return power;
-}
-
-/** The units of `decimal` at a scale at least its own. */
-function unitsAt(decimal: Decimal, scale: number): bigint {
-  return scale === decimal.scale ? decimal.units : decimal.units * powerOfTen(scale - decimal.scale);
-}
-
-export function add(left: Decimal, right: Decimal): Decimal {
-  const scale = Math.max(left.scale, right.scale);
-  return { units: unitsAt(left, scale) + unitsAt(right, scale), scale };
-}
-
-export function subtract(left: Decimal, right: Decimal): Decimal {
-  const scale = Math.max(left.scale, right.scale);
-  return { units: unitsAt(left, scale) - unitsAt(right, scale), scale };
-}
-
-export function negate(decimal: Decimal): Decimal {
-  return { units: -decimal.units, scale: decimal.scale };
-}
-
-export function multiply(left: Decimal, right: Decimal): Decimal {
-  return { units: left.units * right.units, scale: left.scale + right.scale };
-}
-
-/** -1, 0 or 1 as `left` is less than, equal to or greater than `right`. */
-export function compare(left: Decimal, right: Decimal): number {
-  const scale = Math.max(left.scale, right.scale);
-  const difference = unitsAt(left, scale) - unitsAt(right, scale);
-  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
-}
 
 export function isZero(decimal: Decimal): boolean {
   return decimal.units === 0n;
@@ -62,11 +20,11 @@ export function isNegative(decimal: Decimal): boolean {
 }
 
 export function absolute(decimal: Decimal): Decimal {
-  return decimal.units < 0n ? negate(decimal) : decimal;
+  return decimal.units < 0n ? negateDecimal(decimal) : decimal;
 }
 
 export function minimum(left: Decimal, right: Decimal): Decimal {
-  return compare(left, right) <= 0 ? left : right;
+  return compareDecimals(left, right) <= 0 ? left : right;
 }
 
 /**
@@ -99,8 +57,8 @@ export function divideHalfEven(dividend: bigint, divisor: bigint): bigint {
  * at `scale`. Callers keep `amount − share` as the rest, so shares and rest always add up exactly.
  */
 export function proportionalShare(amount: Decimal, part: Decimal, whole: Decimal, scale: number): Decimal {
-  if (compare(part, whole) === 0) return amount;
-  return divideRounded(multiply(amount, part), whole, scale);
+  if (compareDecimals(part, whole) === 0) return amount;
+  return divideRounded(multiplyDecimals(amount, part), whole, scale);
 }
 
 /**
@@ -108,27 +66,7 @@ export function proportionalShare(amount: Decimal, part: Decimal, whole: Decimal
  * cross-multiplication (quantities must be positive): no division, so no rounding can reorder lots.
  */
 export function compareRatios(left_amount: Decimal, left_quantity: Decimal, right_amount: Decimal, right_quantity: Decimal): number {
-  return compare(multiply(left_amount, right_quantity), multiply(right_amount, left_quantity));
-}
-
-/**
- * The shortest exact decimal string, the same text as `formatDecimal` (no trailing zeros, no
- * exponent), made with string operations: the lot engine formats millions of values whose scale
- * carries trailing zeros, and stripping them one bigint division at a time is what it would cost.
- */
-export function formatExact(decimal: Decimal): string {
-  const { units, scale } = decimal;
-  if (units === 0n) return '0';
-  const negative = units < 0n;
-  let digits = (negative ? -units : units).toString();
-  if (scale > 0) {
-    if (digits.length <= scale) digits = digits.padStart(scale + 1, '0');
-    const point = digits.length - scale;
-    let end = digits.length;
-    while (end > point && digits.charCodeAt(end - 1) === 48) end -= 1;
-    digits = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
-  }
-  return negative ? `-${digits}` : digits;
+  return compareDecimals(multiplyDecimals(left_amount, right_quantity), multiplyDecimals(right_amount, left_quantity));
 }
 
 const plain_decimal = /^-?\d+(?:\.\d+)?$/;

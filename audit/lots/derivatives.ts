@@ -8,7 +8,8 @@
 import type { EventOf } from '../../engine/event-schema.js';
 import type { Decimal } from '../../ledger/money.js';
 import { assertAudit } from '../audit-errors.js';
-import { add, compare, divideRounded, formatExact, parseExact, isPositive, isZero, minimum, multiply, negate, subtract, zero } from './decimal-math.js';
+import { divideRounded, parseExact, isPositive, isZero, minimum } from './decimal-math.js';
+import { addDecimals, compareDecimals, formatDecimal, multiplyDecimals, negateDecimal, subtractDecimals, zero_decimal } from '../../ledger/money.js';
 import type { DerivativeRow } from './lot-report.js';
 
 type PositionLot = { contracts: Decimal; price: Decimal };
@@ -59,7 +60,7 @@ export class DerivativeBook {
     }
     for (const fee of event.fees) {
       const amount = parseExact(fee.amount, 'fee');
-      position.fees.set(fee.asset, add(position.fees.get(fee.asset) ?? zero, amount));
+      position.fees.set(fee.asset, addDecimals(position.fees.get(fee.asset) ?? zero_decimal, amount));
     }
   }
 
@@ -70,7 +71,7 @@ export class DerivativeBook {
       return;
     }
     position.settlements += 1;
-    position.settlements_total = add(position.settlements_total ?? zero, parseExact(event.amount, 'amount'));
+    position.settlements_total = addDecimals(position.settlements_total ?? zero_decimal, parseExact(event.amount, 'amount'));
   }
 
   funding(event: EventOf<'funding'>): void {
@@ -79,7 +80,7 @@ export class DerivativeBook {
       this.note(position, `funding ${event.id} is in ${event.asset}, not the settle asset ${position.settle_asset}: left out of the total`);
       return;
     }
-    position.funding_total = add(position.funding_total, parseExact(event.amount, 'amount'));
+    position.funding_total = addDecimals(position.funding_total, parseExact(event.amount, 'amount'));
   }
 
   rows(): DerivativeRow[] {
@@ -92,11 +93,11 @@ export class DerivativeBook {
   private closeFront(position: Position, contracts: Decimal, exit_price: Decimal): Decimal {
     const lot = position.lots[position.head]!;
     const closed = minimum(lot.contracts, contracts);
-    position.realised = add(position.realised, this.pnl(position, closed, lot.price, exit_price));
-    position.contracts_closed = add(position.contracts_closed, closed);
-    lot.contracts = subtract(lot.contracts, closed);
+    position.realised = addDecimals(position.realised, this.pnl(position, closed, lot.price, exit_price));
+    position.contracts_closed = addDecimals(position.contracts_closed, closed);
+    lot.contracts = subtractDecimals(lot.contracts, closed);
     if (isZero(lot.contracts)) this.dropFront(position);
-    return subtract(contracts, closed);
+    return subtractDecimals(contracts, closed);
   }
 
   private dropFront(position: Position): void {
@@ -114,11 +115,11 @@ export class DerivativeBook {
 
   /** PnL of closing `contracts` of a lot opened at `entry` on the position's side. */
   private pnl(position: Position, contracts: Decimal, entry: Decimal, exit: Decimal): Decimal {
-    const size = multiply(contracts, position.contract_size);
+    const size = multiplyDecimals(contracts, position.contract_size);
     const long_pnl = position.inverse
-      ? divideRounded(multiply(size, subtract(exit, entry)), multiply(entry, exit), this.rounding_scale)
-      : multiply(subtract(exit, entry), size);
-    return position.side === 1 ? long_pnl : negate(long_pnl);
+      ? divideRounded(multiplyDecimals(size, subtractDecimals(exit, entry)), multiplyDecimals(entry, exit), this.rounding_scale)
+      : multiplyDecimals(subtractDecimals(exit, entry), size);
+    return position.side === 1 ? long_pnl : negateDecimal(long_pnl);
   }
 
   private position(venue: string, account: string, instrument: Instrument): Position {
@@ -138,17 +139,17 @@ export class DerivativeBook {
         lots: [],
         head: 0,
         trades: 0,
-        contracts_closed: zero,
-        realised: zero,
+        contracts_closed: zero_decimal,
+        realised: zero_decimal,
         settlements_total: null,
         settlements: 0,
-        funding_total: zero,
+        funding_total: zero_decimal,
         fees: new Map(),
         notes: [],
       };
       this.positions.set(key, position);
-    } else if (instrument.contract_size !== undefined && compare(parseExact(instrument.contract_size, 'contract_size'), position.contract_size) !== 0) {
-      this.note(position, `contract_size ${instrument.contract_size} differs from ${formatExact(position.contract_size)} of the first event: the first is used`);
+    } else if (instrument.contract_size !== undefined && compareDecimals(parseExact(instrument.contract_size, 'contract_size'), position.contract_size) !== 0) {
+      this.note(position, `contract_size ${instrument.contract_size} differs from ${formatDecimal(position.contract_size)} of the first event: the first is used`);
     }
     return position;
   }
@@ -158,26 +159,26 @@ export class DerivativeBook {
   }
 
   private row(position: Position): DerivativeRow {
-    let open = zero;
-    for (let index = position.head; index < position.lots.length; index += 1) open = add(open, position.lots[index]!.contracts);
-    const signed_open = position.side === -1 ? negate(open) : open;
+    let open = zero_decimal;
+    for (let index = position.head; index < position.lots.length; index += 1) open = addDecimals(open, position.lots[index]!.contracts);
+    const signed_open = position.side === -1 ? negateDecimal(open) : open;
     return {
       venue: position.venue,
       account: position.account,
       instrument: position.instrument,
       kind: position.kind,
       settle_asset: position.settle_asset,
-      contract_size: formatExact(position.contract_size),
+      contract_size: formatDecimal(position.contract_size),
       inverse: position.inverse,
       trades: position.trades,
-      contracts_closed: formatExact(position.contracts_closed),
-      open_position: formatExact(signed_open),
-      realised_pnl_computed: formatExact(position.realised),
-      venue_settlements_total: position.settlements_total === null ? null : formatExact(position.settlements_total),
+      contracts_closed: formatDecimal(position.contracts_closed),
+      open_position: formatDecimal(signed_open),
+      realised_pnl_computed: formatDecimal(position.realised),
+      venue_settlements_total: position.settlements_total === null ? null : formatDecimal(position.settlements_total),
       settlements: position.settlements,
-      difference: position.settlements_total === null ? null : formatExact(subtract(position.realised, position.settlements_total)),
-      funding_total: formatExact(position.funding_total),
-      fees: [...position.fees.entries()].sort(([left], [right]) => compareText(left, right)).map(([asset, amount]) => ({ asset, amount: formatExact(amount) })),
+      difference: position.settlements_total === null ? null : formatDecimal(subtractDecimals(position.realised, position.settlements_total)),
+      funding_total: formatDecimal(position.funding_total),
+      fees: [...position.fees.entries()].sort(([left], [right]) => compareText(left, right)).map(([asset, amount]) => ({ asset, amount: formatDecimal(amount) })),
       notes: position.notes,
     };
   }

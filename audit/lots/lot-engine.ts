@@ -18,7 +18,8 @@ import { eventTimeMs, type EventOf, type KeelEvent } from '../../engine/event-sc
 import type { Decimal } from '../../ledger/money.js';
 import { canonicalJson } from '../../platform/canonical-json.js';
 import { assertAudit, audit_error_codes, auditError } from '../audit-errors.js';
-import { add, formatExact, isNegative, parseExact, isPositive, isZero, negate, proportionalShare, subtract, zero } from './decimal-math.js';
+import { isNegative, parseExact, isPositive, isZero, proportionalShare } from './decimal-math.js';
+import { addDecimals, formatDecimal, negateDecimal, subtractDecimals, zero_decimal } from '../../ledger/money.js';
 import { DerivativeBook } from './derivatives.js';
 import { anniversaryKey, termOf, utcDateKey } from './holding-period.js';
 import { LotPool, method_order, type Lot, type LotPiece } from './lot-pool.js';
@@ -151,9 +152,9 @@ export class LotEngine {
     const exchange_value = prices.quote !== undefined ? this.pricer.value(cost, prices.quote) : prices.base !== undefined ? this.pricer.value(quantity, prices.base) : null;
     if (exchange_value === null) this.recordUnpriced(context, base, quantity, 'trade');
 
-    let fee_value_total: Decimal | null = zero;
-    let quote_fee_quantity = zero;
-    let quote_fee_value: Decimal | null = zero;
+    let fee_value_total: Decimal | null = zero_decimal;
+    let quote_fee_quantity = zero_decimal;
+    let quote_fee_value: Decimal | null = zero_decimal;
     const other_fees: { leg: string; asset: string; amount: Decimal; value: Decimal | null }[] = [];
     event.fees.forEach((fee, index) => {
       const amount = parseExact(fee.amount, `fees.${index}.amount`);
@@ -162,7 +163,7 @@ export class LotEngine {
       const value = this.valueOrUnpriced(context, fee.asset, amount, unit, 'fee');
       fee_value_total = addNullable(fee_value_total, value);
       if (fee.asset === quote) {
-        quote_fee_quantity = add(quote_fee_quantity, amount);
+        quote_fee_quantity = addDecimals(quote_fee_quantity, amount);
         quote_fee_value = addNullable(quote_fee_value, value);
       } else if (fee.asset !== this.settings.reporting_currency) {
         other_fees.push({ leg: `fee:${index}`, asset: fee.asset, amount, value });
@@ -171,12 +172,12 @@ export class LotEngine {
 
     if (event.side === 'buy') {
       this.acquire(context, 'base', 'trade', context.place, base, quantity, addNullable(exchange_value, fee_value_total), context.time_ms);
-      this.flow(context, 'quote', trade_flow, quote, negate(add(cost, quote_fee_quantity)), negateNullable(addNullable(exchange_value, quote_fee_value)));
+      this.flow(context, 'quote', trade_flow, quote, negateDecimal(addDecimals(cost, quote_fee_quantity)), negateNullable(addNullable(exchange_value, quote_fee_value)));
     } else {
       this.dispose(context, 'trade', context.place, base, quantity, subtractNullable(exchange_value, fee_value_total));
-      this.flow(context, 'quote', trade_flow, quote, subtract(cost, quote_fee_quantity), subtractNullable(exchange_value, quote_fee_value));
+      this.flow(context, 'quote', trade_flow, quote, subtractDecimals(cost, quote_fee_quantity), subtractNullable(exchange_value, quote_fee_value));
     }
-    for (const fee of other_fees) this.flow(context, fee.leg, fee_flow, fee.asset, negate(fee.amount), negateNullable(fee.value));
+    for (const fee of other_fees) this.flow(context, fee.leg, fee_flow, fee.asset, negateDecimal(fee.amount), negateNullable(fee.value));
   }
 
   private derivativeTrade(context: Context, event: EventOf<'trade'>): void {
@@ -185,7 +186,7 @@ export class LotEngine {
       const amount = parseExact(fee.amount, `fees.${index}.amount`);
       if (isZero(amount) || fee.asset === this.settings.reporting_currency) return;
       const value = this.valueOrUnpriced(context, fee.asset, amount, this.pricer.directPrice(fee.asset, context.time_ms), 'fee');
-      this.flow(context, `fee:${index}`, fee_flow, fee.asset, negate(amount), negateNullable(value));
+      this.flow(context, `fee:${index}`, fee_flow, fee.asset, negateDecimal(amount), negateNullable(value));
     });
   }
 
@@ -200,7 +201,7 @@ export class LotEngine {
     const amount = parseExact(event.amount, 'amount');
     if (event.asset !== this.settings.reporting_currency) {
       if (event.cost_basis === undefined) {
-        this.deposits_without_basis.push({ event_id: event.id, venue: event.venue, account: event.account, asset: event.asset, quantity: formatExact(amount) });
+        this.deposits_without_basis.push({ event_id: event.id, venue: event.venue, account: event.account, asset: event.asset, quantity: formatDecimal(amount) });
       } else {
         const acquired_ms = Date.parse(event.cost_basis.acquired_at);
         const basis = parseExact(event.cost_basis.amount, 'cost_basis.amount');
@@ -251,7 +252,7 @@ export class LotEngine {
       this.transferred.push({
         event_id: event.id,
         asset: event.asset,
-        quantity: formatExact(piece.quantity),
+        quantity: formatDecimal(piece.quantity),
         cost_basis: formatNullable(piece.cost),
         acquired_at: piece.lot.acquired_at,
         lot_id: piece.lot.lot_id,
@@ -268,7 +269,7 @@ export class LotEngine {
   /** A signed quantity with its signed value: positive is an acquisition, negative a disposal. */
   private flow(context: Context, leg: string, kinds: FlowKinds, asset: string, quantity: Decimal, value: Decimal | null): void {
     if (isPositive(quantity)) this.acquire(context, leg, kinds.acquired, context.place, asset, quantity, value, context.time_ms);
-    else if (isNegative(quantity)) this.dispose(context, kinds.disposed, context.place, asset, negate(quantity), negateNullable(value));
+    else if (isNegative(quantity)) this.dispose(context, kinds.disposed, context.place, asset, negateDecimal(quantity), negateNullable(value));
   }
 
   private acquire(context: Context, leg: string, kind: AcquisitionKind, place: Place, asset: string, quantity: Decimal, cost: Decimal | null, acquired_ms: number): void {
@@ -299,7 +300,7 @@ export class LotEngine {
       venue: place.venue,
       account: place.account,
       asset,
-      quantity: formatExact(quantity),
+      quantity: formatDecimal(quantity),
       cost_basis: formatNullable(cost),
       acquired_at,
     };
@@ -320,7 +321,7 @@ export class LotEngine {
     for (const piece of taken.pieces) {
       const share = proceeds_left === null ? null : proportionalShare(proceeds_left, piece.quantity, quantity_left, this.settings.rounding_scale);
       proceeds_left = subtractNullable(proceeds_left, share);
-      quantity_left = subtract(quantity_left, piece.quantity);
+      quantity_left = subtractDecimals(quantity_left, piece.quantity);
       this.disposals.push(this.disposalRow(context, kind, asset, piece, share));
     }
     if (isPositive(taken.uncovered)) this.missing(context, kind, asset, taken.uncovered, proceeds_left);
@@ -328,14 +329,14 @@ export class LotEngine {
 
   private disposalRow(context: Context, kind: DisposalKind, asset: string, piece: LotPiece, proceeds: Decimal | null): DisposalRow {
     context.date_key ??= utcDateKey(context.time_ms);
-    const gain = proceeds === null || piece.cost === null ? null : subtract(proceeds, piece.cost);
+    const gain = proceeds === null || piece.cost === null ? null : subtractDecimals(proceeds, piece.cost);
     const row: DisposalRow = {
       event_id: context.event_id,
       kind,
       venue: context.place.venue,
       account: context.place.account,
       asset,
-      quantity: formatExact(piece.quantity),
+      quantity: formatDecimal(piece.quantity),
       acquired_at: piece.lot.acquired_at,
       disposed_at: context.time,
       proceeds: formatNullable(proceeds),
@@ -355,7 +356,7 @@ export class LotEngine {
       venue: context.place.venue,
       account: context.place.account,
       asset,
-      quantity: formatExact(piece.quantity),
+      quantity: formatDecimal(piece.quantity),
       cost_basis: formatNullable(piece.cost),
       acquired_at: piece.lot.acquired_at,
       withdrawn_at: context.time,
@@ -371,7 +372,7 @@ export class LotEngine {
       venue: context.place.venue,
       account: context.place.account,
       asset,
-      quantity: formatExact(quantity),
+      quantity: formatDecimal(quantity),
       proceeds: formatNullable(proceeds),
     });
   }
@@ -383,7 +384,7 @@ export class LotEngine {
   }
 
   private recordUnpriced(context: Context, asset: string, quantity: Decimal, role: string): void {
-    this.unpriced.push({ event_id: context.event_id, time: context.time, asset, quantity: formatExact(quantity), role });
+    this.unpriced.push({ event_id: context.event_id, time: context.time, asset, quantity: formatDecimal(quantity), role });
   }
 
   private pool(place: Place, asset: string): LotPool {
@@ -411,7 +412,7 @@ export class LotEngine {
         venue: lot.venue,
         account: lot.account,
         asset: lot.asset,
-        quantity: formatExact(lot.quantity),
+        quantity: formatDecimal(lot.quantity),
         cost_basis: formatNullable(lot.cost),
         acquired_at: lot.acquired_at,
         acquisition_event_id: lot.acquisition_event_id,
@@ -493,19 +494,19 @@ function multiplyExact(left: Decimal, right: Decimal): Decimal {
 }
 
 function addNullable(left: Decimal | null, right: Decimal | null): Decimal | null {
-  return left === null || right === null ? null : add(left, right);
+  return left === null || right === null ? null : addDecimals(left, right);
 }
 
 function subtractNullable(left: Decimal | null, right: Decimal | null): Decimal | null {
-  return left === null || right === null ? null : subtract(left, right);
+  return left === null || right === null ? null : subtractDecimals(left, right);
 }
 
 function negateNullable(value: Decimal | null): Decimal | null {
-  return value === null ? null : negate(value);
+  return value === null ? null : negateDecimal(value);
 }
 
 function formatNullable(value: Decimal | null): string | null {
-  return value === null ? null : formatExact(value);
+  return value === null ? null : formatDecimal(value);
 }
 
 function isoTime(time_ms: number): string {

@@ -4,7 +4,8 @@
 // with an earlier `acquired_at` and lots moved in by transfers do not.)
 import type { Decimal } from '../../ledger/money.js';
 import { assertAudit } from '../audit-errors.js';
-import { compare, compareRatios, isPositive, proportionalShare, subtract, zero } from './decimal-math.js';
+import { compareRatios, isPositive, proportionalShare } from './decimal-math.js';
+import { compareDecimals, subtractDecimals, zero_decimal } from '../../ledger/money.js';
 import type { LotMethod } from './lot-settings.js';
 
 export type Lot = {
@@ -82,16 +83,16 @@ export class LotPool {
     let remaining = quantity;
     while (isPositive(remaining) && this.heap.length > 0) {
       const lot = this.heap[0]!;
-      if (compare(lot.quantity, remaining) <= 0) {
+      if (compareDecimals(lot.quantity, remaining) <= 0) {
         pieces.push({ lot, quantity: lot.quantity, cost: lot.cost });
-        remaining = subtract(remaining, lot.quantity);
+        remaining = subtractDecimals(remaining, lot.quantity);
         this.pop();
       } else {
         const cost = lot.cost === null ? null : proportionalShare(lot.cost, remaining, lot.quantity, rounding_scale);
         pieces.push({ lot, quantity: remaining, cost });
-        lot.quantity = subtract(lot.quantity, remaining);
-        lot.cost = lot.cost === null || cost === null ? null : subtract(lot.cost, cost);
-        remaining = zero;
+        lot.quantity = subtractDecimals(lot.quantity, remaining);
+        lot.cost = lot.cost === null || cost === null ? null : subtractDecimals(lot.cost, cost);
+        remaining = zero_decimal;
       }
     }
     return { pieces, uncovered: remaining };

@@ -5,9 +5,9 @@
 //   4. a price table: the latest price at or before the time, if it is not older than the setting.
 // A value that cannot be priced is `undefined` here and null in reports, never zero: a zero would
 // silently turn into a gain of the full proceeds.
-import { parseDecimal, type Decimal } from '../../ledger/money.js';
+import { type Decimal, multiplyDecimals, parseDecimal } from '../../ledger/money.js';
 import { audit_error_codes, auditError } from '../audit-errors.js';
-import { divideRounded, multiply } from './decimal-math.js';
+import { divideRounded } from './decimal-math.js';
 import type { LotSettings } from './lot-settings.js';
 
 export type PricePoint = { price: Decimal; source: string; time_ms: number };
@@ -125,7 +125,7 @@ export class Pricer {
     const quote_price = fixed_quote ?? (fixed_base === undefined ? this.tablePrice(quote, time_ms) : undefined);
     if (quote_price !== undefined) {
       if (fixed_base !== undefined) return { base: fixed_base, quote: quote_price };
-      const implied_base: UnitPrice = { price: multiply(quote_price.price, price), divisor: quote_price.divisor, kind: 'trade', source: event_id };
+      const implied_base: UnitPrice = { price: multiplyDecimals(quote_price.price, price), divisor: quote_price.divisor, kind: 'trade', source: event_id };
       return { base: implied_base, quote: quote_price };
     }
     const base_price = fixed_base ?? this.tablePrice(base, time_ms);
@@ -136,13 +136,13 @@ export class Pricer {
 
   /** `amount × unit price`, exact unless the price is implied by division. */
   value(amount: Decimal, unit: UnitPrice): Decimal {
-    const product = multiply(amount, unit.price);
+    const product = multiplyDecimals(amount, unit.price);
     return unit.divisor === undefined ? product : divideRounded(product, unit.divisor, this.settings.rounding_scale);
   }
 }
 
 function multiplyOptional(left: Decimal | undefined, right: Decimal): Decimal {
-  return left === undefined ? right : multiply(left, right);
+  return left === undefined ? right : multiplyDecimals(left, right);
 }
 
 /**
@@ -159,7 +159,7 @@ export function priceRowsFromTrades(
     if (event.type !== 'trade' || event.instrument?.kind !== 'spot' || event.price === undefined) continue;
     const quote_price = pricer.fixedPrice(event.instrument.quote);
     if (quote_price === undefined || pricer.fixedPrice(event.instrument.base) !== undefined) continue;
-    rows.push({ asset: event.instrument.base, time_ms: Date.parse(event.time), price: multiply(parseDecimal(event.price, 'price'), quote_price.price), source: `trade:${event.id}` });
+    rows.push({ asset: event.instrument.base, time_ms: Date.parse(event.time), price: multiplyDecimals(parseDecimal(event.price, 'price'), quote_price.price), source: `trade:${event.id}` });
   }
   return rows;
 }

@@ -9,18 +9,18 @@
 //   trades, realised PnL in `cashFlow` (a settlement); SETTLEMENT rows carry funding (covered by
 //   the funding stream) and, for USDC contracts, the session's PnL in `cashFlow`. ccxt's `before`
 //   for these rows is wrong (after − |amount| even when money left), so it is never read.
-import { negateDecimal, exactDecimal, signOfDecimal } from '../exact-decimal.js';
+import { negateDecimalText, exactDecimal, signOfDecimal } from '../exact-decimal.js';
 import type { LedgerDisposition, VenueMapping } from '../venue-mapping.js';
 import { text, type CcxtLedgerEntry } from '../venue-records.js';
 
 export const bybit_mapping: VenueMapping = {
   classifyFill: (trade, market) => {
     if (trade.info.execType !== 'Funding') return { kind: 'trade' };
-    return { kind: 'funding', amount: negateDecimal(exactDecimal(trade.info.execFee, 'info.execFee')), asset: market.settle ?? market.quote };
+    return { kind: 'funding', amount: negateDecimalText(exactDecimal(trade.info.execFee, 'info.execFee')), asset: market.settle ?? market.quote };
   },
   liquidation: (info) => info.execType === 'BustTrade',
   clientOrderId: (info) => text(info.orderLinkId),
-  fundingAmount: (funding) => negateDecimal(exactDecimal(funding.info.execFee, 'info.execFee')),
+  fundingAmount: (funding) => negateDecimalText(exactDecimal(funding.info.execFee, 'info.execFee')),
   fundingId: (funding) => text(funding.info.execId),
   ledger: (entry) => transactionLogDisposition(entry),
   // Older transaction-log rows have no `id`; type, trade id and time name a row uniquely.

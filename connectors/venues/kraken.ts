@@ -2,7 +2,7 @@
 // `cost`, `fee`; a forced close shows as `ordertype: "liquidation market"`. Ledger rows
 // (/0/private/Ledgers) of type trade repeat fills, deposit and withdrawal repeat the transfers
 // stream; staking rewards are income; margin rollover is interest paid (the row's fee).
-import { exactDecimal, negateDecimal, signOfDecimal, addDecimalTexts } from '../exact-decimal.js';
+import { exactDecimal, negateDecimalText, signOfDecimal, addDecimalTexts } from '../exact-decimal.js';
 import type { LedgerDisposition, VenueMapping } from '../venue-mapping.js';
 import { text, type CcxtLedgerEntry } from '../venue-records.js';
 
@@ -35,5 +35,5 @@ function ledgerDisposition(entry: CcxtLedgerEntry): LedgerDisposition {
 function netAmount(entry: CcxtLedgerEntry): string {
   const amount = exactDecimal(entry.info.amount, 'info.amount');
   const fee = exactDecimal(entry.info.fee ?? '0', 'info.fee');
-  return signOfDecimal(fee) === 0 ? amount : addDecimalTexts(amount, negateDecimal(fee));
+  return signOfDecimal(fee) === 0 ? amount : addDecimalTexts(amount, negateDecimalText(fee));
 }

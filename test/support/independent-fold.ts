@@ -2,13 +2,9 @@
 // written from DESIGN.md §4 directly, sharing nothing with the posting rules but exact decimal
 // arithmetic, so that "ledger balance = fold of the log" (invariant I3) tests the rules too.
 import type { KeelEvent } from '../../engine/event-schema.js';
-import { addDecimals, formatDecimal, normalise, parseDecimal, type Decimal } from '../../ledger/money.js';
+import { addDecimals, formatDecimal, multiplyDecimals, negateDecimal, parseDecimal, type Decimal } from '../../ledger/money.js';
 
 export type FoldKey = `${string}|${string}|${string}|${string}`;
-
-function negate(value: Decimal): Decimal {
-  return { units: -value.units, scale: value.scale };
-}
 
 /** Balances keyed "venue|account|type|asset", as shortest decimal strings; zero-balance accounts that were touched stay listed. */
 export function foldEvents(events: Iterable<KeelEvent>): Map<FoldKey, string> {
@@ -21,7 +17,7 @@ export function foldEvents(events: Iterable<KeelEvent>): Map<FoldKey, string> {
   const flow = (event: KeelEvent, to_type: string, from_type: string, asset: string, amount: Decimal) => {
     if (amount.units === 0n) return;
     move(event.venue, event.account, to_type, asset, amount);
-    move(event.venue, event.account, from_type, asset, negate(amount));
+    move(event.venue, event.account, from_type, asset, negateDecimal(amount));
   };
   const seen = new Set<string>();
   for (const event of events) {
@@ -34,7 +30,7 @@ export function foldEvents(events: Iterable<KeelEvent>): Map<FoldKey, string> {
         const signed = (value: Decimal) => ({ units: value.units * sign, scale: value.scale });
         if (event.instrument.kind === 'spot') {
           const price = parseDecimal(event.price, 'price');
-          const cost = event.cost === undefined ? normalise({ units: quantity.units * price.units, scale: quantity.scale + price.scale }) : parseDecimal(event.cost, 'cost');
+          const cost = event.cost === undefined ? multiplyDecimals(quantity, price) : parseDecimal(event.cost, 'cost');
           flow(event, 'cash', 'counterparty', event.instrument.base, signed(quantity));
           flow(event, 'counterparty', 'cash', event.instrument.quote, signed(cost));
         } else {
@@ -55,19 +51,19 @@ export function foldEvents(events: Iterable<KeelEvent>): Map<FoldKey, string> {
       case 'deposit':
       case 'withdrawal': {
         const amount = parseDecimal(event.amount, 'amount');
-        flow(event, 'cash', 'external', event.asset, event.type === 'deposit' ? amount : negate(amount));
+        flow(event, 'cash', 'external', event.asset, event.type === 'deposit' ? amount : negateDecimal(amount));
         if (event.fee !== undefined) flow(event, 'fees', 'cash', event.asset, parseDecimal(event.fee, 'fee'));
         break;
       }
       case 'transfer': {
         const amount = parseDecimal(event.amount, 'amount');
         move(event.to_venue, event.to_account, 'cash', event.asset, amount);
-        move(event.venue, event.account, 'cash', event.asset, negate(amount));
+        move(event.venue, event.account, 'cash', event.asset, negateDecimal(amount));
         break;
       }
       case 'margin': {
         const amount = parseDecimal(event.amount, 'amount');
-        flow(event, 'margin', 'cash', event.asset, event.action === 'lock' ? amount : negate(amount));
+        flow(event, 'margin', 'cash', event.asset, event.action === 'lock' ? amount : negateDecimal(amount));
         break;
       }
       default:
