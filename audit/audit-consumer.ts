@@ -5,7 +5,10 @@
 // published on `keel.trade-records` for the strategy and risk engines.
 //
 // Sealing only when caught up keeps a bulk replay from writing intermediate versions, so a replay
-// from offset 0 into an empty store gives the same records and the same chain head.
+// from offset 0 into an empty store gives the same records and the same chain head. A seal
+// recomputes from every stored event, so under a trickle of events (caught up after every batch)
+// seals are spaced by at least `seal_interval_ms`; a seal put off is run by a timer, and only if
+// the consumer is still caught up then (otherwise the batch that catches up seals).
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { decodeEvent } from '../engine/event-file.js';
 import type { KeelEvent } from '../engine/event-schema.js';
@@ -26,6 +29,8 @@ export type AuditConsumerOptions = {
   session_timeout_ms?: number;
   lot_settings?: Partial<LotSettings>;
   metrics?: AuditMetrics;
+  /** Least time between the starts of two seals; 0 seals after every batch that catches up. */
+  seal_interval_ms?: number;
   on_sealed?: (result: SealResult) => void;
 };
 
@@ -39,6 +44,8 @@ export class AuditConsumer {
   private running = false;
   private seal_retry: NodeJS.Timeout | undefined;
   private seal_retry_ms = seal_retry_ms_min;
+  private seal_deferred: NodeJS.Timeout | undefined;
+  private last_seal_started_ms = Number.NEGATIVE_INFINITY;
   last_head: AuditHead | undefined;
 
   constructor(
@@ -68,6 +75,7 @@ export class AuditConsumer {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.seal_retry);
+    clearTimeout(this.seal_deferred);
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.admin.disconnect();
@@ -104,7 +112,25 @@ export class AuditConsumer {
     resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
     this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-    if (batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealNow();
+    if (batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealWhenDue();
+  }
+
+  /** Seals now, or defers to when `seal_interval_ms` has passed since the last seal started. */
+  private async sealWhenDue(): Promise<void> {
+    const wait_ms = this.last_seal_started_ms + (this.options.seal_interval_ms ?? 0) - Date.now();
+    if (wait_ms <= 0) return this.sealNow();
+    if (this.seal_deferred !== undefined) return;
+    this.seal_deferred = setTimeout(() => void this.runDeferredSeal(), wait_ms);
+  }
+
+  private async runDeferredSeal(): Promise<void> {
+    this.seal_deferred = undefined;
+    try {
+      if (this.running && (await this.caughtUp())) await this.sealNow();
+    } catch (error) {
+      // The next batch that catches up seals instead.
+      this.logger.warn({ error: (error as Error).message }, 'deferred audit seal skipped: could not read the group offsets');
+    }
   }
 
   /** Every partition of the event topic committed up to its end. */
@@ -122,6 +148,7 @@ export class AuditConsumer {
   private async sealNow(): Promise<void> {
     clearTimeout(this.seal_retry);
     this.seal_retry = undefined;
+    this.last_seal_started_ms = Date.now();
     const stop_timer = this.options.metrics?.seal_duration.startTimer();
     try {
       const client = await this.pool.connect();

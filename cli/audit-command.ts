@@ -12,9 +12,10 @@ import { loadRegistry } from './post-command.js';
 export const audit_usage = `keel audit
 
 Consumes canonical events from Kafka (KEEL_EVENTS_TOPIC) in its own group (KEEL_AUDIT_GROUP), stores
-them in PostgreSQL (DATABASE_URL, migrated at start), and whenever it has caught up recomputes tax
-lots and trade records: changed records become new versions, each appended to the hash-chained
-audit log and published on KEEL_TRADE_RECORDS_TOPIC. Metrics on
+them in PostgreSQL (DATABASE_URL, migrated at start), and whenever it has caught up (at most once
+per KEEL_AUDIT_SEAL_INTERVAL_MS, default 5000) recomputes tax lots and trade records: changed
+records become new versions, each appended to the hash-chained audit log and published on
+KEEL_TRADE_RECORDS_TOPIC. Metrics on
 http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics. Stops cleanly on SIGTERM or SIGINT.`;
 
 export async function auditCommand(context: CommandContext): Promise<number> {
@@ -28,6 +29,7 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     events_topic: config.kafka.events_topic,
     trade_records_topic: config.audit.trade_records_topic,
     group_id: config.audit.group_id,
+    seal_interval_ms: config.audit.seal_interval_ms,
     metrics: createAuditMetrics(metrics_registry),
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);

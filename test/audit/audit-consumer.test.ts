@@ -40,7 +40,14 @@ async function database(): Promise<TestDatabase> {
 }
 
 /** Runs an audit consumer on `events_topic` until its next seal with at least `events` stored events. */
-async function auditUntilSealed(db: TestDatabase, events_topic: string, group_id: string, trade_records_topic: string, events: number): Promise<{ consumer: AuditConsumer; sealed: SealResult }> {
+async function auditUntilSealed(
+  db: TestDatabase,
+  events_topic: string,
+  group_id: string,
+  trade_records_topic: string,
+  events: number,
+  seal_interval_ms = 0,
+): Promise<{ consumer: AuditConsumer; sealed: SealResult }> {
   let resolve_sealed: (result: SealResult) => void = () => undefined;
   const sealed = new Promise<SealResult>((resolve) => (resolve_sealed = resolve));
   const logger = createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'silent');
@@ -49,6 +56,7 @@ async function auditUntilSealed(db: TestDatabase, events_topic: string, group_id
     trade_records_topic,
     group_id,
     session_timeout_ms: 6_000,
+    seal_interval_ms,
     on_sealed: (result) => {
       if (result.events >= events) resolve_sealed(result);
     },
@@ -127,6 +135,36 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
     expect(old_version.rows).toEqual([{ is_current: false, superseded_by: 2 }]);
     const entry = await db.pool.query("select entry from audit_log where kind = 'trade_record' and entry->>'trade_id' = $1 order by sequence desc limit 1", ['binance:spot-main:order:8815000']);
     expect(entry.rows[0].entry).toMatchObject({ version: 2, supersedes: 1 });
+    expect(await onClient(db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
+  });
+
+  it('spaces seals under a trickle of events, and a seal put off still runs once the trickle stops', { timeout: 120_000 }, async () => {
+    const kafka = testKafka();
+    const topics = uniqueTopics('audit-trickle');
+    await createTopics(kafka, topics, 1);
+    await publish(kafka, topics.events_topic, examples);
+    const db = await database();
+    const seal_interval_ms = 2_000;
+    const { consumer } = await auditUntilSealed(db, topics.events_topic, topics.group_id, `${topics.events_topic}.trade-records`, examples.length, seal_interval_ms);
+    const seals: SealResult[] = [];
+    let resolve_all: (result: SealResult) => void = () => undefined;
+    const all_sealed = new Promise<SealResult>((resolve) => (resolve_all = resolve));
+    const trickle = [...generateEvents(6, { seed: 4242 })];
+    (consumer as unknown as { options: { on_sealed: (result: SealResult) => void } }).options.on_sealed = (result) => {
+      seals.push(result);
+      if (result.events === examples.length + trickle.length) resolve_all(result);
+    };
+    const trickle_started_ms = Date.now();
+    for (const event of trickle) {
+      await publish(kafka, topics.events_topic, [event]);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const last = await Promise.race([all_sealed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no seal of the whole trickle within 30 s')), 30_000))]);
+    // Caught up after each of the 6 events, yet at most one seal per interval (plus the one at its end).
+    const trickle_ms = Date.now() - trickle_started_ms;
+    expect(seals.length).toBeLessThanOrEqual(Math.ceil(trickle_ms / seal_interval_ms) + 1);
+    expect(seals.length).toBeLessThan(trickle.length);
+    expect(last.events).toBe(examples.length + trickle.length);
     expect(await onClient(db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
   });
 });
