@@ -83,7 +83,8 @@ async function summary(keel: EmbeddedKeel, ingest: IngestReport, outputs: Record
     `audit: ${ingest.stored} events stored, ${ingest.seal.changed.length} trade records sealed`,
     `audit chain head: sequence ${ingest.seal.head.sequence}, hash ${ingest.seal.head.entry_hash}`,
     '',
-    'cash and positions:',
+    "cash and positions (the recorded responses are excerpts of each venue's history, so a sale or a",
+    'fee can come without the deposit that funded it: such cash shows negative, as the ledger allows):',
     renderTable(
       ['venue', 'account', 'type', 'asset', 'balance'],
       balances.map((row) => [row.venue, row.account, row.type, row.asset, row.balance]),
