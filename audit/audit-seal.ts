@@ -10,23 +10,32 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { Session } from '../platform/postgres.js';
 import { appendAuditEntriesInTransaction, auditHead, type AuditHead } from './audit-log.js';
 import {
+  changedRecords,
+  currentRecordVersions,
   eventWatermark,
   linkRecordsToAudit,
   loadEvents,
   loadPriceRows,
   replaceLots,
-  storeTradeRecords,
+  storeChangedRecords,
   type ChangedRecord,
+  type ChangedRecordSummary,
 } from './audit-store.js';
 import { computeLots } from './lots/lot-engine.js';
 import type { LotReport } from './lots/lot-report.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
 import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/pricing.js';
-import { buildTradeRecords, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
+import { buildTradeRecords, tradeRecords, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
 
-export type SealResult = { changed: ChangedRecord[]; head: AuditHead; events: number };
+export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number };
 
-/** Recomputes and stores; `before_commit` runs inside the transaction (publishing, so a failed publish rolls the seal back). */
+/** Changed records are stored, chained and published this many at a time. */
+const seal_chunk_records = 1_000;
+
+/**
+ * Recomputes and stores; `before_commit` runs inside the transaction once per chunk of changed
+ * records (publishing, so a failed publish rolls the whole seal back).
+ */
 export async function seal(
   session: Session,
   registry: AssetRegistry,
@@ -39,27 +48,43 @@ export async function seal(
     await session.query('select pg_advisory_xact_lock(7241900002)');
     const events = await loadEvents(session);
     const report = lotReport(events, settings, await loadPriceRows(session, settings.reporting_currency ?? 'USD'));
-    const records = buildTradeRecords(events, lotFactsOf(report), registry);
     await replaceLots(session, report, new Map(events.map((event) => [event.id, event.time])));
-    const changed = await storeTradeRecords(session, records);
     const watermark = (await eventWatermark(session)) ?? new Date(0).toISOString();
-    const entries = await appendAuditEntriesInTransaction(
-      session,
-      changed.map((entry) => ({
-        kind: 'trade_record',
-        payload: { trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, supersedes: entry.version > 1 ? entry.version - 1 : null },
-      })),
-      { recorded_at: watermark },
-    );
-    await linkRecordsToAudit(session, changed.map((entry, index) => ({ trade_id: entry.trade_id, version: entry.version, sequence: entries[index]!.sequence })));
-    await before_commit(changed);
+    const changed = changedRecords(tradeRecords(events, lotFactsOf(report), registry), await currentRecordVersions(session));
+    const summaries: ChangedRecordSummary[] = [];
+    for (const chunk of chunks(changed, seal_chunk_records)) {
+      await storeChangedRecords(session, chunk);
+      const entries = await appendAuditEntriesInTransaction(
+        session,
+        chunk.map((entry) => ({
+          kind: 'trade_record',
+          payload: { trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, supersedes: entry.version > 1 ? entry.version - 1 : null },
+        })),
+        { recorded_at: watermark },
+      );
+      await linkRecordsToAudit(session, chunk.map((entry, index) => ({ trade_id: entry.trade_id, version: entry.version, sequence: entries[index]!.sequence })));
+      await before_commit(chunk);
+      for (const { trade_id, version, record_hash } of chunk) summaries.push({ trade_id, version, record_hash });
+    }
     const head = await auditHead(session);
     await session.query('commit');
-    return { changed, head, events: events.length };
+    return { changed: summaries, head, events: events.length };
   } catch (error) {
     await session.query('rollback');
     throw error;
   }
+}
+
+function* chunks<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 /** The lot report seen per event, as trade records need it. */

@@ -14,6 +14,8 @@ export type EventSource = { topic: string; partition: number; offset: string };
 export type StoredEvents = { stored: number; duplicates: number; conflicts: EventConflict[] };
 export type EventConflict = { event_id: string; event_time: string; stored_hash: string; received_hash: string; source: EventSource | null };
 export type ChangedRecord = { trade_id: string; version: number; record_hash: string; record: TradeRecord };
+/** A changed record without its content: what a seal reports. */
+export type ChangedRecordSummary = Omit<ChangedRecord, 'record'>;
 
 /** SHA-256 of an event's canonical JSON without `raw` (the venue's payload may be re-fetched with other formatting). */
 export function eventContentHash(event: KeelEvent): string {
@@ -67,14 +69,29 @@ export async function storeEvents(session: Session, items: readonly { event: Kee
   return { stored: new_ids.size, duplicates: repeats.length - conflicts.length, conflicts };
 }
 
-/** Every stored event, in canonical order (event time, then id), validated again on the way out. */
-export async function loadEvents(session: Session): Promise<KeelEvent[]> {
-  const { rows } = await session.query<{ event: unknown }>('select event from events order by event_time, event_id');
-  return rows.map((row) => {
-    const parsed = parseEvent(row.event);
-    if (!parsed.ok) throw new Error(`a stored event no longer validates: ${JSON.stringify(parsed.issues)}`);
-    return parsed.event;
-  });
+const load_chunk_rows_default = 10_000;
+
+/**
+ * Every stored event, in canonical order (event time, then id), validated again on the way out.
+ * Read through a cursor in chunks, so the driver's rows of one chunk are dropped before the next:
+ * only the validated events stay in memory. Must run inside a transaction (a cursor lives in one).
+ */
+export async function loadEvents(session: Session, chunk_rows = load_chunk_rows_default): Promise<KeelEvent[]> {
+  if (!Number.isInteger(chunk_rows) || chunk_rows < 1) throw new RangeError(`chunk_rows must be a positive integer, got ${chunk_rows}`);
+  const events: KeelEvent[] = [];
+  // On an error the caller's rollback closes the cursor with the transaction.
+  await session.query('declare keel_events_cursor no scroll cursor for select event from events order by event_time, event_id');
+  for (let rows_fetched = chunk_rows; rows_fetched === chunk_rows; ) {
+    const { rows } = await session.query<{ event: unknown }>(`fetch ${chunk_rows} from keel_events_cursor`);
+    for (const row of rows) {
+      const parsed = parseEvent(row.event);
+      if (!parsed.ok) throw new Error(`a stored event no longer validates: ${JSON.stringify(parsed.issues)}`);
+      events.push(parsed.event);
+    }
+    rows_fetched = rows.length;
+  }
+  await session.query('close keel_events_cursor');
+  return events;
 }
 
 /** The latest event time in the store: the watermark an audit seal speaks as of. */
@@ -164,21 +181,27 @@ export async function replaceLots(session: Session, report: LotReport, event_tim
   );
 }
 
-/** Stores each record whose content changed as a new version superseding the current one. */
-export async function storeTradeRecords(session: Session, records: readonly TradeRecord[]): Promise<ChangedRecord[]> {
-  if (records.length === 0) return [];
-  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string }>(
-    'select trade_id, version, record_hash from trade_records where is_current and trade_id = any($1::text[])',
-    [records.map((record) => record.trade_id)],
-  );
-  const current = new Map(rows.map((row) => [row.trade_id, row]));
-  const changed: ChangedRecord[] = [];
+/** The current version and hash of every trade record: what a seal compares new records with. */
+export async function currentRecordVersions(session: Session): Promise<Map<string, { version: number; record_hash: string }>> {
+  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string }>('select trade_id, version, record_hash from trade_records where is_current');
+  return new Map(rows.map((row) => [row.trade_id, { version: row.version, record_hash: row.record_hash }]));
+}
+
+/**
+ * The records whose content differs from their current version, each as the next version. Lazy:
+ * records are hashed as they come and unchanged ones dropped, so a seal holds only what changed.
+ */
+export function* changedRecords(records: Iterable<TradeRecord>, current: ReadonlyMap<string, { version: number; record_hash: string }>): Generator<ChangedRecord> {
   for (const record of records) {
     const hash = recordHash(record);
     const existing = current.get(record.trade_id);
-    if (existing?.record_hash === hash) continue;
-    changed.push({ trade_id: record.trade_id, version: (existing?.version ?? 0) + 1, record_hash: hash, record });
+    if (existing?.record_hash !== hash) yield { trade_id: record.trade_id, version: (existing?.version ?? 0) + 1, record_hash: hash, record };
   }
+}
+
+/** Stores changed records as new versions, marking the versions they supersede. */
+export async function storeChangedRecords(session: Session, changed: readonly ChangedRecord[]): Promise<void> {
+  if (changed.length === 0) return;
   const superseded = changed.filter((entry) => entry.version > 1);
   if (superseded.length > 0) {
     await session.query(
@@ -201,7 +224,6 @@ export async function storeTradeRecords(session: Session, records: readonly Trad
       changed.map((entry) => entry.record_hash),
     ],
   );
-  return changed;
 }
 
 export async function linkRecordsToAudit(session: Session, links: readonly { trade_id: string; version: number; sequence: number }[]): Promise<void> {

@@ -78,6 +78,14 @@ export function compareEvents(left: KeelEvent, right: KeelEvent): number {
 }
 
 export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry): TradeRecord[] {
+  return [...tradeRecords(events, lots, registry)];
+}
+
+/**
+ * The trade records one at a time, in (opened_at, trade_id) order: a seal hashes each and keeps
+ * only those that changed, so a large store never holds every record in memory at once.
+ */
+export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry): Generator<TradeRecord> {
   const sorted = uniqueById(events).sort(compareEvents);
   const fills_by_trade = new Map<string, EventOf<'trade'>[]>();
   const decisions = new Map<string, EventOf<'decision'>>();
@@ -90,13 +98,18 @@ export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, 
     else if (event.type === 'order') push(orders, `${event.venue}:${event.account}:order:${event.order_id}`, event);
   }
   const balances = balanceSnapshots(sorted, fills_by_trade, registry);
-  return [...fills_by_trade.entries()]
-    .map(([trade_id, fills]) => {
-      const lifecycle = orders.get(trade_id) ?? [];
-      const client_order_id = fills.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
-      return buildRecord(trade_id, fills, lifecycle, client_order_id, decisions, risk_checks, lots, balances.get(trade_id) ?? [], registry);
-    })
-    .sort((left, right) => (left.opened_at !== right.opened_at ? (left.opened_at < right.opened_at ? -1 : 1) : left.trade_id < right.trade_id ? -1 : 1));
+  // A record opens at its first fill's time; ties go to the trade id.
+  const trade_ids = [...fills_by_trade.keys()].sort((left, right) => {
+    const left_opened = fills_by_trade.get(left)![0]!.time;
+    const right_opened = fills_by_trade.get(right)![0]!.time;
+    return left_opened !== right_opened ? (left_opened < right_opened ? -1 : 1) : left < right ? -1 : 1;
+  });
+  for (const trade_id of trade_ids) {
+    const fills = fills_by_trade.get(trade_id)!;
+    const lifecycle = orders.get(trade_id) ?? [];
+    const client_order_id = fills.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
+    yield buildRecord(trade_id, fills, lifecycle, client_order_id, decisions, risk_checks, lots, balances.get(trade_id) ?? [], registry);
+  }
 }
 
 function buildRecord(
