@@ -31,6 +31,8 @@ export type AuditConsumerOptions = {
   metrics?: AuditMetrics;
   /** Least time between the starts of two seals; 0 seals after every batch that catches up. */
   seal_interval_ms?: number;
+  /** The most stored events a seal takes on (default: what the heap limit holds). */
+  seal_events_max?: number;
   on_sealed?: (result: SealResult) => void;
 };
 
@@ -153,7 +155,7 @@ export class AuditConsumer {
     try {
       const client = await this.pool.connect();
       try {
-        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed));
+        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { events_max: this.options.seal_events_max });
         this.last_head = result.head;
         this.seal_retry_ms = seal_retry_ms_min;
         stop_timer?.();

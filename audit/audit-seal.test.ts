@@ -1,13 +1,14 @@
 // Sealing on the real PostgreSQL server: changed records are stored, chained and handed to the
 // publisher a chunk at a time, all in one transaction; a second seal of the same events changes
 // nothing; a failed publish keeps nothing.
+import { getHeapStatistics } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import type { PoolClient } from '../platform/postgres.js';
 import { generateEvents } from '../test/support/event-generator.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import { auditHead, verifyAuditChain } from './audit-log.js';
-import { seal } from './audit-seal.js';
+import { seal, sealEventsMaxDefault } from './audit-seal.js';
 import { currentTradeRecords, storeEvents } from './audit-store.js';
 
 let database: TestDatabase;
@@ -32,11 +33,20 @@ async function withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<
   }
 }
 
-function sealOnce(before_commit?: (chunk: readonly { trade_id: string }[]) => Promise<void>) {
-  return withClient((client) => seal(client, registry, {}, before_commit));
+function sealOnce(before_commit?: (chunk: readonly { trade_id: string }[]) => Promise<void>, events_max?: number) {
+  return withClient((client) => seal(client, registry, {}, before_commit, { events_max }));
 }
 
 describe('audit seal (real PostgreSQL)', () => {
+  it('refuses, with a coded error and nothing written, a store larger than the events it may hold in memory', async () => {
+    await expect(sealOnce(undefined, 5_999)).rejects.toMatchObject({
+      code: 'KEEL_ERR_AUDIT_TOO_MANY_EVENTS',
+      message: expect.stringContaining('the audit store holds 6000 events, more than the 5999'),
+    });
+    expect((await database.pool.query('select count(*)::int as n from lots')).rows[0].n).toBe(0);
+    expect(sealEventsMaxDefault()).toBe(Math.floor(getHeapStatistics().heap_size_limit / 10_240));
+  });
+
   it('rolls back everything when publishing a later chunk fails', async () => {
     let chunks = 0;
     const failing = async () => {

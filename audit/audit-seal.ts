@@ -5,9 +5,11 @@
 //
 // Audit entries carry `recorded_at` = the store's event-time watermark, not the wall clock: a
 // replay of the same log into an empty store then rebuilds exactly the same chain.
+import { getHeapStatistics } from 'node:v8';
 import type { KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { Session } from '../platform/postgres.js';
+import { audit_error_codes, auditError } from './audit-errors.js';
 import { appendAuditEntriesInTransaction, auditHead, type AuditHead } from './audit-log.js';
 import {
   changedRecords,
@@ -28,6 +30,18 @@ import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/p
 import { buildTradeRecords, tradeRecords, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
 
 export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number };
+export type SealOptions = { events_max?: number };
+
+/**
+ * Heap a seal needs per stored event: events, lot report, the lot tables' rows and the records
+ * being hashed, measured at about 9 KB on generated mixed events (100,000 in PostgreSQL).
+ */
+const seal_heap_bytes_per_event = 10 * 1024;
+
+/** The most events a seal takes on by default: as many as the process's heap limit holds. */
+export function sealEventsMaxDefault(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit / seal_heap_bytes_per_event);
+}
 
 /** Changed records are stored, chained and published this many at a time. */
 const seal_chunk_records = 1_000;
@@ -41,11 +55,13 @@ export async function seal(
   registry: AssetRegistry,
   settings: Partial<LotSettings>,
   before_commit: (changed: readonly ChangedRecord[]) => Promise<void> = async () => undefined,
+  options: SealOptions = {},
 ): Promise<SealResult> {
   await session.query('begin');
   try {
     // One sealer at a time: two would compute versions from the same current records.
     await session.query('select pg_advisory_xact_lock(7241900002)');
+    await assertSealFits(session, options.events_max ?? sealEventsMaxDefault());
     const events = await loadEvents(session);
     const report = lotReport(events, settings, await loadPriceRows(session, settings.reporting_currency ?? 'USD'));
     await replaceLots(session, report, new Map(events.map((event) => [event.id, event.time])));
@@ -72,6 +88,22 @@ export async function seal(
   } catch (error) {
     await session.query('rollback');
     throw error;
+  }
+}
+
+/**
+ * A seal recomputes from every stored event in memory: past the limit it stops with a coded error
+ * saying what to raise, rather than run the process out of heap mid-seal.
+ */
+async function assertSealFits(session: Session, events_max: number): Promise<void> {
+  const { rows } = await session.query<{ events: string }>('select count(*)::text as events from events');
+  const stored = Number(rows[0]!.events);
+  if (stored > events_max) {
+    throw auditError(
+      audit_error_codes.too_many_events,
+      `the audit store holds ${stored} events, more than the ${events_max} one seal may recompute in memory; ` +
+        'raise the heap (NODE_OPTIONS=--max-old-space-size=MiB, the default limit follows it) or KEEL_AUDIT_SEAL_EVENTS_MAX',
+    );
   }
 }
 

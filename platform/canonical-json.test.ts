@@ -18,4 +18,26 @@ describe('canonical JSON', () => {
     expect(canonicalJson({ amount: 2n ** 100n })).toBe('{"amount":"1267650600228229401496703205376"}');
     expect(() => canonicalJson({ price: Number.NaN })).toThrow(TypeError);
   });
+
+  it('gives exactly the text of its definition (entries filtered, sorted by code unit, joined), so stored hashes stay valid', () => {
+    // The definition, written plainly: the implementation is optimised and must never drift from it.
+    const definition = (value: unknown): string => {
+      if (typeof value === 'bigint') return JSON.stringify(value.toString());
+      if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : definition(item))).join(',')}]`;
+      if (value !== null && typeof value === 'object') {
+        const entries = Object.entries(value).filter(([, item]) => item !== undefined);
+        entries.sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+        return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${definition(item)}`).join(',')}}`;
+      }
+      return JSON.stringify(value);
+    };
+    const leaf = fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.bigInt(), fc.constant(undefined));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node')), fc.dictionary(fc.string({ unit: 'binary' }), tie('node'))),
+    })).node;
+    fc.assert(fc.property(tree, (value) => {
+      if (value === undefined) return;
+      expect(canonicalJson(value)).toBe(definition(value));
+    }), { numRuns: 500 });
+  });
 });

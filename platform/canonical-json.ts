@@ -1,19 +1,39 @@
 // Canonical JSON: object keys in code-unit order at every depth, no whitespace, bigint as a decimal
 // string. Two values that mean the same give the same text, so its hash identifies content
-// (event fingerprints here; the audit log's hash chain later).
+// (event fingerprints, ledger content keys, trade record hashes, the audit log's hash chain). The
+// text must never change for a given value: stored hashes depend on it.
+//
+// Written as one string-building pass (no entry arrays, no per-level joins): a seal canonicalises
+// every trade record and every event's content, and this function was a third of its time.
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`canonical JSON has no form for ${value}`);
     return JSON.stringify(value);
   }
-  if (typeof value === 'bigint') return JSON.stringify(value.toString());
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (typeof value === 'bigint') return `"${value.toString()}"`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) text += ',';
+      const item: unknown = value[index];
+      text += item === undefined ? 'null' : canonicalJson(item);
+    }
+    return `${text}]`;
+  }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+    const record = value as Record<string, unknown>;
+    // The default sort compares UTF-16 code units, the order canonical JSON defines.
+    const keys = Object.keys(record).sort();
+    let text = '{';
+    let first = true;
+    for (const key of keys) {
+      const item = record[key];
+      if (item === undefined) continue;
+      text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+      first = false;
+    }
+    return `${text}}`;
   }
   throw new TypeError(`canonical JSON has no form for a ${typeof value}`);
 }
