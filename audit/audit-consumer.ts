@@ -161,7 +161,7 @@ export class AuditConsumer {
         stop_timer?.();
         this.options.metrics?.seals.inc();
         this.options.metrics?.records_changed.inc(result.changed.length);
-        this.logger.info({ events: result.events, changed: result.changed.length, head: result.head }, 'audit sealed');
+        this.logger.info({ events: result.events, changed: result.changed.length, lot_rows: result.lot_rows, head: result.head }, 'audit sealed');
         this.options.on_sealed?.(result);
       } finally {
         client.release();

@@ -1,8 +1,10 @@
 // Sealing on the real PostgreSQL server: changed records are stored, chained and handed to the
 // publisher a chunk at a time, all in one transaction; a second seal of the same events changes
-// nothing; a failed publish keeps nothing.
+// nothing; a failed publish keeps nothing; the lot tables are brought up to date row by row and end
+// exactly as a seal from scratch writes them.
 import { getHeapStatistics } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import type { PoolClient } from '../platform/postgres.js';
 import { generateEvents } from '../test/support/event-generator.js';
@@ -13,19 +15,34 @@ import { currentTradeRecords, storeEvents } from './audit-store.js';
 
 let database: TestDatabase;
 const registry = new AssetRegistry();
+const events = [...generateEvents(6_000, { seed: 77, include_non_money: true })];
+const databases: TestDatabase[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrated: true });
-  const events = [...generateEvents(6_000, { seed: 77, include_non_money: true })];
-  await withClient((client) => storeEvents(client, events.map((event) => ({ event, source: null }))));
+  databases.push(database);
+  await store(database, events);
 });
 
 afterAll(async () => {
-  await database?.drop();
+  for (const created of databases) await created.drop();
 });
 
-async function withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await database.pool.connect();
+function store(target: TestDatabase, stored: readonly KeelEvent[]) {
+  return withClient((client) => storeEvents(client, stored.map((event) => ({ event, source: null }))), target);
+}
+
+/** The lot tables' contents, every column that a seal writes, in key order. */
+async function lotTables(target: TestDatabase): Promise<{ lots: unknown[]; disposals: unknown[] }> {
+  const lots = await target.pool.query('select lot_id, pool, asset, acquired_at, acquisition_event_id, quantity::text, remaining_quantity::text, cost_basis::text, currency, basis_source from lots order by lot_id');
+  const disposals = await target.pool.query(
+    'select disposal_id, disposal_event_id, lot_id, pool, asset, disposed_at, acquired_at, quantity::text, proceeds::text, cost_basis::text, gain::text, currency, holding_period, missing_basis from disposals order by disposal_id',
+  );
+  return { lots: lots.rows, disposals: disposals.rows };
+}
+
+async function withClient<T>(work: (client: PoolClient) => Promise<T>, target: TestDatabase = database): Promise<T> {
+  const client = await target.pool.connect();
   try {
     return await work(client);
   } finally {
@@ -33,8 +50,8 @@ async function withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<
   }
 }
 
-function sealOnce(before_commit?: (chunk: readonly { trade_id: string }[]) => Promise<void>, events_max?: number) {
-  return withClient((client) => seal(client, registry, {}, before_commit, { events_max }));
+function sealOnce(before_commit?: (chunk: readonly { trade_id: string }[]) => Promise<void>, events_max?: number, target: TestDatabase = database) {
+  return withClient((client) => seal(client, registry, {}, before_commit, { events_max }), target);
 }
 
 describe('audit seal (real PostgreSQL)', () => {
@@ -77,8 +94,37 @@ describe('audit seal (real PostgreSQL)', () => {
     const linked = await database.pool.query('select count(*)::int as n from trade_records where audit_sequence is null');
     expect(linked.rows[0].n).toBe(0);
 
+    expect(result.lot_rows.written).toBeGreaterThan(1_000);
     const again = await sealOnce();
     expect(again.changed).toEqual([]);
     expect(again.head).toEqual(result.head);
+    expect(again.lot_rows).toEqual({ written: 0, deleted: 0 });
+  });
+
+  it('after a late acquisition rewrites only the lot rows that changed, ending as a seal from scratch', async () => {
+    const sell = events.find((event): event is EventOf<'trade'> => event.type === 'trade' && event.side === 'sell' && event.instrument.kind === 'spot')!;
+    const earliest_ms = Math.min(...events.map((event) => Date.parse(event.time)));
+    const late_time = new Date(earliest_ms - 86_400_000).toISOString();
+    const late: KeelEvent = {
+      id: `${sell.venue}:${sell.account}:deposit:late-basis`,
+      type: 'deposit',
+      time: late_time,
+      venue: sell.venue,
+      account: sell.account,
+      asset: sell.instrument.kind === 'spot' ? sell.instrument.base : 'BTC',
+      amount: '3',
+      cost_basis: { amount: '1000', currency: 'USD', acquired_at: late_time },
+    };
+    await store(database, [late]);
+    const resealed = await sealOnce();
+    const all_rows = (await lotTables(database)).lots.length + (await lotTables(database)).disposals.length;
+    expect(resealed.lot_rows.written).toBeGreaterThan(0);
+    expect(resealed.lot_rows.written).toBeLessThan(all_rows);
+
+    const scratch = await createTestDatabase({ migrated: true });
+    databases.push(scratch);
+    await store(scratch, [...events, late]);
+    await sealOnce(undefined, undefined, scratch);
+    expect(await lotTables(database)).toEqual(await lotTables(scratch));
   });
 });

@@ -18,7 +18,7 @@ import {
   linkRecordsToAudit,
   loadEvents,
   loadPriceRows,
-  replaceLots,
+  syncLots,
   storeChangedRecords,
   type ChangedRecord,
   type ChangedRecordSummary,
@@ -29,7 +29,7 @@ import { lotSettings, type LotSettings } from './lots/lot-settings.js';
 import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/pricing.js';
 import { buildTradeRecords, tradeRecords, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
 
-export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number };
+export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number; lot_rows: { written: number; deleted: number } };
 export type SealOptions = { events_max?: number };
 
 /**
@@ -64,7 +64,7 @@ export async function seal(
     await assertSealFits(session, options.events_max ?? sealEventsMaxDefault());
     const events = await loadEvents(session);
     const report = lotReport(events, settings, await loadPriceRows(session, settings.reporting_currency ?? 'USD'));
-    await replaceLots(session, report, new Map(events.map((event) => [event.id, event.time])));
+    const lot_rows = await syncLots(session, report, new Map(events.map((event) => [event.id, event.time])));
     const watermark = (await eventWatermark(session)) ?? new Date(0).toISOString();
     const changed = changedRecords(tradeRecords(events, lotFactsOf(report), registry), await currentRecordVersions(session));
     const summaries: ChangedRecordSummary[] = [];
@@ -84,7 +84,7 @@ export async function seal(
     }
     const head = await auditHead(session);
     await session.query('commit');
-    return { changed: summaries, head, events: events.length };
+    return { changed: summaries, head, events: events.length, lot_rows };
   } catch (error) {
     await session.query('rollback');
     throw error;

@@ -109,76 +109,89 @@ export async function loadPriceRows(session: Session, currency: string): Promise
   return rows.map((row) => ({ asset: row.asset, time_ms: Number(row.time_ms), price: row.price, source: row.source }));
 }
 
-/** Rewrites the derived lot tables from a report (they are a view of the events, not history). */
-export async function replaceLots(session: Session, report: LotReport, event_times: ReadonlyMap<string, string>): Promise<void> {
-  const pool_of = (venue: string, account: string) => (report.settings.pool === 'global' ? 'global' : `${venue}/${account}`);
+const lot_columns = ['lot_id', 'pool', 'asset', 'acquired_at', 'acquisition_event_id', 'quantity', 'remaining_quantity', 'cost_basis', 'currency', 'basis_source'] as const;
+const lot_column_types = ['text', 'text', 'text', 'timestamptz', 'text', 'numeric', 'numeric', 'numeric', 'text', 'text'] as const;
+const disposal_columns = [
+  'disposal_id', 'disposal_event_id', 'lot_id', 'pool', 'asset', 'disposed_at', 'acquired_at', 'quantity', 'proceeds', 'cost_basis', 'gain', 'currency', 'holding_period', 'missing_basis',
+] as const;
+const disposal_column_types = ['text', 'text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'numeric', 'numeric', 'numeric', 'numeric', 'text', 'text', 'boolean'] as const;
+
+/** A row of a lot table as the values of its columns, in column order; times as ISO-8601 UTC with milliseconds. */
+type TableRow = (string | boolean | null)[];
+
+/**
+ * Brings the derived lot tables (a view of the events, not history) in line with a report,
+ * writing only rows that differ: a seal after a few new events rewrites a few rows, not the tables.
+ */
+export async function syncLots(session: Session, report: LotReport, event_times: ReadonlyMap<string, string>): Promise<{ written: number; deleted: number }> {
+  const lots = await syncTable(session, 'lots', lot_columns, lot_column_types, lotRows(report));
+  const disposals = await syncTable(session, 'disposals', disposal_columns, disposal_column_types, disposalRows(report, event_times));
+  return { written: lots.written + disposals.written, deleted: lots.deleted + disposals.deleted };
+}
+
+function lotRows(report: LotReport): TableRow[] {
+  const pool_of = poolNamer(report);
   const remaining = new Map(report.open_lots.map((lot) => [lot.lot_id, lot.quantity]));
-  const lots = [
-    ...report.acquisitions.map((row) => ({ ...row, acquisition_event_id: row.event_id, source: row.kind })),
-    ...report.transferred.map((row) => ({
-      lot_id: row.new_lot_id,
-      venue: row.to_venue,
-      account: row.to_account,
-      asset: row.asset,
-      quantity: row.quantity,
-      cost_basis: row.cost_basis,
-      acquired_at: row.acquired_at,
-      acquisition_event_id: row.event_id,
-      source: 'transfer',
-    })),
+  const currency = report.settings.reporting_currency;
+  const row = (lot_id: string, venue: string, account: string, asset: string, acquired_at: string, event_id: string, quantity: string, cost_basis: string | null, source: string): TableRow => [
+    lot_id, pool_of(venue, account), asset, acquired_at, event_id, quantity, remaining.get(lot_id) ?? '0', cost_basis, currency, source,
   ];
-  await session.query('delete from disposals');
-  await session.query('delete from lots');
-  await session.query(
-    `insert into lots (lot_id, pool, asset, acquired_at, acquisition_event_id, quantity, remaining_quantity, cost_basis, currency, basis_source)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::text[], $10::text[])`,
-    [
-      lots.map((lot) => lot.lot_id),
-      lots.map((lot) => pool_of(lot.venue, lot.account)),
-      lots.map((lot) => lot.asset),
-      lots.map((lot) => lot.acquired_at),
-      lots.map((lot) => lot.acquisition_event_id),
-      lots.map((lot) => lot.quantity),
-      lots.map((lot) => remaining.get(lot.lot_id) ?? '0'),
-      lots.map((lot) => lot.cost_basis),
-      lots.map(() => report.settings.reporting_currency),
-      lots.map((lot) => lot.source),
-    ],
-  );
-  const disposals = [
-    ...report.disposals.map((row, index) => ({ ...row, disposal_id: `${row.event_id}#${index}`, missing: false })),
-    ...report.missing_basis.map((row, index) => ({
-      ...row,
-      disposal_id: `${row.event_id}#missing-${index}`,
-      lot_id: null,
-      acquired_at: null,
-      disposed_at: null,
-      cost_basis: null,
-      gain: null,
-      term: null,
-      missing: true,
-    })),
+  return [
+    ...report.acquisitions.map((lot) => row(lot.lot_id, lot.venue, lot.account, lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, lot.kind)),
+    ...report.transferred.map((lot) => row(lot.new_lot_id, lot.to_venue, lot.to_account, lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, 'transfer')),
   ];
-  await session.query(
-    `insert into disposals (disposal_id, disposal_event_id, lot_id, pool, asset, disposed_at, acquired_at, quantity, proceeds, cost_basis, gain, currency, holding_period, missing_basis)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::text[], $13::text[], $14::boolean[])`,
-    [
-      disposals.map((row) => row.disposal_id),
-      disposals.map((row) => row.event_id),
-      disposals.map((row) => row.lot_id),
-      disposals.map((row) => pool_of(row.venue, row.account)),
-      disposals.map((row) => row.asset),
-      disposals.map((row) => row.disposed_at ?? event_times.get(row.event_id) ?? null),
-      disposals.map((row) => row.acquired_at),
-      disposals.map((row) => row.quantity),
-      disposals.map((row) => row.proceeds),
-      disposals.map((row) => row.cost_basis),
-      disposals.map((row) => row.gain),
-      disposals.map(() => report.settings.reporting_currency),
-      disposals.map((row) => row.term),
-      disposals.map((row) => row.missing),
-    ],
+}
+
+function disposalRows(report: LotReport, event_times: ReadonlyMap<string, string>): TableRow[] {
+  const pool_of = poolNamer(report);
+  const currency = report.settings.reporting_currency;
+  return [
+    ...report.disposals.map((row, index): TableRow => [
+      `${row.event_id}#${index}`, row.event_id, row.lot_id, pool_of(row.venue, row.account), row.asset, row.disposed_at, row.acquired_at,
+      row.quantity, row.proceeds, row.cost_basis, row.gain, currency, row.term, false,
+    ]),
+    ...report.missing_basis.map((row, index): TableRow => [
+      `${row.event_id}#missing-${index}`, row.event_id, null, pool_of(row.venue, row.account), row.asset, event_times.get(row.event_id) ?? null, null,
+      row.quantity, row.proceeds, null, null, currency, null, true,
+    ]),
+  ];
+}
+
+function poolNamer(report: LotReport): (venue: string, account: string) => string {
+  return (venue, account) => (report.settings.pool === 'global' ? 'global' : `${venue}/${account}`);
+}
+
+/** Deletes rows whose key is gone and upserts rows whose values differ; the first column is the key. */
+async function syncTable(session: Session, table: string, columns: readonly string[], types: readonly string[], rows: readonly TableRow[]): Promise<{ written: number; deleted: number }> {
+  const stored = await storedRows(session, table, columns, types);
+  const wanted = new Set<string>();
+  const changed: TableRow[] = [];
+  for (const row of rows) {
+    const key = row[0] as string;
+    wanted.add(key);
+    if (stored.get(key) !== JSON.stringify(row)) changed.push(row);
+  }
+  const gone = [...stored.keys()].filter((key) => !wanted.has(key));
+  if (gone.length > 0) await session.query(`delete from ${table} where ${columns[0]} = any($1::text[])`, [gone]);
+  for (let start = 0; start < changed.length; start += 10_000) {
+    const chunk = changed.slice(start, start + 10_000);
+    await session.query(
+      `insert into ${table} (${columns.join(', ')})
+       select * from unnest(${types.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})
+       on conflict (${columns[0]}) do update set ${columns.slice(1).map((column) => `${column} = excluded.${column}`).join(', ')}${table === 'lots' ? ', updated_at = now()' : ''}`,
+      columns.map((_, index) => chunk.map((row) => row[index])),
+    );
+  }
+  return { written: changed.length, deleted: gone.length };
+}
+
+/** The stored rows of a lot table by key, each as the JSON of its values in `TableRow` form. */
+async function storedRows(session: Session, table: string, columns: readonly string[], types: readonly string[]): Promise<Map<string, string>> {
+  const select = columns.map((column, index) =>
+    types[index] === 'timestamptz' ? `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : types[index] === 'numeric' ? `${column}::text` : column,
   );
+  const { rows } = await session.query<TableRow>({ text: `select ${select.join(', ')} from ${table}`, rowMode: 'array' });
+  return new Map(rows.map((row) => [row[0] as string, JSON.stringify(row)]));
 }
 
 /** The current version and hash of every trade record: what a seal compares new records with. */
