@@ -1,14 +1,14 @@
 // Audit seal benchmark: N generated mixed events stored in a fresh PostgreSQL database, then three
 // seals: the first (every trade record is new), one that finds nothing new (the cost a live
 // consumer pays every KEEL_AUDIT_SEAL_INTERVAL_MS), and one after a late acquisition (lots re-match
-// from its time on). Prints each seal's time, rows and records written, and peak heap above the
-// stored-events baseline per event: the figures behind KEEL_AUDIT_SEAL_EVENTS_MAX's default.
+// from its time on). Prints each seal's time, records and lot rows written, and peak heap in use
+// above the stored-events baseline per event: the figures behind KEEL_AUDIT_SEAL_EVENTS_MAX's default.
 //
 //   bash scripts/services.sh start && source .cache/services.env
 //   npm run bench:seal -- [--events 100000] [--seed 5]
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { seal, sealEventsMaxDefault, type SealResult } from '../audit/audit-seal.js';
+import { seal, sealEventsMaxDefault } from '../audit/audit-seal.js';
 import { storeEvents } from '../audit/audit-store.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
@@ -16,58 +16,61 @@ import { createPool, migrate, type PoolClient } from '../platform/postgres.js';
 import { generateEvents } from '../test/support/event-generator.js';
 import { secondsSince } from './measure.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, seed: { type: 'string', default: '5' } } });
-const event_count = Number(values.events);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const database_url = process.env.DATABASE_URL;
-if (database_url === undefined) throw new Error('DATABASE_URL is not set: bash scripts/services.sh start && source .cache/services.env');
+export type SealBenchRun = { what: string; seconds: number; records_written: number; lot_rows_written: number; peak_heap_bytes_per_event: number };
+export type SealBenchResult = { events: number; events_max_default: number; runs: SealBenchRun[] };
 
-const database = `keel_seal_bench_${randomUUID().slice(0, 8)}`;
-const admin = createPool(database_url);
-await admin.query(`create database ${database}`);
-const pool = createPool(database_url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`));
-try {
-  await migrate(pool, new URL('../migrations', import.meta.url).pathname);
-  const client = await pool.connect();
+export async function runSealBench(database_url: string, event_count: number, seed: number, log: (line: string) => void = () => {}): Promise<SealBenchResult> {
+  const database = `keel_seal_bench_${randomUUID().slice(0, 8)}`;
+  const admin = createPool(database_url);
+  await admin.query(`create database ${database}`);
+  const pool = createPool(database_url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`));
   try {
-    const events = await storeGenerated(client);
-    const baseline_bytes = heapUsedAfterGc();
-    const rows = [
-      await timedSeal(client, 'first seal (every record new)', baseline_bytes),
-      await timedSeal(client, 'seal with nothing new', baseline_bytes),
-    ];
-    await storeEvents(client, [{ event: lateAcquisition(events), source: null }]);
-    rows.push(await timedSeal(client, 'seal after a late acquisition', baseline_bytes));
-    process.stdout.write(`${event_count.toLocaleString('en-US')} stored events; default KEEL_AUDIT_SEAL_EVENTS_MAX in this process: ${sealEventsMaxDefault().toLocaleString('en-US')}\n`);
-    for (const row of rows) process.stdout.write(`${row}\n`);
+    await migrate(pool, new URL('../migrations', import.meta.url).pathname);
+    const client = await pool.connect();
+    try {
+      const events = await storeGenerated(client, event_count, seed, log);
+      const baseline_bytes = heapUsedAfterGc();
+      const runs = [await timedSeal(client, 'first seal (every record new)', baseline_bytes, event_count, log)];
+      runs.push(await timedSeal(client, 'seal with nothing new', baseline_bytes, event_count, log));
+      await storeEvents(client, [{ event: lateAcquisition(events), source: null }]);
+      runs.push(await timedSeal(client, 'seal after a late acquisition', baseline_bytes, event_count, log));
+      return { events: event_count, events_max_default: sealEventsMaxDefault(), runs };
+    } finally {
+      client.release();
+    }
   } finally {
-    client.release();
+    await pool.end();
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.end();
   }
-} finally {
-  await pool.end();
-  await admin.query(`drop database if exists ${database} with (force)`);
-  await admin.end();
 }
 
-async function storeGenerated(client: PoolClient): Promise<KeelEvent[]> {
-  const events = [...generateEvents(event_count, { seed: Number(values.seed), include_non_money: true })];
+async function storeGenerated(client: PoolClient, event_count: number, seed: number, log: (line: string) => void): Promise<KeelEvent[]> {
+  const events = [...generateEvents(event_count, { seed, include_non_money: true })];
   for (let start = 0; start < events.length; start += 5_000) {
+    if (start % 50_000 === 0) log(`storing events ${start.toLocaleString('en-US')} of ${events.length.toLocaleString('en-US')}…`);
     await storeEvents(client, events.slice(start, start + 5_000).map((event) => ({ event, source: null })));
-    if (start % 50_000 === 0) log(`stored ${start.toLocaleString('en-US')} of ${events.length.toLocaleString('en-US')} events…`);
   }
   return events;
 }
 
-async function timedSeal(client: PoolClient, what: string, baseline_bytes: number): Promise<string> {
+async function timedSeal(client: PoolClient, what: string, baseline_bytes: number, event_count: number, log: (line: string) => void): Promise<SealBenchRun> {
   log(`${what}…`);
-  let peak_bytes = 0;
+  let peak_bytes = process.memoryUsage().heapUsed;
   const timer = setInterval(() => (peak_bytes = Math.max(peak_bytes, process.memoryUsage().heapUsed)), 5);
   const started = process.hrtime.bigint();
-  const result: SealResult = await seal(client, new AssetRegistry(), {});
-  const seconds = secondsSince(started);
-  clearInterval(timer);
-  const per_event = Math.round((Math.max(peak_bytes, process.memoryUsage().heapUsed) - baseline_bytes) / event_count);
-  return `${what.padEnd(32)} ${seconds.toFixed(2).padStart(7)} s  records written ${String(result.changed.length).padStart(7)}  lot rows written ${String(result.lot_rows.written).padStart(7)}  peak heap ${per_event} B/event`;
+  try {
+    const result = await seal(client, new AssetRegistry(), {});
+    return {
+      what,
+      seconds: secondsSince(started),
+      records_written: result.changed.length,
+      lot_rows_written: result.lot_rows.written,
+      peak_heap_bytes_per_event: Math.round((Math.max(peak_bytes, process.memoryUsage().heapUsed) - baseline_bytes) / event_count),
+    };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Node's heap in use after a full collection when the process allows one (`--expose-gc`). */
@@ -84,4 +87,22 @@ function lateAcquisition(events: readonly KeelEvent[]): KeelEvent {
   const time = new Date(earliest_ms - 86_400_000).toISOString();
   const { venue, account } = sale;
   return { id: `${venue}:${account}:deposit:bench-late`, type: 'deposit', time, venue, account, asset: sale.instrument.base, amount: '3', cost_basis: { amount: '1000', currency: 'USD', acquired_at: time } };
+}
+
+function format(result: SealBenchResult): string {
+  const row = (run: SealBenchRun) =>
+    `${run.what.padEnd(32)} ${run.seconds.toFixed(2).padStart(7)} s  records written ${String(run.records_written).padStart(7)}  ` +
+    `lot rows written ${String(run.lot_rows_written).padStart(7)}  peak heap ${run.peak_heap_bytes_per_event} B/event`;
+  return [
+    `${result.events.toLocaleString('en-US')} stored events; default KEEL_AUDIT_SEAL_EVENTS_MAX in this process: ${result.events_max_default.toLocaleString('en-US')}`,
+    ...result.runs.map(row),
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, seed: { type: 'string', default: '5' } } });
+  const database_url = process.env.DATABASE_URL;
+  if (database_url === undefined) throw new Error('DATABASE_URL is not set: bash scripts/services.sh start && source .cache/services.env');
+  const result = await runSealBench(database_url, Number(values.events), Number(values.seed), (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${format(result)}\n`);
 }
