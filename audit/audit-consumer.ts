@@ -8,7 +8,8 @@
 // from offset 0 into an empty store gives the same records and the same chain head. A seal
 // recomputes from every stored event, so under a trickle of events (caught up after every batch)
 // seals are spaced by at least `seal_interval_ms`; a seal put off is run by a timer, and only if
-// the consumer is still caught up then (otherwise the batch that catches up seals).
+// the consumer is still caught up then (otherwise the batch that catches up seals). Batches that
+// store nothing new (re-deliveries, republished duplicates) do not call for a seal at all.
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { decodeEvent } from '../engine/event-file.js';
 import type { KeelEvent } from '../engine/event-schema.js';
@@ -48,6 +49,8 @@ export class AuditConsumer {
   private seal_retry_ms = seal_retry_ms_min;
   private seal_deferred: NodeJS.Timeout | undefined;
   private last_seal_started_ms = Number.NEGATIVE_INFINITY;
+  /** Stored events no seal has covered yet. True at start: the last process may have stored events and stopped before sealing them. */
+  private unsealed_events = true;
   last_head: AuditHead | undefined;
 
   constructor(
@@ -97,6 +100,7 @@ export class AuditConsumer {
       const stored = await storeEvents(client, items);
       await client.query('commit');
       this.options.metrics?.events_stored.inc(stored.stored);
+      if (stored.stored > 0) this.unsealed_events = true;
       this.options.metrics?.events_duplicate.inc(stored.duplicates);
       this.options.metrics?.conflicts.inc(stored.conflicts.length);
       // Each conflict is recorded as of its own event time, so a replay writes the same entry.
@@ -114,7 +118,7 @@ export class AuditConsumer {
     resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
     this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-    if (batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealWhenDue();
+    if (this.unsealed_events && batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealWhenDue();
   }
 
   /** Seals now, or defers to when `seal_interval_ms` has passed since the last seal started. */
@@ -128,7 +132,7 @@ export class AuditConsumer {
   private async runDeferredSeal(): Promise<void> {
     this.seal_deferred = undefined;
     try {
-      if (this.running && (await this.caughtUp())) await this.sealNow();
+      if (this.running && this.unsealed_events && (await this.caughtUp())) await this.sealNow();
     } catch (error) {
       // The next batch that catches up seals instead.
       this.logger.warn({ error: (error as Error).message }, 'deferred audit seal skipped: could not read the group offsets');
@@ -151,6 +155,8 @@ export class AuditConsumer {
     clearTimeout(this.seal_retry);
     this.seal_retry = undefined;
     this.last_seal_started_ms = Date.now();
+    // Cleared before the seal reads: events stored while it runs set it again and get a seal of their own.
+    this.unsealed_events = false;
     const stop_timer = this.options.metrics?.seal_duration.startTimer();
     try {
       const client = await this.pool.connect();
@@ -167,6 +173,7 @@ export class AuditConsumer {
         client.release();
       }
     } catch (error) {
+      this.unsealed_events = true;
       this.options.metrics?.seal_failures.inc();
       this.logger.error({ error: (error as Error).message, retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
       if (this.running) this.seal_retry = setTimeout(() => void this.sealNow(), this.seal_retry_ms);

@@ -11,7 +11,7 @@ import { canonicalJson } from '../../platform/canonical-json.js';
 import { createKafka } from '../../platform/kafka.js';
 import { createLogger } from '../../platform/logger.js';
 import { generateEvents } from '../support/event-generator.js';
-import { createTopics, kafkaBrokers, publish, readTopic, testKafka, uniqueTopics } from '../support/kafka-test-kit.js';
+import { createTopics, kafkaBrokers, publish, readTopic, testKafka, uniqueTopics, waitForGroupCaughtUp } from '../support/kafka-test-kit.js';
 import type { PoolClient } from '../../platform/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-kit.js';
 import { readValidEventFile } from '../../engine/event-file.js';
@@ -166,5 +166,28 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
     expect(seals.length).toBeLessThan(trickle.length);
     expect(last.events).toBe(examples.length + trickle.length);
     expect(await onClient(db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
+  });
+
+  it('does not seal for batches that store nothing new, and seals again when a new event arrives', { timeout: 120_000 }, async () => {
+    const kafka = testKafka();
+    const topics = uniqueTopics('audit-repeats');
+    await createTopics(kafka, topics, 1);
+    await publish(kafka, topics.events_topic, examples);
+    const db = await database();
+    const { consumer, sealed } = await auditUntilSealed(db, topics.events_topic, topics.group_id, `${topics.events_topic}.trade-records`, examples.length);
+    const seals: SealResult[] = [];
+    (consumer as unknown as { options: { on_sealed: (result: SealResult) => void } }).options.on_sealed = (result) => seals.push(result);
+
+    // Every example again: consumed, committed, stored as duplicates; no seal is due.
+    await publish(kafka, topics.events_topic, examples);
+    await waitForGroupCaughtUp(kafka, topics.events_topic, topics.group_id, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(seals).toEqual([]);
+
+    const [fresh] = [...generateEvents(1, { seed: 31337 })];
+    await publish(kafka, topics.events_topic, [fresh!]);
+    const deadline_ms = Date.now() + 30_000;
+    while (seals.length === 0 && Date.now() < deadline_ms) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seals.map((result) => result.events)).toEqual([sealed.events + 1]);
   });
 });
