@@ -3,6 +3,7 @@
 // is rounded: a value that does not fit the scale is an error naming the field.
 import { ledgerError, ledger_error_codes } from './ledger-errors.js';
 import { u128_max } from './ledger-port.js';
+import { flatConcat } from '../platform/flat-string.js';
 
 /**
  * An exact decimal: `units × 10^-scale`. `parseDecimal` gives it normalised (no trailing zero digit
@@ -112,16 +113,17 @@ export function formatUnits(units: bigint, scale: number): string {
 export function formatDecimal(decimal: Decimal): string {
   const { units, scale } = decimal;
   if (units === 0n) return '0';
-  const negative = units < 0n;
-  let digits = (negative ? -units : units).toString();
-  if (scale > 0) {
-    if (digits.length <= scale) digits = digits.padStart(scale + 1, '0');
-    const point = digits.length - scale;
-    let end = digits.length;
-    while (end > point && digits.charCodeAt(end - 1) === 48) end -= 1;
-    digits = end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
-  }
-  return negative ? `-${digits}` : digits;
+  const sign = units < 0n ? '-' : '';
+  const digits = (units < 0n ? -units : units).toString();
+  if (scale === 0) return sign === '' ? digits : flatConcat(sign, digits);
+  const padded = digits.length <= scale ? digits.padStart(scale + 1, '0') : digits;
+  const point = padded.length - scale;
+  let end = padded.length;
+  while (end > point && padded.charCodeAt(end - 1) === 48) end -= 1;
+  const integer_part = padded.slice(0, point);
+  if (end === point) return sign === '' ? integer_part : flatConcat(sign, integer_part);
+  // One flat string, not a rope: the lot engine keeps millions of formatted amounts.
+  return flatConcat(sign, integer_part, '.', padded.slice(point, end));
 }
 
 export const zero_decimal: Decimal = { units: 0n, scale: 0 };

@@ -39,6 +39,7 @@ import type {
 } from './lot-report.js';
 import { lotSettings, recordSettings, type LotSettings } from './lot-settings.js';
 import { empty_price_table, Pricer, type PriceTable, type UnitPrice } from './pricing.js';
+import { flatConcat } from '../../platform/flat-string.js';
 
 /** More events than this in one computation is refused rather than left to exhaust memory. */
 export const events_max = 50_000_000;
@@ -241,7 +242,7 @@ export class LotEngine {
     for (const piece of taken.pieces) {
       const moved: Lot = {
         ...piece.lot,
-        lot_id: `${piece.lot.lot_id}/moved-by/${event.id}`,
+        lot_id: flatConcat(piece.lot.lot_id, '/moved-by/', event.id),
         venue: destination.venue,
         account: destination.account,
         quantity: piece.quantity,
@@ -277,7 +278,7 @@ export class LotEngine {
     const acquired_at = acquired_ms === context.time_ms ? context.time : isoTime(acquired_ms);
     const sequence = this.nextSequence();
     const lot: Lot = {
-      lot_id: `${context.event_id}#${leg}`,
+      lot_id: flatConcat(context.event_id, '#', leg),
       venue: place.venue,
       account: place.account,
       asset,
