@@ -163,7 +163,6 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
     // Caught up after each of the 6 events, yet at most one seal per interval (plus the one at its end).
     const trickle_ms = Date.now() - trickle_started_ms;
     expect(seals.length).toBeLessThanOrEqual(Math.ceil(trickle_ms / seal_interval_ms) + 1);
-    expect(seals.length).toBeLessThan(trickle.length);
     expect(last.events).toBe(examples.length + trickle.length);
     expect(await onClient(db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
   });
