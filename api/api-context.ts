@@ -19,6 +19,8 @@ export type ApiLimits = {
   body_limit_bytes: number;
   /** Write requests per token per minute (default 120). */
   writes_per_minute: number;
+  /** Requests per token per minute on each read route, metrics included (default 1200). */
+  reads_per_minute: number;
   /** Events in one POST /v1/events (default 1000). */
   events_per_request_max: number;
   /** Bound on each readiness check (default 2000 ms). */
@@ -47,6 +49,7 @@ export type ApiContext = Omit<ApiDeps, 'limits' | 'catalogue_options'> & { limit
 export const api_limit_defaults: ApiLimits = {
   body_limit_bytes: 1024 * 1024,
   writes_per_minute: 120,
+  reads_per_minute: 1_200,
   events_per_request_max: 1_000,
   readiness_timeout_ms: 2_000,
 };

@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { AccountCatalogue } from './account-catalogue.js';
 import { api_limit_defaults, type ApiContext, type ApiDeps } from './api-context.js';
-import { ApiError, errorBody } from './api-errors.js';
+import { ApiError, errorBody, errorResponses } from './api-errors.js';
 import { auditRoute } from './audit-route.js';
 import { authenticationHook, TokenVerifier } from './auth.js';
 import { balancesRoute } from './balances-route.js';
@@ -59,6 +59,15 @@ export async function buildApp(deps: ApiDeps) {
     await reply.code(404).send(errorBody(new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
   });
 
+  // Reads are rate-limited too (per token and route), so one runaway client cannot starve the ledger
+  // and the audit store for everyone; routes with their own limit (writes) keep it. Added before
+  // the OpenAPI and rate-limit plugins, which read the route options this sets.
+  app.addHook('onRoute', (route) => {
+    if ((route.config?.access ?? 'read') === 'public' || route.config?.rateLimit !== undefined || route.url.startsWith('/docs')) return;
+    route.config = { ...route.config, rateLimit: { max: limits.reads_per_minute, timeWindow: 60_000 } };
+    if (route.schema?.response !== undefined) route.schema.response = { ...(route.schema.response as object), ...errorResponses(429) };
+  });
+
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -87,7 +96,8 @@ export async function buildApp(deps: ApiDeps) {
     global: false,
     // Per token: one client cannot use up another's allowance. Runs after authentication.
     keyGenerator: (request) => request.principal?.name ?? request.ip,
-    errorResponseBuilder: (_request, context) => new ApiError('rate_limited', `at most ${context.max} write requests per minute; retry in ${Math.ceil(context.ttl / 1000)} s`),
+    errorResponseBuilder: (request, context) =>
+      new ApiError('rate_limited', `at most ${context.max} ${request.method === 'GET' ? 'read' : 'write'} requests per minute on this route; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });
 
   for (const route of [healthRoutes, metricsRoute, balancesRoute, transfersRoute, tradesRoute, explanationRoute, lotsRoute, disposalsRoute, eventsRoute, auditRoute]) {

@@ -47,7 +47,7 @@ export async function apiCommand(context: CommandContext): Promise<number> {
       metrics,
       logger,
       readiness: [ledgerReadiness(ledger), kafkaReadiness(admin), postgresReadiness(pool)],
-      limits: { body_limit_bytes: config.api.body_limit_bytes, writes_per_minute: config.api.writes_per_minute },
+      limits: { body_limit_bytes: config.api.body_limit_bytes, writes_per_minute: config.api.writes_per_minute, reads_per_minute: config.api.reads_per_minute },
     });
     const stopped = new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

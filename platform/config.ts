@@ -85,6 +85,7 @@ const env_schema = z
     KEEL_API_TOKENS_FILE: z.string().min(1).optional(),
     KEEL_API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(16 * 1024 * 1024).default(1024 * 1024),
     KEEL_API_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+    KEEL_API_READS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
   })
   .superRefine((env, context) => {
     if (env.KEEL_LEDGER === 'tigerbeetle' && env.TB_ADDRESS === undefined) {
@@ -109,7 +110,7 @@ export type Config = {
   /** Venue connectors: where API keys may be kept (else the environment), and how often to poll once caught up. */
   connectors: { credentials_file: string | undefined; poll_interval_ms: number };
   /** The HTTP API (`keel api`): tokens from KEEL_API_TOKENS here; a KEEL_API_TOKENS_FILE is read by the command (api/api-tokens.ts). */
-  api: { host: string; port: number; tokens: ApiToken[]; tokens_file: string | undefined; body_limit_bytes: number; writes_per_minute: number };
+  api: { host: string; port: number; tokens: ApiToken[]; tokens_file: string | undefined; body_limit_bytes: number; writes_per_minute: number; reads_per_minute: number };
 };
 
 /** The configuration from `env`, or a KeelError listing every problem with its variable. */
@@ -149,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tokens_file: settings.KEEL_API_TOKENS_FILE,
       body_limit_bytes: settings.KEEL_API_BODY_LIMIT_BYTES,
       writes_per_minute: settings.KEEL_API_WRITES_PER_MINUTE,
+      reads_per_minute: settings.KEEL_API_READS_PER_MINUTE,
     },
   };
 }

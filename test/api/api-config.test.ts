@@ -18,8 +18,8 @@ function configError(work: () => unknown): string {
 }
 
 describe('API configuration', () => {
-  it('defaults to 127.0.0.1:8080, 1 MiB bodies, 120 writes a minute, and no tokens', () => {
-    expect(loadConfig({}).api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], tokens_file: undefined, body_limit_bytes: 1_048_576, writes_per_minute: 120 });
+  it('defaults to 127.0.0.1:8080, 1 MiB bodies, 120 writes and 1200 reads a minute, and no tokens', () => {
+    expect(loadConfig({}).api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], tokens_file: undefined, body_limit_bytes: 1_048_576, writes_per_minute: 120, reads_per_minute: 1_200 });
   });
 
   it('reads KEEL_API_TOKENS as token:scope+scope,…', () => {

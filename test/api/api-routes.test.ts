@@ -356,9 +356,22 @@ describe('POST /v1/events', () => {
     expect(third.statusCode).toBe(429);
     expect(third.json().error.code).toBe('KEEL_ERR_API_RATE_LIMITED');
     expect(third.headers['retry-after']).toBeDefined();
-    // Another token has its own allowance; reads are not limited.
+    // Another token has its own allowance; reads have theirs (1200 a minute by default).
     expect((await post(tokens.admin)).statusCode).toBe(202);
     for (let index = 0; index < 5; index += 1) expect((await limited.inject({ method: 'GET', url: '/v1/lots', headers: bearer(tokens.reader) })).statusCode).toBe(200);
+  });
+
+  it('rate-limits reads per token and route, never health and readiness', async () => {
+    const limited = await world.app({ limits: { reads_per_minute: 3 } });
+    const read = (url: string, token = tokens.reader) => limited.inject({ method: 'GET', url, headers: bearer(token) });
+    for (let index = 0; index < 3; index += 1) expect((await read('/v1/lots')).statusCode).toBe(200);
+    const fourth = await read('/v1/lots');
+    expect(fourth.statusCode).toBe(429);
+    expect(fourth.json().error).toMatchObject({ code: 'KEEL_ERR_API_RATE_LIMITED', message: expect.stringMatching(/^at most 3 read requests per minute on this route; retry in \d+ s$/) });
+    expect(fourth.headers['retry-after']).toBeDefined();
+    expect((await read('/v1/disposals')).statusCode).toBe(200);
+    expect((await read('/v1/lots', tokens.admin)).statusCode).toBe(200);
+    for (let index = 0; index < 5; index += 1) expect((await limited.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
   it('answers 503 with a coded error when the event log cannot take the events', async () => {
