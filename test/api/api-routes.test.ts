@@ -363,7 +363,7 @@ describe('POST /v1/events', () => {
 
   it('rate-limits reads per token and route, never health and readiness', async () => {
     const limited = await world.app({ limits: { reads_per_minute: 3 } });
-    const read = (url: string, token = tokens.reader) => limited.inject({ method: 'GET', url, headers: bearer(token) });
+    const read = (url: string, token: string = tokens.reader) => limited.inject({ method: 'GET', url, headers: bearer(token) });
     for (let index = 0; index < 3; index += 1) expect((await read('/v1/lots')).statusCode).toBe(200);
     const fourth = await read('/v1/lots');
     expect(fourth.statusCode).toBe(429);
