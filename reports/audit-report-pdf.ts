@@ -5,7 +5,7 @@
 // figures. The same data gives the same bytes: the file's dates are the period's end.
 import type { RecordedSettings } from '../audit/lots/lot-settings.js';
 import { drawStepChart } from './charts.js';
-import { colors, contentWidth, createPdf, ensureSpace, finishPdf, fonts, footers, heading, keyValues, pageBottom, paragraph, table, type Pdf } from './pdf-document.js';
+import { colors, contentWidth, createPdf, ensureSpace, finishPdf, fonts, footers, heading, keyValues, pageBottom, paragraph, table, type Column, type Pdf } from './pdf-document.js';
 import { groupDigits, humanTime, money } from './pdf-text.js';
 import type { AuditReportData } from './report-data.js';
 
@@ -122,11 +122,10 @@ function lastValue(points: readonly { value: string }[]): string {
 function drawBalances(doc: Pdf, data: AuditReportData): void {
   doc.addPage();
   heading(doc, 'Balances per venue account and asset');
-  paragraph(doc, `From the ledger at the period's end (transfers with event time up to ${humanTime(data.balances.as_of)}). Balance = debits - credits.`, { size: 8, color: colors.muted });
-  doc.moveDown(0.3);
-  if (data.balances.rows.length === 0) return paragraph(doc, 'No ledger accounts had any movement.');
-  table(
+  note(doc, `From the ledger at the period's end (transfers with event time up to ${humanTime(data.balances.as_of)}). Balance = debits - credits.`);
+  tableOrNone(
     doc,
+    'No ledger accounts had any movement.',
     [
       { header: 'Venue', width: 12 },
       { header: 'Account', width: 14 },
@@ -143,8 +142,8 @@ function drawBalances(doc: Pdf, data: AuditReportData): void {
 function drawRealisedPnl(doc: Pdf, data: AuditReportData): void {
   const currency = data.settings.reporting_currency;
   heading(doc, `Realised PnL by asset and term (${currency})`);
-  paragraph(doc, 'Disposals in the period, by the asset disposed of and the holding term. Unpriced rows have no proceeds or gain; they are counted, not added as zero.', { size: 8, color: colors.muted });
-  doc.moveDown(0.3);
+  note(doc, 'Disposals in the period, by the asset disposed of and the holding term. Unpriced rows have no proceeds or gain; they are counted, not added as zero.');
+  // The totals rows are always there (short, long, all): whether there is a table depends on the rows.
   if (data.realised_pnl.rows.length === 0) paragraph(doc, 'No disposals in the period.');
   else {
     table(
@@ -167,8 +166,7 @@ function drawRealisedPnl(doc: Pdf, data: AuditReportData): void {
   }
   heading(doc, 'Derivatives: realised PnL in the settle asset', 11);
   if (data.derivatives.length === 0) return paragraph(doc, 'No derivative activity in the period.');
-  paragraph(doc, "Computed from entry and exit prices on positions closed in the period, beside the venue's own settlements (difference = computed - venue).", { size: 8, color: colors.muted });
-  doc.moveDown(0.3);
+  note(doc, "Computed from entry and exit prices on positions closed in the period, beside the venue's own settlements (difference = computed - venue).");
   table(
     doc,
     [
@@ -197,41 +195,33 @@ function drawRealisedPnl(doc: Pdf, data: AuditReportData): void {
 function drawFeesAndFunding(doc: Pdf, data: AuditReportData): void {
   const currency = data.settings.reporting_currency;
   heading(doc, 'Fees and funding');
-  paragraph(doc, `Amounts in each asset, exact; the value in ${currency} at the time of each payment where it could be priced (unpriced rows are counted, not valued at zero). A negative fee is a rebate; positive funding was received.`, {
-    size: 8,
-    color: colors.muted,
-  });
-  doc.moveDown(0.3);
-  if (data.fees.length === 0) paragraph(doc, 'No fees in the period.');
-  else {
-    table(
-      doc,
-      [
-        { header: 'Fees: asset', width: 16 },
-        { header: 'Payments', width: 10, align: 'right' },
-        { header: 'Amount', width: 22, align: 'right' },
-        { header: `Value (${currency})`, width: 22, align: 'right' },
-        { header: 'Unpriced', width: 10, align: 'right' },
-      ],
-      data.fees.map((row) => [row.asset, String(row.rows), groupDigits(row.amount), money(row.value), String(row.unpriced_rows)]),
-    );
-  }
-  if (data.funding.length === 0) paragraph(doc, 'No funding payments in the period.');
-  else {
-    table(
-      doc,
-      [
-        { header: 'Funding: asset', width: 14 },
-        { header: 'Payments', width: 9, align: 'right' },
-        { header: 'Received', width: 16, align: 'right' },
-        { header: 'Paid', width: 16, align: 'right' },
-        { header: 'Net', width: 16, align: 'right' },
-        { header: `Net value (${currency})`, width: 17, align: 'right' },
-        { header: 'Unpriced', width: 9, align: 'right' },
-      ],
-      data.funding.map((row) => [row.asset, String(row.rows), groupDigits(row.received), groupDigits(row.paid), groupDigits(row.net), money(row.value), String(row.unpriced_rows)]),
-    );
-  }
+  note(doc, `Amounts in each asset, exact; the value in ${currency} at the time of each payment where it could be priced (unpriced rows are counted, not valued at zero). A negative fee is a rebate; positive funding was received.`);
+  tableOrNone(
+    doc,
+    'No fees in the period.',
+    [
+      { header: 'Fees: asset', width: 16 },
+      { header: 'Payments', width: 10, align: 'right' },
+      { header: 'Amount', width: 22, align: 'right' },
+      { header: `Value (${currency})`, width: 22, align: 'right' },
+      { header: 'Unpriced', width: 10, align: 'right' },
+    ],
+    data.fees.map((row) => [row.asset, String(row.rows), groupDigits(row.amount), money(row.value), String(row.unpriced_rows)]),
+  );
+  tableOrNone(
+    doc,
+    'No funding payments in the period.',
+    [
+      { header: 'Funding: asset', width: 14 },
+      { header: 'Payments', width: 9, align: 'right' },
+      { header: 'Received', width: 16, align: 'right' },
+      { header: 'Paid', width: 16, align: 'right' },
+      { header: 'Net', width: 16, align: 'right' },
+      { header: `Net value (${currency})`, width: 17, align: 'right' },
+      { header: 'Unpriced', width: 9, align: 'right' },
+    ],
+    data.funding.map((row) => [row.asset, String(row.rows), groupDigits(row.received), groupDigits(row.paid), groupDigits(row.net), money(row.value), String(row.unpriced_rows)]),
+  );
 }
 
 function drawCharts(doc: Pdf, data: AuditReportData): void {
@@ -255,11 +245,10 @@ function drawCharts(doc: Pdf, data: AuditReportData): void {
 function drawTrades(doc: Pdf, data: AuditReportData, rows: (done: number, total: number) => void): void {
   doc.addPage();
   heading(doc, 'Trades and their explanations');
-  paragraph(doc, "One line per trade (an order's fills at one venue account). `keel report trade ID` prints the full explanation of one.", { size: 8, color: colors.muted });
-  doc.moveDown(0.3);
-  if (data.trades.length === 0) return paragraph(doc, 'No trades in the period.');
-  table(
+  note(doc, "One line per trade (an order's fills at one venue account). `keel report trade ID` prints the full explanation of one.");
+  tableOrNone(
     doc,
+    'No trades in the period.',
     [
       { header: 'Time (UTC)', width: 13 },
       { header: 'Trade', width: 22 },
@@ -294,11 +283,7 @@ function drawReconciliation(doc: Pdf, data: AuditReportData): void {
     }
   }
   heading(doc, 'Open lots against ledger cash (I6)', 11);
-  paragraph(doc, 'Per lot pool and asset at the period end: open lot quantity against the ledger cash balance. A difference means history is incomplete (for example a deposit without cost basis creates no lot).', {
-    size: 8,
-    color: colors.muted,
-  });
-  doc.moveDown(0.3);
+  note(doc, 'Per lot pool and asset at the period end: open lot quantity against the ledger cash balance. A difference means history is incomplete (for example a deposit without cost basis creates no lot).');
   const rows = data.reconciliation.lots_vs_ledger;
   if (rows.length === 0) return paragraph(doc, 'No open lots and no cash balances.');
   const differing = rows.filter((row) => row.difference !== '0').length;
@@ -319,30 +304,26 @@ function drawReconciliation(doc: Pdf, data: AuditReportData): void {
 
 function drawExceptions(doc: Pdf, data: AuditReportData): void {
   heading(doc, 'Missing basis');
-  paragraph(doc, 'Quantities that left a pool with no lot to take them from: their cost basis is unknown, never taken as zero.', { size: 8, color: colors.muted });
-  doc.moveDown(0.3);
-  if (data.missing_basis.length === 0) paragraph(doc, 'None in the period.');
-  else {
-    table(
-      doc,
-      [
-        { header: 'Time (UTC)', width: 14 },
-        { header: 'Event', width: 30 },
-        { header: 'Kind', width: 10 },
-        { header: 'Venue / account', width: 16 },
-        { header: 'Asset', width: 8 },
-        { header: 'Quantity', width: 11, align: 'right' },
-        { header: 'Proceeds', width: 11, align: 'right' },
-      ],
-      data.missing_basis.map((row) => [humanTime(row.time).replace(' UTC', ''), row.event_id, row.kind, `${row.venue} / ${row.account}`, row.asset, groupDigits(row.quantity), money(row.proceeds, 'n/a')]),
-    );
-  }
-  heading(doc, 'Unpriced rows');
-  paragraph(doc, `Values that could not be priced in ${data.settings.reporting_currency}: they are null in every figure, never zero.`, { size: 8, color: colors.muted });
-  doc.moveDown(0.3);
-  if (data.unpriced.length === 0) return paragraph(doc, 'None in the period.');
-  table(
+  note(doc, 'Quantities that left a pool with no lot to take them from: their cost basis is unknown, never taken as zero.');
+  tableOrNone(
     doc,
+    'None in the period.',
+    [
+      { header: 'Time (UTC)', width: 14 },
+      { header: 'Event', width: 30 },
+      { header: 'Kind', width: 10 },
+      { header: 'Venue / account', width: 16 },
+      { header: 'Asset', width: 8 },
+      { header: 'Quantity', width: 11, align: 'right' },
+      { header: 'Proceeds', width: 11, align: 'right' },
+    ],
+    data.missing_basis.map((row) => [humanTime(row.time).replace(' UTC', ''), row.event_id, row.kind, `${row.venue} / ${row.account}`, row.asset, groupDigits(row.quantity), money(row.proceeds, 'n/a')]),
+  );
+  heading(doc, 'Unpriced rows');
+  note(doc, `Values that could not be priced in ${data.settings.reporting_currency}: they are null in every figure, never zero.`);
+  tableOrNone(
+    doc,
+    'None in the period.',
     [
       { header: 'Time (UTC)', width: 15 },
       { header: 'Event', width: 40 },
@@ -354,41 +335,50 @@ function drawExceptions(doc: Pdf, data: AuditReportData): void {
   );
 }
 
+/** The grey line under a heading that says where the figures below come from. */
+function note(doc: Pdf, text: string): void {
+  paragraph(doc, text, { size: 8, color: colors.muted });
+  doc.moveDown(0.3);
+}
+
+/** The table, or the sentence saying it has no rows. */
+function tableOrNone(doc: Pdf, none: string, columns: readonly Column[], rows: readonly (readonly string[])[], options?: Parameters<typeof table>[3]): void {
+  if (rows.length === 0) paragraph(doc, none);
+  else table(doc, columns, rows, options);
+}
+
 function drawLots(doc: Pdf, data: AuditReportData, rows: (done: number, total: number) => void): void {
   doc.addPage();
   const currency = data.settings.reporting_currency;
   heading(doc, `Disposals in the period (${currency})`);
-  paragraph(doc, 'One row per (disposal, lot) pair: the figures the realised PnL table adds up.', { size: 8, color: colors.muted });
-  doc.moveDown(0.3);
-  if (data.disposals.length === 0) paragraph(doc, 'None.');
-  else {
-    table(
-      doc,
-      [
-        { header: 'Disposed (UTC)', width: 12 },
-        { header: 'Acquired', width: 9 },
-        { header: 'Event / lot', width: 30 },
-        { header: 'Asset', width: 7 },
-        { header: 'Quantity', width: 10, align: 'right' },
-        { header: 'Proceeds', width: 11, align: 'right' },
-        { header: 'Cost', width: 11, align: 'right' },
-        { header: 'Gain', width: 10, align: 'right' },
-        { header: 'Term', width: 6 },
-      ],
-      data.disposals.map((row) => [
-        humanTime(row.disposed_at).slice(0, 19),
-        row.acquired_at.slice(0, 10),
-        `${row.event_id} (${row.kind})\nlot ${row.lot_id}`,
-        row.asset,
-        groupDigits(row.quantity),
-        money(row.proceeds),
-        money(row.cost_basis),
-        money(row.gain),
-        row.term,
-      ]),
-      { size: 6.5, on_row: (index) => rows(index + 1, data.disposals.length) },
-    );
-  }
+  note(doc, 'One row per (disposal, lot) pair: the figures the realised PnL table adds up.');
+  tableOrNone(
+    doc,
+    'None.',
+    [
+      { header: 'Disposed (UTC)', width: 12 },
+      { header: 'Acquired', width: 9 },
+      { header: 'Event / lot', width: 30 },
+      { header: 'Asset', width: 7 },
+      { header: 'Quantity', width: 10, align: 'right' },
+      { header: 'Proceeds', width: 11, align: 'right' },
+      { header: 'Cost', width: 11, align: 'right' },
+      { header: 'Gain', width: 10, align: 'right' },
+      { header: 'Term', width: 6 },
+    ],
+    data.disposals.map((row) => [
+      humanTime(row.disposed_at).slice(0, 19),
+      row.acquired_at.slice(0, 10),
+      `${row.event_id} (${row.kind})\nlot ${row.lot_id}`,
+      row.asset,
+      groupDigits(row.quantity),
+      money(row.proceeds),
+      money(row.cost_basis),
+      money(row.gain),
+      row.term,
+    ]),
+    { size: 6.5, on_row: (index) => rows(index + 1, data.disposals.length) },
+  );
   heading(doc, `Open lots at the period end (${currency})`);
   if (data.open_lots.length === 0) return paragraph(doc, 'None.');
   ensureSpace(doc, 40);
