@@ -109,12 +109,24 @@ export async function loadPriceRows(session: Session, currency: string): Promise
   return rows.map((row) => ({ asset: row.asset, time_ms: Number(row.time_ms), price: row.price, source: row.source }));
 }
 
-const lot_columns = ['lot_id', 'pool', 'asset', 'acquired_at', 'acquisition_event_id', 'quantity', 'remaining_quantity', 'cost_basis', 'currency', 'basis_source'] as const;
-const lot_column_types = ['text', 'text', 'text', 'timestamptz', 'text', 'numeric', 'numeric', 'numeric', 'text', 'text'] as const;
-const disposal_columns = [
-  'disposal_id', 'disposal_event_id', 'lot_id', 'pool', 'asset', 'disposed_at', 'acquired_at', 'quantity', 'proceeds', 'cost_basis', 'gain', 'currency', 'holding_period', 'missing_basis',
-] as const;
-const disposal_column_types = ['text', 'text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'numeric', 'numeric', 'numeric', 'numeric', 'text', 'text', 'boolean'] as const;
+/** A derived table the seal keeps in line: its columns (the key first) with their SQL types. */
+type DerivedTable = { name: string; columns: readonly (readonly [column: string, type: string])[]; on_update?: string };
+
+const lots_table: DerivedTable = {
+  name: 'lots',
+  columns: [
+    ['lot_id', 'text'], ['pool', 'text'], ['asset', 'text'], ['acquired_at', 'timestamptz'], ['acquisition_event_id', 'text'],
+    ['quantity', 'numeric'], ['remaining_quantity', 'numeric'], ['cost_basis', 'numeric'], ['currency', 'text'], ['basis_source', 'text'],
+  ],
+  on_update: 'updated_at = now()',
+};
+const disposals_table: DerivedTable = {
+  name: 'disposals',
+  columns: [
+    ['disposal_id', 'text'], ['disposal_event_id', 'text'], ['lot_id', 'text'], ['pool', 'text'], ['asset', 'text'], ['disposed_at', 'timestamptz'], ['acquired_at', 'timestamptz'],
+    ['quantity', 'numeric'], ['proceeds', 'numeric'], ['cost_basis', 'numeric'], ['gain', 'numeric'], ['currency', 'text'], ['holding_period', 'text'], ['missing_basis', 'boolean'],
+  ],
+};
 
 /** A row of a lot table as the values of its columns, in column order; times as ISO-8601 UTC with milliseconds. */
 type TableRow = (string | boolean | null)[];
@@ -124,8 +136,8 @@ type TableRow = (string | boolean | null)[];
  * writing only rows that differ: a seal after a few new events rewrites a few rows, not the tables.
  */
 export async function syncLots(session: Session, report: LotReport, event_times: ReadonlyMap<string, string>): Promise<{ written: number; deleted: number }> {
-  const lots = await syncTable(session, 'lots', lot_columns, lot_column_types, lotRows(report));
-  const disposals = await syncTable(session, 'disposals', disposal_columns, disposal_column_types, disposalRows(report, event_times));
+  const lots = await syncTable(session, lots_table, lotRows(report));
+  const disposals = await syncTable(session, disposals_table, disposalRows(report, event_times));
   return { written: lots.written + disposals.written, deleted: lots.deleted + disposals.deleted };
 }
 
@@ -162,8 +174,8 @@ function poolNamer(report: LotReport): (venue: string, account: string) => strin
 }
 
 /** Deletes rows whose key is gone and upserts rows whose values differ; the first column is the key. */
-async function syncTable(session: Session, table: string, columns: readonly string[], types: readonly string[], rows: readonly TableRow[]): Promise<{ written: number; deleted: number }> {
-  const stored = await storedRows(session, table, columns, types);
+async function syncTable(session: Session, table: DerivedTable, rows: readonly TableRow[]): Promise<{ written: number; deleted: number }> {
+  const stored = await storedRows(session, table);
   const wanted = new Set<string>();
   const changed: TableRow[] = [];
   for (const row of rows) {
@@ -171,26 +183,28 @@ async function syncTable(session: Session, table: string, columns: readonly stri
     wanted.add(key);
     if (stored.get(key) !== JSON.stringify(row)) changed.push(row);
   }
+  const [key_column] = table.columns[0]!;
   const gone = [...stored.keys()].filter((key) => !wanted.has(key));
-  if (gone.length > 0) await session.query(`delete from ${table} where ${columns[0]} = any($1::text[])`, [gone]);
+  if (gone.length > 0) await session.query(`delete from ${table.name} where ${key_column} = any($1::text[])`, [gone]);
+  const updates = [...table.columns.slice(1).map(([column]) => `${column} = excluded.${column}`), ...(table.on_update === undefined ? [] : [table.on_update])];
   for (let start = 0; start < changed.length; start += 10_000) {
     const chunk = changed.slice(start, start + 10_000);
     await session.query(
-      `insert into ${table} (${columns.join(', ')})
-       select * from unnest(${types.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})
-       on conflict (${columns[0]}) do update set ${columns.slice(1).map((column) => `${column} = excluded.${column}`).join(', ')}${table === 'lots' ? ', updated_at = now()' : ''}`,
-      columns.map((_, index) => chunk.map((row) => row[index])),
+      `insert into ${table.name} (${table.columns.map(([column]) => column).join(', ')})
+       select * from unnest(${table.columns.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
+       on conflict (${key_column}) do update set ${updates.join(', ')}`,
+      table.columns.map((_, index) => chunk.map((row) => row[index])),
     );
   }
   return { written: changed.length, deleted: gone.length };
 }
 
-/** The stored rows of a lot table by key, each as the JSON of its values in `TableRow` form. */
-async function storedRows(session: Session, table: string, columns: readonly string[], types: readonly string[]): Promise<Map<string, string>> {
-  const select = columns.map((column, index) =>
-    types[index] === 'timestamptz' ? `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : types[index] === 'numeric' ? `${column}::text` : column,
+/** The stored rows of a derived table by key, each as the JSON of its values in `TableRow` form. */
+async function storedRows(session: Session, table: DerivedTable): Promise<Map<string, string>> {
+  const select = table.columns.map(([column, type]) =>
+    type === 'timestamptz' ? `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : type === 'numeric' ? `${column}::text` : column,
   );
-  const { rows } = await session.query<TableRow>({ text: `select ${select.join(', ')} from ${table}`, rowMode: 'array' });
+  const { rows } = await session.query<TableRow>({ text: `select ${select.join(', ')} from ${table.name}`, rowMode: 'array' });
   return new Map(rows.map((row) => [row[0] as string, JSON.stringify(row)]));
 }
 

@@ -45,7 +45,7 @@ export function parseDecimal(text: string, field: string): Decimal {
   let units = sign === '-' ? -magnitude : magnitude;
   let scale = fraction_digits.length - exponent;
   if (scale < 0) {
-    units *= 10n ** BigInt(-scale);
+    units *= powerOfTen(-scale);
     scale = 0;
   }
   return normalise({ units, scale });
@@ -76,7 +76,7 @@ export function decimalToUnits(decimal: Decimal, scale: number, field: string): 
       { field },
     );
   }
-  const units = exact.units * 10n ** BigInt(scale - exact.scale);
+  const units = exact.units * powerOfTen(scale - exact.scale);
   if (units > u128_max || units < -u128_max) {
     throw ledgerError(ledger_error_codes.amount_out_of_range, `${field}: ${formatDecimal(exact)} is outside the u128 range at scale ${scale}`, {
       field,

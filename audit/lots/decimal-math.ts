@@ -5,8 +5,6 @@
 // Like money.ts, results are not normalised; `formatDecimal` prints the shortest form.
 import { compareDecimals, multiplyDecimals, negateDecimal, parseDecimal, powerOfTen, type Decimal } from '../../ledger/money.js';
 
-export const one: Decimal = { units: 1n, scale: 0 };
-
 export function isZero(decimal: Decimal): boolean {
   return decimal.units === 0n;
 }
