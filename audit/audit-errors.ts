@@ -1,7 +1,7 @@
 // The audit area's coded errors: lot settings, prices, limits, and broken invariants of the lot
 // engine. An invariant error means a bug in Keel, never bad input: bad input is reported in the
 // lot report (missing basis, unpriced rows, conflicts), not thrown.
-import { KeelError } from '../platform/errors.js';
+import { assertInvariant, KeelError } from '../platform/errors.js';
 
 export const audit_error_codes = {
   settings_invalid: 'KEEL_ERR_AUDIT_SETTINGS_INVALID',
@@ -20,5 +20,5 @@ export function auditError(code: AuditErrorCode, message: string, options: { fie
 
 /** Asserts an invariant of the audit core; a failure is a bug, reported with its code. */
 export function assertAudit(condition: boolean, message: string): asserts condition {
-  if (!condition) throw auditError(audit_error_codes.invariant_broken, message);
+  assertInvariant(condition, audit_error_codes.invariant_broken, message);
 }

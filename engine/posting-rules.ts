@@ -18,7 +18,7 @@ import {
 } from '../ledger/chart-of-accounts.js';
 import { newTransfer, TransferFlags, u128_max, type Transfer } from '../ledger/ledger-port.js';
 import { decimalToUnits, formatDecimal, multiplyDecimals, parseAmount, parseDecimal, parseSignedAmount } from '../ledger/money.js';
-import { KeelError } from '../platform/errors.js';
+import { assertInvariant, KeelError } from '../platform/errors.js';
 import { engine_error_codes } from './engine-errors.js';
 import { eventTimeMs, type EventOf, type KeelEvent } from './event-schema.js';
 
@@ -110,19 +110,19 @@ export function accountSpecsOfEvents(events: Iterable<KeelEvent>, registry: Asse
 
 /** Per ledger, Σ debits = Σ credits; every leg positive, within u128, between two accounts of its ledger. */
 export function assertChainBalanced(chain: PostingChain): void {
-  if (chain.legs.length > legs_per_event_max) throw new Error(`event ${chain.event_id}: ${chain.legs.length} legs, over ${legs_per_event_max}`);
+  const broken = engine_error_codes.invariant_broken;
+  const event = `event ${chain.event_id}`;
+  assertInvariant(chain.legs.length <= legs_per_event_max, broken, `${event}: ${chain.legs.length} legs, over ${legs_per_event_max}`);
   const net_by_ledger = new Map<number, bigint>();
   for (const leg of chain.legs) {
-    if (leg.amount <= 0n || leg.amount > u128_max) throw new Error(`event ${chain.event_id}: ${leg.kind} leg amount ${leg.amount} out of range`);
-    if (leg.debit.id === leg.credit.id) throw new Error(`event ${chain.event_id}: ${leg.kind} leg debits and credits one account`);
-    if (leg.debit.ledger !== leg.ledger) throw new Error(`event ${chain.event_id}: ${leg.kind} leg is not on its debit account's ledger`);
+    assertInvariant(leg.amount > 0n && leg.amount <= u128_max, broken, `${event}: ${leg.kind} leg amount ${leg.amount} out of range`);
+    assertInvariant(leg.debit.id !== leg.credit.id, broken, `${event}: ${leg.kind} leg debits and credits one account`);
+    assertInvariant(leg.debit.ledger === leg.ledger, broken, `${event}: ${leg.kind} leg is not on its debit account's ledger`);
     // Booked per account ledger, so a leg whose credit account sits on another ledger unbalances both.
     net_by_ledger.set(leg.debit.ledger, (net_by_ledger.get(leg.debit.ledger) ?? 0n) + leg.amount);
     net_by_ledger.set(leg.credit.ledger, (net_by_ledger.get(leg.credit.ledger) ?? 0n) - leg.amount);
   }
-  for (const [ledger, net] of net_by_ledger) {
-    if (net !== 0n) throw new Error(`event ${chain.event_id}: ledger ${ledger} is out of balance by ${net}`);
-  }
+  for (const [ledger, net] of net_by_ledger) assertInvariant(net === 0n, broken, `${event}: ledger ${ledger} is out of balance by ${net}`);
 }
 
 function legsFor(event: KeelEvent, registry: AssetRegistry): Leg[] {

@@ -25,3 +25,24 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * A broken invariant: a bug in Keel, never bad input. Each area names it with its own code
+ * (`KEEL_ERR_<AREA>_INVARIANT_BROKEN`); no step files it as a rejection or retries it as an outage,
+ * so the process stops loudly with the code instead of dead-lettering or looping.
+ */
+export class InvariantError extends KeelError {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = 'InvariantError';
+  }
+}
+
+export function isInvariantBroken(error: unknown): error is InvariantError {
+  return error instanceof InvariantError;
+}
+
+/** Asserts an invariant; `code` is the area's `…_INVARIANT_BROKEN` code. */
+export function assertInvariant(condition: boolean, code: string, message: string): asserts condition {
+  if (!condition) throw new InvariantError(code, message);
+}
