@@ -2,9 +2,9 @@
 // venue account (one account's events stay ordered in one partition), acknowledged by every
 // in-sync replica before the API answers 202.
 import type { Kafka, Producer } from 'kafkajs';
+import { publishEvents } from '../engine/event-publisher.js';
 import type { KeelEvent } from '../engine/event-schema.js';
-import { messages_per_send } from '../engine/event-publisher.js';
-import { eventMessageKey } from '../platform/kafka.js';
+import { producerOf } from '../platform/kafka.js';
 import type { EventPublisher } from './api-context.js';
 
 export class KafkaEventPublisher implements EventPublisher {
@@ -15,7 +15,7 @@ export class KafkaEventPublisher implements EventPublisher {
     kafka: Kafka,
     private readonly topic: string,
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = producerOf(kafka);
   }
 
   async publish(events: readonly KeelEvent[]): Promise<void> {
@@ -24,10 +24,7 @@ export class KafkaEventPublisher implements EventPublisher {
       throw error;
     });
     await this.connected;
-    for (let start = 0; start < events.length; start += messages_per_send) {
-      const messages = events.slice(start, start + messages_per_send).map((event) => ({ key: eventMessageKey(event.venue, event.account), value: JSON.stringify(event) }));
-      await this.producer.send({ topic: this.topic, acks: -1, messages });
-    }
+    await publishEvents(this.producer, this.topic, events);
   }
 
   async close(): Promise<void> {

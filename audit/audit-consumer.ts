@@ -11,16 +11,15 @@
 // the consumer is still caught up then (otherwise the batch that catches up seals). Batches that
 // store nothing new (re-deliveries, republished duplicates) do not call for a seal at all.
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { decodeEvent } from '../engine/event-file.js';
-import type { KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
-import { ensureTopics } from '../platform/kafka.js';
+import { ensureTopics, messages_per_send, producerOf, sendMessages } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
 import type { Pool } from '../platform/postgres.js';
-import { appendAuditEntries, type AuditHead } from './audit-log.js';
+import type { AuditHead } from './audit-log.js';
 import { seal, type SealResult } from './audit-seal.js';
-import { storeEvents, type ChangedRecord, type EventSource } from './audit-store.js';
+import type { ChangedRecord } from './audit-store.js';
 import type { AuditMetrics } from './audit-metrics.js';
+import { storeBatch } from './store-step.js';
 import type { LotSettings } from './lots/lot-settings.js';
 
 export type AuditConsumerOptions = {
@@ -61,7 +60,7 @@ export class AuditConsumer {
     private readonly options: AuditConsumerOptions,
   ) {
     this.consumer = kafka.consumer({ groupId: options.group_id, sessionTimeout: options.session_timeout_ms ?? 30_000 });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = producerOf(kafka);
     this.admin = kafka.admin();
   }
 
@@ -88,29 +87,17 @@ export class AuditConsumer {
 
   private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
-    const items: { event: KeelEvent; source: EventSource }[] = [];
-    for (const message of batch.messages) {
-      const decoded = message.value === null ? undefined : decodeEvent(message.value.toString('utf8'));
-      // Invalid events are the posting engine's to dead-letter; the audit store keeps valid ones only.
-      if (decoded?.ok) items.push({ event: decoded.event, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } });
-    }
+    const inputs = batch.messages.map((message) => ({ value: message.value, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } }));
     const client = await this.pool.connect();
     try {
-      await client.query('begin');
-      const stored = await storeEvents(client, items);
-      await client.query('commit');
+      const stored = await storeBatch(client, inputs);
       this.options.metrics?.events_stored.inc(stored.stored);
       if (stored.stored > 0) this.unsealed_events = true;
       this.options.metrics?.events_duplicate.inc(stored.duplicates);
       this.options.metrics?.conflicts.inc(stored.conflicts.length);
-      // Each conflict is recorded as of its own event time, so a replay writes the same entry.
-      for (const conflict of stored.conflicts) await appendAuditEntries(client, [{ kind: 'event_conflict', payload: conflict }], { recorded_at: conflict.event_time });
       if (stored.conflicts.length > 0) {
         this.logger.warn({ conflicts: stored.conflicts.length }, 'events repeated with different content: quarantined, not stored');
       }
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
     } finally {
       client.release();
     }
@@ -183,15 +170,13 @@ export class AuditConsumer {
 
   /** At least once: published inside the seal's transaction, keyed by trade id, versioned. */
   private async publish(changed: readonly ChangedRecord[]): Promise<void> {
-    for (let start = 0; start < changed.length; start += 1_000) {
-      await this.producer.send({
-        topic: this.options.trade_records_topic,
-        acks: -1,
-        messages: changed.slice(start, start + 1_000).map((entry) => ({
-          key: entry.trade_id,
-          value: JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record }),
-        })),
-      });
+    // Serialised one send at a time, so a seal that changed many records never holds them all as JSON.
+    for (let start = 0; start < changed.length; start += messages_per_send) {
+      const messages = changed.slice(start, start + messages_per_send).map((entry) => ({
+        key: entry.trade_id,
+        value: JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record }),
+      }));
+      await sendMessages(this.producer, this.options.trade_records_topic, messages);
     }
   }
 }

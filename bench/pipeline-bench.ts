@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { createEngineMetrics } from '../engine/engine-metrics.js';
+import { publishEvents } from '../engine/event-publisher.js';
+import type { KeelEvent } from '../engine/event-schema.js';
 import { PostingEngine } from '../engine/posting-engine.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import { JournaledLedger } from '../ledger/embedded-journal.js';
-import { createKafka, eventMessageKey } from '../platform/kafka.js';
+import { createKafka, producerOf } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { generateEvents } from '../test/support/event-generator.js';
 import { kafkaBrokers, testKafka, waitForGroupCaughtUp } from '../test/support/kafka-test-kit.js';
@@ -35,7 +37,7 @@ const dlq_topic = `keel.events.dlq.bench.${suffix}`;
 let peak_rss_bytes = process.memoryUsage().rss;
 const rss_timer = setInterval(() => (peak_rss_bytes = Math.max(peak_rss_bytes, process.memoryUsage().rss)), 100);
 
-const publish_rate = await publishEvents();
+const publish_rate = await publishGenerated();
 const bare = await bareConsumer();
 const engine = await postingEngine();
 clearInterval(rss_timer);
@@ -55,27 +57,27 @@ process.stdout.write(
   ].join('\n') + '\n',
 );
 
-async function publishEvents(): Promise<Rate> {
+async function publishGenerated(): Promise<Rate> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }, { topic: dlq_topic, numPartitions: 1 }], waitForLeaders: true });
   await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = producerOf(kafka);
   await producer.connect();
   log(`publishing ${event_count} events to ${topic}`);
   const started = process.hrtime.bigint();
-  let messages: { key: string; value: string }[] = [];
+  let messages: KeelEvent[] = [];
   let published = 0;
   for (const event of generateEvents(event_count, { seed: Number(values.seed), include_non_money: true })) {
-    messages.push({ key: eventMessageKey(event.venue, event.account), value: JSON.stringify(event) });
+    messages.push(event);
     if (messages.length === 5_000) {
-      await producer.send({ topic, acks: -1, messages });
+      await publishEvents(producer, topic, messages);
       published += messages.length;
       messages = [];
       if (published % 100_000 === 0) log(`  published ${published}`);
     }
   }
-  if (messages.length > 0) await producer.send({ topic, acks: -1, messages });
+  await publishEvents(producer, topic, messages);
   await producer.disconnect();
   return rate(started);
 }

@@ -14,7 +14,7 @@ import { loadSessions } from '../connectors/replay.js';
 import { replaySession } from '../connectors/replay-runner.js';
 import { stream_names, type StreamName } from '../connectors/venue-mapping.js';
 import { venueSpec } from '../connectors/venue-registry.js';
-import { createKafka, ensureTopics } from '../platform/kafka.js';
+import { createKafka, ensureTopics, producerOf } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import { createPool } from '../platform/postgres.js';
@@ -73,7 +73,7 @@ export async function connectCommand(context: CommandContext): Promise<number> {
   const exchange = createExchange(spec, { credentials });
   const pool = createPool(config.database.url, { max_connections: 2, application_name: 'keel-connect' });
   const kafka = createKafka(config.kafka, logger);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = producerOf(kafka);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGTERM', stop);
@@ -122,7 +122,7 @@ async function replayCommand(context: CommandContext, directory: string): Promis
   const { config } = context;
   const sessions = loadSessions(directory);
   const kafka = createKafka(config.kafka, createLogger(config.log_level, 'keel-connect'));
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = producerOf(kafka);
   await prepareTopics(kafka.admin(), config.kafka);
   await producer.connect();
   try {

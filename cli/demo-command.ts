@@ -9,7 +9,8 @@ import { MemoryEventSink } from '../connectors/event-sink.js';
 import { insertPrices } from '../connectors/price-loader.js';
 import { loadSessions } from '../connectors/replay.js';
 import { replaySession } from '../connectors/replay-runner.js';
-import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
+import { decodeEvent } from '../engine/event-decode.js';
+import type { KeelEvent } from '../engine/event-schema.js';
 import { readValidEventFile } from '../engine/event-file.js';
 import { InProcessEventLog } from '../engine/in-process-log.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
@@ -72,8 +73,8 @@ async function demoEvents(): Promise<KeelEvent[]> {
 
 async function summary(keel: EmbeddedKeel, ingest: IngestReport, outputs: Record<string, string>, out_dir: string): Promise<string> {
   const events = keel.log.read(0).flatMap((record) => {
-    const parsed = parseEvent(JSON.parse(record.text));
-    return parsed.ok ? [parsed.event] : [];
+    const decoded = decodeEvent(record.value);
+    return decoded.ok ? [decoded.event] : [];
   });
   const balances = (await currentBalances(keel.ledger, accountSpecsOfEvents(events, keel.registry))).filter(
     (row) => (row.type === 'cash' || row.type === 'position') && row.balance !== '0',

@@ -1,16 +1,15 @@
 // Keel on its embedded defaults, in one process with no servers (DESIGN.md §5): the in-process
 // event log in place of Kafka, the embedded ledger in place of TigerBeetle, PGlite behind its
 // socket in place of PostgreSQL. The posting and audit steps read the log from their own offsets
-// through the same cores the Kafka consumers use (decode, postBatch; storeEvents, seal).
+// through the same steps the Kafka consumers use: the posting step (`engine/post-batch.ts`) and
+// the audit storing step (`audit/store-step.ts`), then the seal.
 import { seal, type SealResult } from '../audit/audit-seal.js';
-import { storeEvents } from '../audit/audit-store.js';
-import { appendAuditEntries } from '../audit/audit-log.js';
-import { decodeEvent } from '../engine/event-file.js';
+import { storeBatch } from '../audit/store-step.js';
+import type { DeadLetter } from '../engine/dead-letter.js';
 import type { KeelEvent } from '../engine/event-schema.js';
-import { InProcessEventLog } from '../engine/in-process-log.js';
+import { InProcessEventLog, type LogRecord } from '../engine/in-process-log.js';
 import { LedgerPoster } from '../engine/ledger-poster.js';
-import { isFailed, postBatch } from '../engine/post-batch.js';
-import type { DeadLetter } from '../engine/posting-engine.js';
+import { failedCount, postInputs } from '../engine/post-batch.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { EmbeddedLedger } from '../ledger/embedded-ledger.js';
 import type { Ledger } from '../ledger/ledger-port.js';
@@ -55,38 +54,19 @@ export class EmbeddedKeel {
   async catchUp(): Promise<IngestReport> {
     const report = { read: 0, posted: 0, duplicates: 0, no_transfers: 0, dead_lettered: 0, stored: 0 };
     for (let batch = this.log.read(this.posting_offset); batch.length > 0; batch = this.log.read(this.posting_offset)) {
-      const decoded = batch.map((record) => decodeEvent(record.text));
-      const outcomes = await postBatch(decoded, this.poster, this.registry);
-      outcomes.forEach((outcome, index) => {
-        report.read += 1;
-        if (isFailed(outcome)) {
-          report.dead_lettered += 1;
-          this.dead_letters.push({
-            reason: outcome.reason,
-            code: outcome.code,
-            kind: outcome.status,
-            event_id: outcome.event_id ?? null,
-            source: { topic: in_process_topic, partition: 0, offset: String(batch[index]!.offset) },
-            payload: batch[index]!.text,
-            dead_lettered_at: new Date().toISOString(),
-          });
-        } else if (outcome.status === 'posted') report.posted += 1;
-        else if (outcome.status === 'duplicate') report.duplicates += 1;
-        else report.no_transfers += 1;
-      });
+      const posted = await postInputs(batch.map((record) => ({ value: record.value, key: null, source: sourceOf(record) })), this.poster, this.registry);
+      this.dead_letters.push(...posted.dead_letters.map((entry) => entry.letter));
+      report.read += posted.counts.read;
+      report.posted += posted.counts.posted;
+      report.duplicates += posted.counts.duplicates;
+      report.no_transfers += posted.counts.no_transfers;
+      report.dead_lettered += failedCount(posted.counts);
       this.posting_offset = batch[batch.length - 1]!.offset + 1;
     }
     const client = await this.pool.connect();
     try {
       for (let batch = this.log.read(this.audit_offset); batch.length > 0; batch = this.log.read(this.audit_offset)) {
-        const items = batch.flatMap((record) => {
-          const decoded = decodeEvent(record.text);
-          return decoded.ok ? [{ event: decoded.event, source: { topic: in_process_topic, partition: 0, offset: String(record.offset) } }] : [];
-        });
-        await client.query('begin');
-        const stored = await storeEvents(client, items);
-        await client.query('commit');
-        for (const conflict of stored.conflicts) await appendAuditEntries(client, [{ kind: 'event_conflict', payload: conflict }], { recorded_at: conflict.event_time });
+        const stored = await storeBatch(client, batch.map((record) => ({ value: record.value, source: sourceOf(record) })));
         report.stored += stored.stored;
         this.audit_offset = batch[batch.length - 1]!.offset + 1;
       }
@@ -101,4 +81,8 @@ export class EmbeddedKeel {
     await this.postgres.stop();
     await this.ledger.close();
   }
+}
+
+function sourceOf(record: LogRecord): { topic: string; partition: number; offset: string } {
+  return { topic: in_process_topic, partition: 0, offset: String(record.offset) };
 }

@@ -1,5 +1,6 @@
 // `keel engine`: the posting engine, until SIGTERM or SIGINT (then it finishes the batch in
-// flight, commits, and leaves its consumer group).
+// flight, commits, and leaves its consumer group), or until a broken invariant stops it (then the
+// command fails with the error's code, and the batch is read again by whoever runs next).
 import { createEngineMetrics } from '../engine/engine-metrics.js';
 import { PostingEngine } from '../engine/posting-engine.js';
 import { openLedger } from '../ledger/open-ledger.js';
@@ -14,7 +15,8 @@ export const engine_usage = `keel engine
 Consumes canonical events from Kafka (KEEL_EVENTS_TOPIC, default keel.events) and posts them to
 the ledger (KEEL_LEDGER: embedded under KEEL_DATA_DIR, or tigerbeetle at TB_ADDRESS). Invalid
 events go to KEEL_DLQ_TOPIC (default keel.events.dlq) with their reason. Metrics on
-http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics. Stops cleanly on SIGTERM or SIGINT.`;
+http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics. Stops cleanly on SIGTERM or SIGINT; stops
+with exit code 1 on a broken invariant (a bug in Keel, never bad input).`;
 
 export async function engineCommand(context: CommandContext): Promise<number> {
   context.parse({});
@@ -41,7 +43,8 @@ export async function engineCommand(context: CommandContext): Promise<number> {
   });
   try {
     await engine.start();
-    await stopped;
+    const failure = await Promise.race([stopped, engine.failed]);
+    if (failure !== undefined) throw failure;
   } finally {
     await engine.stop();
     await ledger.close();

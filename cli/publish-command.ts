@@ -1,6 +1,6 @@
 // `keel publish --input FILE.jsonl`: validates and publishes a file of events to the event topic.
 import { publishEventFile } from '../engine/event-publisher.js';
-import { createKafka, ensureTopics } from '../platform/kafka.js';
+import { createKafka, ensureTopics, producerOf } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { usageError, type CommandContext } from './command.js';
 
@@ -16,7 +16,7 @@ export async function publishCommand(context: CommandContext): Promise<number> {
   const { kafka: settings } = context.config;
   const kafka = createKafka(settings, createLogger(context.config.log_level, 'keel-publish'));
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = producerOf(kafka);
   await admin.connect();
   try {
     await ensureTopics(admin, [

@@ -4,7 +4,7 @@
 // replays), reporting progress; `run` then keeps polling from the cursor.
 import type { Exchange } from 'ccxt';
 import type { KeelEvent } from '../engine/event-schema.js';
-import type { DeadLetter } from '../engine/posting-engine.js';
+import { deadLetter, type DeadLetter } from '../engine/dead-letter.js';
 import type { Logger } from '../platform/logger.js';
 import { connector_error_codes, connectorError } from './connector-errors.js';
 import type { ConnectorMetrics } from './connector-metrics.js';
@@ -203,16 +203,10 @@ export class Connector {
   }
 
   private deadLetter(stream: StreamName, request: StreamRequest, position: CursorPosition, outcome: Extract<RecordOutcome, { kind: 'dead_letter' }>): DeadLetter {
-    return {
-      reason: outcome.reason,
-      code: outcome.code,
-      kind: 'invalid',
-      event_id: outcome.event_id,
-      // Not a Kafka position: the venue account, stream and request the record was read from, and where.
-      source: { topic: `connector/${this.options.spec.venue}/${this.options.account}/${stream}`, partition: 0, offset: `${request.key}@${position.since_ms}` },
-      payload: JSON.stringify(outcome.payload) ?? null,
-      dead_lettered_at: new Date(this.now_ms()).toISOString(),
-    };
+    // Not a Kafka position: the venue account, stream and request the record was read from, and where.
+    const source = { topic: `connector/${this.options.spec.venue}/${this.options.account}/${stream}`, partition: 0, offset: `${request.key}@${position.since_ms}` };
+    const failure = { kind: 'invalid' as const, code: outcome.code, reason: outcome.reason, event_id: outcome.event_id };
+    return deadLetter(failure, source, JSON.stringify(outcome.payload) ?? null, new Date(this.now_ms()));
   }
 
   private count(stream: StreamName, published: number, skipped: number, dead_letters: number): void {

@@ -2,16 +2,14 @@
 // normalised to the dead-letter topic in the engine's DeadLetter shape. `publish` resolves only
 // once Kafka acknowledged everything (acks = all): the cursor is advanced after that, never before.
 import type { Producer } from 'kafkajs';
+import { deadLetterMessage, type DeadLetter } from '../engine/dead-letter.js';
+import { publishEvents } from '../engine/event-publisher.js';
 import type { KeelEvent } from '../engine/event-schema.js';
-import type { DeadLetter } from '../engine/posting-engine.js';
-import { eventMessageKey } from '../platform/kafka.js';
+import { sendMessages } from '../platform/kafka.js';
 
 export interface EventSink {
   publish(events: readonly KeelEvent[], dead_letters: readonly DeadLetter[]): Promise<void>;
 }
-
-/** Messages per send, as `keel publish` does: bounded memory and retry cost. */
-const messages_per_send = 1_000;
 
 export class KafkaEventSink implements EventSink {
   constructor(
@@ -21,14 +19,9 @@ export class KafkaEventSink implements EventSink {
   ) {}
 
   async publish(events: readonly KeelEvent[], dead_letters: readonly DeadLetter[]): Promise<void> {
-    for (let start = 0; start < events.length; start += messages_per_send) {
-      const messages = events.slice(start, start + messages_per_send).map((event) => ({ key: eventMessageKey(event.venue, event.account), value: JSON.stringify(event) }));
-      await this.producer.send({ topic: this.events_topic, acks: -1, messages });
-    }
-    for (let start = 0; start < dead_letters.length; start += messages_per_send) {
-      const messages = dead_letters.slice(start, start + messages_per_send).map((letter) => ({ key: letter.source.topic, value: JSON.stringify(letter), headers: { 'keel-dlq-code': letter.code } }));
-      await this.producer.send({ topic: this.dlq_topic, acks: -1, messages });
-    }
+    await publishEvents(this.producer, this.events_topic, events);
+    // Keyed by the connector stream the record came from (there is no Kafka message to take a key from).
+    await sendMessages(this.producer, this.dlq_topic, dead_letters.map((letter) => deadLetterMessage(letter, letter.source.topic)));
   }
 }
 

@@ -1,52 +1,40 @@
 // Reading a file of canonical events (JSON Lines). A bad line never stops the file: it is
 // reported with its line number and the reading goes on, so one typo cannot hide a day of fills.
+// Lines are split as bytes and each is decoded by `decodeEvent`, so a line that is not UTF-8 is
+// rejected with the same code as such a Kafka message instead of being read with U+FFFD in it.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { engine_error_codes } from './engine-errors.js';
-import { describeIssues, parseEvent, type KeelEvent } from './event-schema.js';
+import { decodeEvent, type DecodedEvent } from './event-decode.js';
+import type { KeelEvent } from './event-schema.js';
 
-/** A line longer than this is rejected unread: no canonical event comes near it. */
-export const line_length_max = 1024 * 1024;
-
-/** A validated event, or why the text is not one (with the event id when it could be read). */
-export type DecodedEvent = { ok: true; event: KeelEvent } | { ok: false; id: string | undefined; code: string; reason: string };
 export type EventLine = DecodedEvent & { line: number };
+export type FileLine = { line: number; bytes: Buffer };
 
-/** Decodes one event from its JSON text: the same rules for a file line and a Kafka message. Never throws. */
-export function decodeEvent(text: string): DecodedEvent {
-  if (text.length > line_length_max) {
-    return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: `event is ${text.length} characters, more than ${line_length_max}` };
-  }
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: `malformed JSON: ${(error as Error).message}` };
-  }
-  const parsed = parseEvent(input);
-  if (parsed.ok) return parsed;
-  return { ok: false, id: idOf(input), code: engine_error_codes.event_invalid, reason: describeIssues(parsed.issues) };
-}
+const newline = 0x0a;
+const carriage_return = 0x0d;
 
-export function parseEventLine(text: string, line: number): EventLine {
-  return { ...decodeEvent(text), line };
-}
-
-/** Every non-blank line of the file, numbered from 1, in order. */
-export async function* readEventFile(file_path: string): AsyncGenerator<EventLine> {
-  const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
+/** Every non-blank line of the file as bytes (without its line break), numbered from 1, in order. */
+export async function* readFileLines(file_path: string): AsyncGenerator<FileLine> {
   let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim().length === 0) continue;
-    yield parseEventLine(text, line);
+  let pending: Buffer[] = [];
+  for await (const chunk of createReadStream(file_path) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(newline); end !== -1; end = chunk.indexOf(newline, start)) {
+      line += 1;
+      const tail = chunk.subarray(start, end);
+      const bytes = withoutCarriageReturn(pending.length === 0 ? tail : Buffer.concat([...pending, tail]));
+      pending = [];
+      start = end + 1;
+      if (!isBlank(bytes)) yield { line, bytes };
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
   }
+  const last = withoutCarriageReturn(Buffer.concat(pending));
+  if (!isBlank(last)) yield { line: line + 1, bytes: last };
 }
 
-function idOf(input: unknown): string | undefined {
-  if (typeof input !== 'object' || input === null) return undefined;
-  const id = (input as { id?: unknown }).id;
-  return typeof id === 'string' ? id : undefined;
+/** Every non-blank line of the file decoded as an event, numbered from 1, in order. */
+export async function* readEventFile(file_path: string): AsyncGenerator<EventLine> {
+  for await (const { line, bytes } of readFileLines(file_path)) yield { ...decodeEvent(bytes), line };
 }
 
 /** Every event of a file that must be valid throughout (examples, fixtures): the first bad line is an error naming it. */
@@ -57,4 +45,13 @@ export async function readValidEventFile(file_path: string): Promise<KeelEvent[]
     events.push(line.event);
   }
   return events;
+}
+
+function withoutCarriageReturn(bytes: Buffer): Buffer {
+  return bytes.length > 0 && bytes[bytes.length - 1] === carriage_return ? bytes.subarray(0, -1) : bytes;
+}
+
+/** Only spaces, tabs and line breaks (what `trim` removes from a JSON line in practice). */
+function isBlank(bytes: Buffer): boolean {
+  return bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x0b || byte === 0x0c);
 }

@@ -1,10 +1,12 @@
 // Publishing a file of events to the event topic (`keel publish`). Each line is validated first:
 // a bad line is reported with its number and not published, so the log only ever receives events
 // that passed the same schema the engine applies. Messages are keyed by venue account, so one
-// account's events keep their order in one partition.
-import type { Producer } from 'kafkajs';
-import { eventMessageKey } from '../platform/kafka.js';
+// account's events keep their order in one partition. Every publisher of events (this command,
+// the API, connectors) builds its messages with `eventMessage` and sends them with `publishEvents`.
+import type { Message, Producer } from 'kafkajs';
+import { eventMessageKey, messages_per_send, sendMessages } from '../platform/kafka.js';
 import { readEventFile } from './event-file.js';
+import type { KeelEvent } from './event-schema.js';
 
 export type PublishReport = {
   events: { read: number; published: number; rejected: number };
@@ -12,8 +14,6 @@ export type PublishReport = {
 };
 export type PublishProgress = { lines: number; published: number; elapsed_ms: number };
 
-/** Messages per send: large enough to batch well, small enough to bound memory and retry cost. */
-export const messages_per_send = 1_000;
 const rejections_listed_max = 10_000;
 
 export async function publishEventFile(
@@ -25,10 +25,10 @@ export async function publishEventFile(
   const report: PublishReport = { events: { read: 0, published: 0, rejected: 0 }, rejections: [] };
   const started_ms = Date.now();
   let reported_ms = started_ms;
-  let pending: { key: string; value: string }[] = [];
+  let pending: KeelEvent[] = [];
   const send = async () => {
     if (pending.length === 0) return;
-    await producer.send({ topic, acks: -1, messages: pending });
+    await publishEvents(producer, topic, pending);
     report.events.published += pending.length;
     pending = [];
     const now_ms = Date.now();
@@ -44,10 +44,19 @@ export async function publishEventFile(
       if (report.rejections.length < rejections_listed_max) report.rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
       continue;
     }
-    // The event as validated (defaults applied), so the engine decodes exactly what was checked here.
-    pending.push({ key: eventMessageKey(line.event.venue, line.event.account), value: JSON.stringify(line.event) });
+    pending.push(line.event);
     if (pending.length >= messages_per_send) await send();
   }
   await send();
   return report;
+}
+
+/** An event's message: keyed by venue account, the event as validated (defaults applied), so the engine decodes what was checked. */
+export function eventMessage(event: KeelEvent): Message {
+  return { key: eventMessageKey(event.venue, event.account), value: JSON.stringify(event) };
+}
+
+/** Publishes events in order, acknowledged by every in-sync replica before this resolves. */
+export async function publishEvents(producer: Producer, topic: string, events: readonly KeelEvent[]): Promise<void> {
+  await sendMessages(producer, topic, events.map(eventMessage));
 }

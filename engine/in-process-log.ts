@@ -1,28 +1,28 @@
 // The embedded event log: Kafka's role in one process, fed from a JSON Lines file. Records keep
-// their text exactly as read, get gap-free offsets, and are read by offset in bounded batches, so
-// the posting and audit steps consume it as they would a Kafka partition: decode, validate, act.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+// their value exactly as read (a file line's bytes, undecoded, like a Kafka message value), get
+// gap-free offsets, and are read by offset in bounded batches, so the posting and audit steps
+// consume it as they would a Kafka partition: decode, validate, act.
+import { readFileLines } from './event-file.js';
 
-export type LogRecord = { offset: number; text: string };
+export type LogValue = Buffer | string;
+export type LogRecord = { offset: number; value: LogValue };
 
 /** Records per read: the batch size a consumer gets, like one fetch from Kafka. */
 export const log_batch_records_max = 8_189;
 const log_records_max = 50_000_000;
 
 export class InProcessEventLog {
-  private readonly records: string[] = [];
+  private readonly records: LogValue[] = [];
 
   static async fromFile(file_path: string): Promise<InProcessEventLog> {
     const log = new InProcessEventLog();
-    const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const text of lines) if (text.trim().length > 0) log.append(text);
+    for await (const { bytes } of readFileLines(file_path)) log.append(bytes);
     return log;
   }
 
-  append(text: string): number {
+  append(value: LogValue): number {
     if (this.records.length >= log_records_max) throw new RangeError(`the in-process log holds at most ${log_records_max} records`);
-    this.records.push(text);
+    this.records.push(value);
     return this.records.length - 1;
   }
 
@@ -35,7 +35,7 @@ export class InProcessEventLog {
     if (!Number.isInteger(from_offset) || from_offset < 0) throw new RangeError(`offset ${from_offset} is not a log offset`);
     const end = Math.min(this.records.length, from_offset + Math.min(records_max, log_batch_records_max));
     const batch: LogRecord[] = [];
-    for (let offset = from_offset; offset < end; offset += 1) batch.push({ offset, text: this.records[offset]! });
+    for (let offset = from_offset; offset < end; offset += 1) batch.push({ offset, value: this.records[offset]! });
     return batch;
   }
 }

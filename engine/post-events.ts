@@ -9,7 +9,7 @@ import type { Ledger } from '../ledger/ledger-port.js';
 import { batch_events_max } from '../ledger/ledger-port.js';
 import { readEventFile, type EventLine } from './event-file.js';
 import { LedgerPoster } from './ledger-poster.js';
-import { isFailed, postBatch } from './post-batch.js';
+import { countOutcomes, failedCount, isFailed, noCounts, postBatch, type PostingCounts } from './post-batch.js';
 
 export type PostCounts = { read: number; posted: number; duplicates: number; no_transfers: number; rejected: number };
 export type Rejection = { line: number; id: string | null; reason: string };
@@ -43,7 +43,7 @@ export async function postEventLines(
   options: PostOptions = {},
 ): Promise<PostReport> {
   const poster = new LedgerPoster(ledger);
-  const counts: PostCounts = { read: 0, posted: 0, duplicates: 0, no_transfers: 0, rejected: 0 };
+  const counts = noCounts();
   const rejections: Rejection[] = [];
   let rejections_not_listed = 0;
   const accounts = new Map<bigint, AccountSpec>();
@@ -53,16 +53,12 @@ export async function postEventLines(
 
   const flush = async () => {
     const outcomes = await postBatch(group, poster, registry);
+    countOutcomes(outcomes, counts);
     outcomes.forEach((outcome, index) => {
       if (isFailed(outcome)) {
-        counts.rejected += 1;
         if (rejections.length < rejections_listed_max) rejections.push({ line: group[index]!.line, id: outcome.event_id ?? null, reason: outcome.reason });
         else rejections_not_listed += 1;
-      } else if (outcome.status === 'no_transfers') {
-        counts.no_transfers += 1;
-      } else {
-        if (outcome.status === 'posted') counts.posted += 1;
-        else counts.duplicates += 1;
+      } else if (outcome.status !== 'no_transfers') {
         for (const spec of outcome.accounts) accounts.set(spec.id, spec);
       }
     });
@@ -70,15 +66,19 @@ export async function postEventLines(
     const now_ms = Date.now();
     if (options.on_progress && now_ms - progress_reported_ms >= (options.progress_interval_ms ?? 2_000)) {
       progress_reported_ms = now_ms;
-      options.on_progress({ lines: counts.read, counts: { ...counts }, elapsed_ms: now_ms - started_ms });
+      options.on_progress({ lines: counts.read, counts: postCounts(counts), elapsed_ms: now_ms - started_ms });
     }
   };
 
   for await (const line of lines) {
-    counts.read += 1;
     group.push(line);
     if (group.length >= events_per_group) await flush();
   }
   if (group.length > 0) await flush();
-  return { events: counts, rejections, rejections_not_listed, accounts: await currentBalances(ledger, [...accounts.values()]) };
+  return { events: postCounts(counts), rejections, rejections_not_listed, accounts: await currentBalances(ledger, [...accounts.values()]) };
+}
+
+/** The counts as `keel post` reports them: every failed line is a rejection. */
+function postCounts(counts: PostingCounts): PostCounts {
+  return { read: counts.read, posted: counts.posted, duplicates: counts.duplicates, no_transfers: counts.no_transfers, rejected: failedCount(counts) };
 }

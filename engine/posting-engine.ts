@@ -8,17 +8,19 @@
 //   means the batch is read again, which the ids make harmless.
 // - A ledger that does not answer pauses the partition and retries with back-off while the
 //   consumer keeps heartbeating, so it stays in its group; the partition resumes when it answers.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+// - A broken invariant (a bug in Keel) is no outage: the engine stops consuming, commits nothing
+//   of the batch, and reports the error through `failed`, so its process exits with the code.
+// Decoding, posting, dead letters and counts are the shared posting step (`post-batch.ts`).
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { Ledger } from '../ledger/ledger-port.js';
-import { describeError } from '../platform/errors.js';
-import { ensureTopics } from '../platform/kafka.js';
+import { describeError, isInvariantBroken } from '../platform/errors.js';
+import { ensureTopics, producerOf, sendMessages } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
-import { engine_error_codes } from './engine-errors.js';
+import { deadLetterMessage } from './dead-letter.js';
 import type { EngineMetrics } from './engine-metrics.js';
-import { decodeEvent, type DecodedEvent } from './event-file.js';
 import { LedgerPoster } from './ledger-poster.js';
-import { isFailed, postBatch, type EventOutcome } from './post-batch.js';
+import { postInputs, type PostedBatch, type PostingCounts, type PostingInput } from './post-batch.js';
 
 export type PostingEngineOptions = {
   events_topic: string;
@@ -33,26 +35,18 @@ export type PostingEngineOptions = {
   on_batch_committed?: (batch: { events: number; duration_ms: number }) => void;
 };
 
-export type DeadLetter = {
-  reason: string;
-  code: string;
-  kind: 'invalid' | 'conflict' | 'rejected';
-  event_id: string | null;
-  source: { topic: string; partition: number; offset: string };
-  /** The original message value: as text when it is UTF-8, otherwise base64 in `payload_base64`. */
-  payload: string | null;
-  payload_base64?: string;
-  dead_lettered_at: string;
-};
-
 const retry_backoff_ms_min = 100;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class PostingEngine {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly poster: LedgerPoster;
   private running = false;
+  /** Set when a broken invariant stopped the engine: no batch is taken on after it. */
+  private halted = false;
+  private report_failure: (error: Error) => void = () => {};
+  /** Resolves with the error if the engine stopped on a broken invariant (a bug); never rejects. */
+  readonly failed: Promise<Error> = new Promise((resolve) => (this.report_failure = resolve));
 
   constructor(
     private readonly kafka: Kafka,
@@ -69,7 +63,7 @@ export class PostingEngine {
       heartbeatInterval: Math.max(100, Math.floor((options.session_timeout_ms ?? 30_000) / 10)),
       maxBytesPerPartition: 1024 * 1024,
     });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = producerOf(kafka);
   }
 
   /** Creates the topics if needed, joins the group and starts consuming from the committed offsets. */
@@ -109,24 +103,22 @@ export class PostingEngine {
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (batch.messages.length === 0) return;
+    if (batch.messages.length === 0 || this.halted) return;
     const started_ns = process.hrtime.bigint();
-    const decoded = batch.messages.map(decodeMessage);
-    const outcomes = await this.postUntilAnswered(decoded, payload);
-    if (outcomes === undefined) return; // stopping, or the partition moved: the next owner reads it again.
+    const inputs: PostingInput[] = batch.messages.map((message) => ({
+      value: message.value,
+      key: message.key,
+      source: { topic: batch.topic, partition: batch.partition, offset: message.offset },
+    }));
+    const posted = await this.postUntilAnswered(inputs, payload);
+    if (posted === undefined) return; // stopping, or the partition moved: the next owner reads it again.
 
-    const dead_letters = outcomes.flatMap((outcome, index) => deadLetterOf(outcome, batch.topic, batch.partition, batch.messages[index]!));
-    if (dead_letters.length > 0) {
-      await this.producer.send({
-        topic: this.options.dlq_topic,
-        acks: -1,
-        messages: dead_letters.map(({ key, letter }) => ({ key, value: JSON.stringify(letter), headers: { 'keel-dlq-code': letter.code } })),
-      });
-    }
+    const dead_letters = posted.dead_letters.map(({ key, letter }) => deadLetterMessage(letter, key));
+    await sendMessages(this.producer, this.options.dlq_topic, dead_letters);
     const last_offset = batch.messages[batch.messages.length - 1]!.offset;
     payload.resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
-    this.count(outcomes);
+    this.count(posted.counts);
     this.metrics.batch_size.observe(batch.messages.length);
     this.metrics.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
     const duration_ms = Number(process.hrtime.bigint() - started_ns) / 1e6;
@@ -138,19 +130,20 @@ export class PostingEngine {
    * Posts the batch, waiting out a ledger that does not answer: the partition is paused (no more
    * fetching), heartbeats keep the membership, and the same batch is retried with back-off.
    */
-  private async postUntilAnswered(decoded: DecodedEvent[], payload: EachBatchPayload): Promise<EventOutcome[] | undefined> {
+  private async postUntilAnswered(inputs: readonly PostingInput[], payload: EachBatchPayload): Promise<PostedBatch | undefined> {
     let backoff_ms = retry_backoff_ms_min;
     let resume: (() => void) | undefined;
     for (;;) {
       try {
-        const outcomes = await postBatch(decoded, this.poster, this.registry);
+        const posted = await postInputs(inputs, this.poster, this.registry);
         if (resume !== undefined) {
           resume();
           this.metrics.ledger_available.set(1);
           this.logger.info({ partition: payload.batch.partition }, 'ledger answers again: partition resumed');
         }
-        return outcomes;
+        return posted;
       } catch (error) {
+        if (isInvariantBroken(error)) return this.stopOnBug(error, payload);
         if (resume === undefined) {
           resume = payload.pause();
           this.metrics.ledger_available.set(0);
@@ -164,54 +157,23 @@ export class PostingEngine {
     }
   }
 
-  private count(outcomes: readonly EventOutcome[]): void {
-    this.metrics.events_consumed.inc(outcomes.length);
-    for (const outcome of outcomes) {
-      if (outcome.status === 'posted') {
-        this.metrics.events_posted.inc();
-        this.metrics.transfers_created.inc(outcome.transfers);
-      } else if (outcome.status === 'duplicate') this.metrics.events_duplicate.inc();
-      else if (outcome.status === 'no_transfers') this.metrics.events_without_transfers.inc();
-      else {
-        this.metrics.events_dead_lettered.inc({ reason: outcome.status });
-        if (outcome.status === 'conflict') this.metrics.conflicts.inc();
-      }
-    }
+  /** A bug is not retried: nothing more is fetched or committed, and whoever runs the engine is told. */
+  private stopOnBug(error: Error, payload: EachBatchPayload): undefined {
+    this.halted = true;
+    payload.pause();
+    this.logger.fatal({ partition: payload.batch.partition, error: describeError(error) }, 'broken invariant: the posting engine stops');
+    this.report_failure(error);
+    return undefined;
   }
-}
 
-function decodeMessage(message: KafkaMessage): DecodedEvent {
-  if (message.value === null) return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: 'empty message (no value)' };
-  let text: string;
-  try {
-    text = utf8.decode(message.value);
-  } catch {
-    return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: 'message value is not UTF-8 text' };
-  }
-  return decodeEvent(text);
-}
-
-function deadLetterOf(outcome: EventOutcome, topic: string, partition: number, message: KafkaMessage): { key: Buffer | null; letter: DeadLetter }[] {
-  if (!isFailed(outcome)) return [];
-  const text = message.value === null ? null : safeText(message.value);
-  const letter: DeadLetter = {
-    reason: outcome.reason,
-    code: outcome.code,
-    kind: outcome.status,
-    event_id: outcome.event_id ?? null,
-    source: { topic, partition, offset: message.offset },
-    payload: text,
-    ...(text === null && message.value !== null ? { payload_base64: message.value.toString('base64') } : {}),
-    dead_lettered_at: new Date().toISOString(),
-  };
-  return [{ key: message.key, letter }];
-}
-
-function safeText(value: Buffer): string | null {
-  try {
-    return utf8.decode(value);
-  } catch {
-    return null;
+  private count(counts: PostingCounts): void {
+    this.metrics.events_consumed.inc(counts.read);
+    this.metrics.events_posted.inc(counts.posted);
+    this.metrics.transfers_created.inc(counts.transfers);
+    this.metrics.events_duplicate.inc(counts.duplicates);
+    this.metrics.events_without_transfers.inc(counts.no_transfers);
+    for (const [reason, count] of Object.entries(counts.failed)) if (count > 0) this.metrics.events_dead_lettered.inc({ reason }, count);
+    this.metrics.conflicts.inc(counts.failed.conflict);
   }
 }
 

@@ -1,6 +1,8 @@
-// Kafka clients (kafkajs) and topic set-up. kafkajs logs through pino so that every line Keel
-// writes has one format; topic creation is idempotent and part of every start-up.
-import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
+// Kafka clients (kafkajs), topic set-up and producing. kafkajs logs through pino so that every line
+// Keel writes has one format; topic creation is idempotent and part of every start-up; every
+// publisher (API, connectors, `keel publish`, dead letters, trade records) produces through
+// `producerOf` and `sendMessages`.
+import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type LogEntry, type Message, type Producer } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -12,6 +14,17 @@ const kafka_log_levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };
+
+/**
+ * kafkajs warnings that are known and harmless here, dropped by text: the notice that v2 changed
+ * the default partitioner (Keel names its partitioner, see `producerOf`), and that an idempotent
+ * producer with limited retries may duplicate a message (a failed send fails its caller, and event
+ * ids make a re-sent event a duplicate, never a second posting).
+ */
+const harmless_kafka_warnings = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer'];
+
+/** Messages per send: large enough to batch well, small enough to bound memory and retry cost. */
+export const messages_per_send = 1_000;
 
 export function createKafka(settings: Pick<KafkaSettings, 'brokers' | 'client_id'>, logger: Logger): Kafka {
   return new Kafka({
@@ -25,6 +38,7 @@ export function createKafka(settings: Pick<KafkaSettings, 'brokers' | 'client_id
     logCreator: () => (entry: LogEntry) => {
       const level = kafka_log_levels[entry.level] ?? 'info';
       const { message, ...fields } = entry.log;
+      if (level === 'warn' && harmless_kafka_warnings.some((text) => message.startsWith(text))) return;
       logger[level]({ kafka: entry.namespace, ...fields }, message);
     },
   });
@@ -45,4 +59,19 @@ export async function ensureTopics(admin: Admin, topics: readonly ITopicConfig[]
 /** The message key of an event: one venue account's events share a partition, so they stay in order. */
 export function eventMessageKey(venue: string, account: string): string {
   return `${venue}/${account}`;
+}
+
+/**
+ * Keel's producer: idempotent with one request in flight, so a retried send neither duplicates
+ * nor reorders; kafkajs v2's default partitioner, named so that partitions stay where they are.
+ */
+export function producerOf(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+}
+
+/** Sends messages in order, `messages_per_send` at a time, each send acknowledged by every in-sync replica. */
+export async function sendMessages(producer: Producer, topic: string, messages: readonly Message[]): Promise<void> {
+  for (let start = 0; start < messages.length; start += messages_per_send) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(start, start + messages_per_send) });
+  }
 }

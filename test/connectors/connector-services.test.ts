@@ -9,6 +9,7 @@ import { loadSession, loadSessions, type ReplaySession } from '../../connectors/
 import { replayExchange, replaySession } from '../../connectors/replay-runner.js';
 import { PostgresCursorStore } from '../../connectors/postgres-cursor-store.js';
 import { loadPrices } from '../../connectors/price-loader.js';
+import { producerOf } from '../../platform/kafka.js';
 import { createTopics, readTopic, testKafka, uniqueTopics } from '../support/kafka-test-kit.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-kit.js';
 import { sessions_directory } from './replay-kit.js';
@@ -19,7 +20,7 @@ const kafka = testKafka();
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrated: true });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  producer = producerOf(kafka);
   await producer.connect();
 });
 

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngineMetrics } from '../../engine/engine-metrics.js';
 import type { KeelEvent } from '../../engine/event-schema.js';
-import type { DeadLetter } from '../../engine/posting-engine.js';
+import type { DeadLetter } from '../../engine/dead-letter.js';
 import { PostingEngine } from '../../engine/posting-engine.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
 import { EmbeddedLedger } from '../../ledger/embedded-ledger.js';

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { KeelEvent } from '../../engine/event-schema.js';
-import { eventMessageKey } from '../../platform/kafka.js';
+import { eventMessage } from '../../engine/event-publisher.js';
+import { producerOf, sendMessages } from '../../platform/kafka.js';
 
 /** The broker the project's scripts started; in CI its absence is a failure, never a skip. */
 export function kafkaBrokers(): string[] {
@@ -49,15 +50,10 @@ export async function createTopics(kafka: Kafka, topics: TestTopics, partitions:
 
 /** Publishes events (or raw values) keyed like `keel publish` does, in chunks. */
 export async function publish(kafka: Kafka, topic: string, values: readonly (KeelEvent | { key: string | null; value: Buffer | string | null })[]): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = producerOf(kafka);
   await producer.connect();
   try {
-    for (let start = 0; start < values.length; start += 1000) {
-      const messages = values.slice(start, start + 1000).map((item) =>
-        'type' in item ? { key: eventMessageKey(item.venue, item.account), value: JSON.stringify(item) } : { key: item.key, value: item.value },
-      );
-      await producer.send({ topic, acks: -1, messages });
-    }
+    await sendMessages(producer, topic, values.map((item) => ('type' in item ? eventMessage(item) : item)));
   } finally {
     await producer.disconnect();
   }
