@@ -34,4 +34,19 @@ describe('JSONL event file reader', () => {
     expect(bad[1]).toMatchObject({ id: example_events.trade.id, reason: expect.stringContaining('fees.0.amount') });
     expect(bad[2]).toMatchObject({ reason: expect.stringMatching(/expected object/) });
   });
+
+  it('rejects a line that is not UTF-8 with the decoder\'s code and line number, and reads the lines after it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'keel-jsonl-'));
+    const file_path = join(directory, 'events.jsonl');
+    const deposit = Buffer.from(JSON.stringify(example_events.deposit));
+    writeFileSync(file_path, Buffer.concat([deposit, Buffer.from('\n'), Buffer.from([0x7b, 0xc0, 0xaf, 0x7d]), Buffer.from('\n\n'), deposit]));
+    const lines = [];
+    for await (const line of readEventFile(file_path)) lines.push(line);
+    expect(lines.map((line) => [line.line, line.ok])).toEqual([
+      [1, true],
+      [2, false],
+      [4, true],
+    ]);
+    expect(lines[1]).toMatchObject({ code: 'KEEL_ERR_ENGINE_EVENT_MALFORMED', reason: 'message value is not UTF-8 text' });
+  });
 });
