@@ -1,40 +1,9 @@
 #!/usr/bin/env node
 // The `keel` command: one entry point, a subcommand per job. Exit codes: 0 done, 1 failed,
 // 2 wrong usage or configuration.
-import { loadConfig } from '../platform/config.js';
 import { describeError, isKeelError } from '../platform/errors.js';
 import { cli_error_codes, parseCommandArgs, type CommandContext } from './command.js';
-import { auditCommand, audit_usage } from './audit-command.js';
-import { demoCommand, demo_usage } from './demo-command.js';
-import { engineCommand, engine_usage } from './engine-command.js';
-import { explainCommand, explain_usage } from './explain-command.js';
-import { postCommand, post_usage } from './post-command.js';
-import { publishCommand, publish_usage } from './publish-command.js';
-import { migrateCommand, migrate_usage } from './migrate-command.js';
-import { verifyCommand, verify_usage } from './verify-command.js';
-import { lotsCommand, lots_usage } from './lots-command.js';
-import { connectCommand, connect_usage } from './connect-command.js';
-import { reconcileCommand, reconcile_usage } from './reconcile-command.js';
-import { reportCommand, report_usage } from './report-command.js';
-import { exportCommand, export_usage } from './export-command.js';
-import { apiCommand, api_usage } from './api-command.js';
-
-const commands: Record<string, { run: (context: CommandContext) => Promise<number>; usage: string }> = {
-  demo: { run: demoCommand, usage: demo_usage },
-  post: { run: postCommand, usage: post_usage },
-  publish: { run: publishCommand, usage: publish_usage },
-  engine: { run: engineCommand, usage: engine_usage },
-  migrate: { run: migrateCommand, usage: migrate_usage },
-  verify: { run: verifyCommand, usage: verify_usage },
-  lots: { run: lotsCommand, usage: lots_usage },
-  audit: { run: auditCommand, usage: audit_usage },
-  explain: { run: explainCommand, usage: explain_usage },
-  connect: { run: connectCommand, usage: connect_usage },
-  reconcile: { run: reconcileCommand, usage: reconcile_usage },
-  report: { run: reportCommand, usage: report_usage },
-  export: { run: exportCommand, usage: export_usage },
-  api: { run: apiCommand, usage: api_usage },
-};
+import { commands } from './commands.js';
 
 const usage = `keel — ledger-centric accounting for algorithmic trading
 
@@ -42,7 +11,7 @@ usage: keel <command> [options]
 
 commands:
 ${Object.values(commands)
-  .map((command) => `  ${command.usage.split('\n')[0]}`)
+  .map((command) => `  ${command.synopsis}`)
   .join('\n')}
 
 Run 'keel <command> --help' for a command's options.`;
@@ -53,16 +22,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (command === undefined) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (entry === undefined) {
     process.stderr.write(`keel: unknown command '${name}'\n\n${usage}\n`);
     return 2;
   }
+  const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }
   try {
+    // Imported here, not at the top: the configuration schema (zod) is not needed for the help.
+    const { loadConfig } = await import('../platform/config.js');
     const context: CommandContext = {
       args,
       config: loadConfig(),
