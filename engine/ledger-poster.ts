@@ -12,6 +12,7 @@ import {
   type Ledger,
   type Transfer,
 } from '../ledger/ledger-port.js';
+import { assertInvariant } from '../platform/errors.js';
 import { engine_error_codes } from './engine-errors.js';
 import { chainAccounts, chainTransfers, type PostingChain } from './posting-rules.js';
 
@@ -44,7 +45,8 @@ export class LedgerPoster {
     for (const request of this.packRequests(chains)) {
       const transfers = request.flatMap((entry) => entry.transfers);
       const results = transfers.length === 0 ? [] : await this.ledger.createTransfers(transfers);
-      if (results.length !== transfers.length) throw new Error(`ledger answered ${results.length} results for ${transfers.length} transfers`);
+      const answered_all = results.length === transfers.length;
+      assertInvariant(answered_all, engine_error_codes.invariant_broken, `ledger answered ${results.length} results for ${transfers.length} transfers`);
       let offset = 0;
       const to_verify: { index: number; transfers: Transfer[] }[] = [];
       for (const entry of request) {

@@ -15,6 +15,8 @@ export const ledger_error_codes = {
   unreachable: 'KEEL_ERR_LEDGER_UNREACHABLE',
   journal_corrupt: 'KEEL_ERR_LEDGER_JOURNAL_CORRUPT',
   journal_locked: 'KEEL_ERR_LEDGER_JOURNAL_LOCKED',
+  /** The embedded ledger broke one of its own invariants: a bug in Keel, never retried as an outage. */
+  invariant_broken: 'KEEL_ERR_LEDGER_INVARIANT_BROKEN',
 } as const;
 
 export type LedgerErrorCode = (typeof ledger_error_codes)[keyof typeof ledger_error_codes];

@@ -1,6 +1,7 @@
 // Limits and shared constants of the embedded ledger. Every store is bounded so that running out of
 // room is a clear error at a known size, never a slow collapse.
 
+import { assertInvariant } from '../../platform/errors.js';
 import { ledger_error_codes, ledgerError } from '../ledger-errors.js';
 import { batch_events_max, u128_max, u64_max } from '../ledger-port.js';
 
@@ -42,7 +43,7 @@ export class LedgerClosedError extends Error {
 }
 
 export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`embedded ledger invariant violated: ${message}`);
+  assertInvariant(condition, ledger_error_codes.invariant_broken, `embedded ledger invariant violated: ${message}`);
 }
 
 /**
