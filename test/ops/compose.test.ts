@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createHttpMetrics } from '../../api/http-metrics.js';
 import { createConnectorMetrics } from '../../connectors/connector-metrics.js';
+import { commands } from '../../cli/commands.js';
 import { createEngineMetrics } from '../../engine/engine-metrics.js';
 import { loadConfig, type Config } from '../../platform/config.js';
 
@@ -125,8 +126,8 @@ function publishedPorts(name: string): [string, number, number][] {
   });
 }
 
-/** The `keel` subcommands cli/main.ts registers (read, not imported: importing it runs the CLI). */
-const cli_commands = [...read('cli/main.ts').matchAll(/^\s+(\w+): \{ run: \w+, usage: \w+ \}/gm)].map((match) => match[1]!);
+/** The `keel` subcommands, from the command table cli/main.ts runs them from. */
+const cli_commands = Object.keys(commands);
 
 /** Every environment variable platform/config.ts reads (the keys of its zod schema). */
 const config_variables = (() => {
