@@ -160,7 +160,8 @@ export class PostingEngine {
   /** A bug is not retried: nothing more is fetched or committed, and whoever runs the engine is told. */
   private stopOnBug(error: Error, payload: EachBatchPayload): undefined {
     this.halted = true;
-    payload.pause();
+    // Every partition, not only this one: no other batch is fetched only to be left uncommitted.
+    this.consumer.pause([{ topic: payload.batch.topic }]);
     this.logger.fatal({ partition: payload.batch.partition, error: describeError(error) }, 'broken invariant: the posting engine stops');
     this.report_failure(error);
     return undefined;
