@@ -6,8 +6,7 @@
 import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
-import { compareSpecs } from '../ledger/balances.js';
-import type { AccountSpec } from '../ledger/chart-of-accounts.js';
+import { compareSpecs, type AccountSpec } from '../ledger/chart-of-accounts.js';
 import type { Pool } from '../platform/postgres.js';
 import { ApiError } from './api-errors.js';
 
