@@ -1,6 +1,6 @@
 // `keel explain --input FILE.jsonl [--trade ID] [--format text|json]`: trade records and their
 // plain-language explanations from a file of events, with no server.
-import { tradeRecordsOf } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { lot_methods, lot_pools, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
 import { usageError, type CommandContext } from './command.js';

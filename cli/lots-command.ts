@@ -2,7 +2,7 @@
 // Tax lots of a file of events, computed in process: no server, no ledger.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { lotReport } from '../audit/audit-seal.js';
+import { lotReport } from '../audit/lot-facts.js';
 import { renderDisposalsCsv, type LotReport } from '../audit/lots/lot-report.js';
 import { lot_methods, lot_pools, lotSettings, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
 import type { PriceRow } from '../audit/lots/pricing.js';

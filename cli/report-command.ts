@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { tradeRecordsOf } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { lot_methods, lot_pools, lotSettings, recordSettings, type LotMethod, type LotPool, type LotSettings } from '../audit/lots/lot-settings.js';
-import type { ReconcileReport } from '../connectors/reconcile.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { openLedger } from '../ledger/open-ledger.js';
 import type { Config } from '../platform/config.js';
 import { createPool, redactUrl, type Pool, type PoolClient } from '../platform/postgres.js';

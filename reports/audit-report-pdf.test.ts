@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lotReport, tradeRecordsOf } from '../audit/audit-seal.js';
+import { lotReport, tradeRecordsOf } from '../audit/lot-facts.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { renderAuditReportPdf, type ReportProgress } from './audit-report-pdf.js';

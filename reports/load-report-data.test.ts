@@ -2,7 +2,8 @@
 // and a seal, with the balances from a ledger the same events were posted into: the chain head is
 // the seal's, verified, and every figure equals the report made from the file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tradeRecordsOf, type SealResult } from '../audit/audit-seal.js';
+import type { SealResult } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { postEventLines } from '../engine/post-events.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import { EmbeddedLedger } from '../ledger/embedded-ledger.js';

@@ -3,10 +3,10 @@
 // file of events posted into an in-memory ledger when there is no server.
 import { auditHead, verifyAuditChain } from '../audit/audit-log.js';
 import { loadEvents, loadPriceRows } from '../audit/audit-store.js';
-import { lotReport } from '../audit/audit-seal.js';
+import { lotReport } from '../audit/lot-facts.js';
 import { lotSettings, type LotSettings } from '../audit/lots/lot-settings.js';
 import type { PriceRow } from '../audit/lots/pricing.js';
-import type { ReconcileReport } from '../connectors/reconcile.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { postEventLines } from '../engine/post-events.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';

@@ -1,7 +1,7 @@
 // The one-page trade explanation, read back: one page, the explanation's lines, the fills and lots,
 // the settings; still one page for an order of hundreds of fills; the same bytes every time.
 import { describe, expect, it } from 'vitest';
-import { tradeRecordsOf } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { lotSettings, recordSettings } from '../audit/lots/lot-settings.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
