@@ -16,13 +16,13 @@ import {
   eventWatermark,
   linkRecordsToAudit,
   loadEvents,
-  loadPriceRows,
   syncLots,
   storeChangedRecords,
   type ChangedRecord,
   type ChangedRecordSummary,
 } from './audit-store.js';
 import { lotFactsOf, lotReport } from './lot-facts.js';
+import { loadPriceRows } from './price-store.js';
 import type { LotSettings } from './lots/lot-settings.js';
 import { tradeRecords } from './trade-records.js';
 

@@ -5,13 +5,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
+import { loadTradeRecord } from '../audit/record-store.js';
 import { lot_methods, lot_pools, lotSettings, recordSettings, type LotMethod, type LotPool, type LotSettings } from '../audit/lots/lot-settings.js';
 import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { openLedger } from '../ledger/open-ledger.js';
 import type { Config } from '../platform/config.js';
 import { createPool, redactUrl, type Pool, type PoolClient } from '../platform/postgres.js';
 import { renderAuditReportPdf, type ReportProgress } from '../reports/audit-report-pdf.js';
-import { fileAuditReportData, loadAuditReportData, loadStoredTradeRecord } from '../reports/load-report-data.js';
+import { fileAuditReportData, loadAuditReportData } from '../reports/load-report-data.js';
 import type { ReportPeriod } from '../reports/report-data.js';
 import { renderTradeExplanationPdf } from '../reports/trade-explanation-pdf.js';
 import { usageError, type CommandContext } from './command.js';
@@ -160,7 +161,7 @@ async function tradeReport(context: CommandContext, trade_id: string, out: strin
   } else {
     const pool = createPool(context.config.database.url, { max_connections: 1, application_name: 'keel-report' });
     try {
-      const stored = await withSession(pool, (session) => loadStoredTradeRecord(session, trade_id));
+      const stored = await withSession(pool, (session) => loadTradeRecord(session, trade_id));
       if (stored === null) throw usageError(`the audit store has no trade record '${trade_id}'`, report_usage);
       version = stored.version;
       bytes = renderTradeExplanationPdf(stored.record, explainTrade(stored.record), {

@@ -24,6 +24,8 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 /** Anything that runs queries on one session: a pool client or a plain client. */
 export type Session = pg.ClientBase;
+/** A pool or a session: enough for a single statement, which needs no session of its own. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 export type PoolOptions = {
   max_connections?: number;

@@ -9,7 +9,9 @@ import { AssetRegistry } from '../ledger/asset-registry.js';
 import { EmbeddedLedger } from '../ledger/embedded-ledger.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import { renderAuditReportPdf } from './audit-report-pdf.js';
-import { fileAuditReportData, loadAuditReportData, loadStoredTradeRecord, readStoreSnapshot, taxLotExportOf } from './load-report-data.js';
+import { fileAuditReportData, loadAuditReportData, taxLotExportOf } from './load-report-data.js';
+import { readStoreSnapshot } from '../audit/audit-store.js';
+import { loadTradeRecord } from '../audit/record-store.js';
 import { readPdfText } from './test-support/pdf-reader.js';
 import { exampleInputs } from './test-support/report-fixtures.js';
 import { fillAuditStore } from './test-support/report-store.js';
@@ -66,11 +68,11 @@ describe('loadAuditReportData (real PostgreSQL)', () => {
         ['BNB', '455.1'],
         ['BNB', '598.2'],
       ]);
-      const stored = await loadStoredTradeRecord(client, 'binance:spot-main:order:8812001');
+      const stored = await loadTradeRecord(client, 'binance:spot-main:order:8812001');
       const { events, price_rows } = await exampleInputs();
       const expected = tradeRecordsOf(events, registry, {}, price_rows).find((record) => record.trade_id === 'binance:spot-main:order:8812001');
       expect(stored).toMatchObject({ version: 1, record: expected, audit_sequence: expect.any(Number) });
-      expect(await loadStoredTradeRecord(client, 'no-such-trade')).toBeNull();
+      expect(await loadTradeRecord(client, 'no-such-trade')).toBeNull();
       const exported = taxLotExportOf(snapshot.events, snapshot.price_rows, {}, 2024, 'store');
       expect(exported.part_i_short_term.totals.gain_or_loss).toBe('641.915');
     } finally {
