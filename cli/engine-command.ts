@@ -2,12 +2,11 @@
 // flight, commits, and leaves its consumer group).
 import { createEngineMetrics } from '../engine/engine-metrics.js';
 import { PostingEngine } from '../engine/posting-engine.js';
-import { openLedger } from '../ledger/open-ledger.js';
+import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import type { CommandContext } from './command.js';
-import { loadRegistry } from './post-command.js';
 
 export const engine_usage = `keel engine
 

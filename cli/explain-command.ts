@@ -4,8 +4,9 @@ import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { lot_methods, lot_pools, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
 import { usageError, type CommandContext } from './command.js';
-import { readEvents, readPriceFile } from './lots-command.js';
-import { loadRegistry } from './post-command.js';
+import { loadRegistry } from '../ledger/open-ledger.js';
+import { readEvents } from '../engine/event-file.js';
+import { readPriceFile } from '../audit/price-file.js';
 
 export const explain_usage = `keel explain --input FILE.jsonl [--trade ID] [--format text|json] [--method fifo|lifo|hifo] [--pool account|global] [--prices FILE.jsonl]
 

@@ -6,12 +6,11 @@ import { loadCredentials, redactSecrets, requireCredentials } from '../connector
 import { reconcile } from '../connectors/reconcile.js';
 import { venueSpec } from '../connectors/venue-registry.js';
 import { createConnectorMetrics, type ConnectorMetrics } from '../connectors/connector-metrics.js';
-import { openLedger } from '../ledger/open-ledger.js';
+import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import { usageError, type CommandContext } from './command.js';
-import { loadRegistry } from './post-command.js';
 
 export const reconcile_usage = `keel reconcile --venue V --account A [--format json|table] [--every SECONDS]
 

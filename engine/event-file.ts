@@ -11,6 +11,8 @@ export const line_length_max = 1024 * 1024;
 /** A validated event, or why the text is not one (with the event id when it could be read). */
 export type DecodedEvent = { ok: true; event: KeelEvent } | { ok: false; id: string | undefined; code: string; reason: string };
 export type EventLine = DecodedEvent & { line: number };
+/** A line of a file that is not a valid event: where, which event when it could tell, and why. */
+export type Rejection = { line: number; id: string | null; reason: string };
 
 /** Decodes one event from its JSON text: the same rules for a file line and a Kafka message. Never throws. */
 export function decodeEvent(text: string): DecodedEvent {
@@ -57,4 +59,20 @@ export async function readValidEventFile(file_path: string): Promise<KeelEvent[]
     events.push(line.event);
   }
   return events;
+}
+
+/** Rejections listed by `readEvents`; beyond, they are only counted. */
+export const rejections_listed_max = 10_000;
+
+/** The valid events of a file, and its bad lines (listed up to `rejections_listed_max`, then counted). */
+export async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
+  const events: KeelEvent[] = [];
+  const rejections: Rejection[] = [];
+  let rejections_not_listed = 0;
+  for await (const line of readEventFile(file_path)) {
+    if (line.ok) events.push(line.event);
+    else if (rejections.length < rejections_listed_max) rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
+    else rejections_not_listed += 1;
+  }
+  return { events, rejections, rejections_not_listed };
 }

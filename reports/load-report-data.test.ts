@@ -12,9 +12,9 @@ import { renderAuditReportPdf } from './audit-report-pdf.js';
 import { fileAuditReportData, loadAuditReportData, taxLotExportOf } from './load-report-data.js';
 import { readStoreSnapshot } from '../audit/audit-store.js';
 import { loadTradeRecord } from '../audit/record-store.js';
-import { readPdfText } from './test-support/pdf-reader.js';
-import { exampleInputs } from './test-support/report-fixtures.js';
-import { fillAuditStore } from './test-support/report-store.js';
+import { readPdfText } from '../test/support/pdf-reader.js';
+import { exampleInputs } from '../test/support/report-fixtures.js';
+import { fillAuditStore } from '../test/support/report-store.js';
 
 const march = { from: '2024-03-01T00:00:00.000Z', to: '2024-04-01T00:00:00.000Z' };
 const registry = new AssetRegistry();
