@@ -13,12 +13,12 @@ import { readValidEventFile } from '../engine/event-file.js';
 import { InProcessEventLog } from '../engine/in-process-log.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
 import { currentBalances } from '../ledger/balances.js';
+import { loadRegistry } from '../ledger/open-ledger.js';
 import { readPriceFile } from '../audit/price-file.js';
 import { insertPrices } from '../audit/price-store.js';
 import { compareEvents } from '../audit/trade-records.js';
 import type { CommandContext } from './command.js';
 import { EmbeddedKeel, type IngestReport } from './embedded-keel.js';
-import { loadRegistry } from '../ledger/open-ledger.js';
 import { renderTable } from './table.js';
 import { writeDemoOutputs, serveDemo } from './demo-outputs.js';
 

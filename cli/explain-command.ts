@@ -3,10 +3,10 @@
 import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { lot_methods, lot_pools, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
-import { usageError, type CommandContext } from './command.js';
+import { readPriceFile } from '../audit/price-file.js';
 import { loadRegistry } from '../ledger/open-ledger.js';
 import { readEvents } from '../engine/event-file.js';
-import { readPriceFile } from '../audit/price-file.js';
+import { usageError, type CommandContext } from './command.js';
 
 export const explain_usage = `keel explain --input FILE.jsonl [--trade ID] [--format text|json] [--method fifo|lifo|hifo] [--pool account|global] [--prices FILE.jsonl]
 
