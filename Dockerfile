@@ -30,7 +30,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
-# Read at run time: the SQL migrations (found from dist/cli/ as ../../migrations), the example
+# Read at run time: the SQL migrations (found from dist/platform/ as ../../migrations), the example
 # events and prices, and the recorded exchange responses that `keel connect --replay` replays.
 COPY migrations migrations
 COPY examples examples

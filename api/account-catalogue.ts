@@ -3,11 +3,10 @@
 // them. Kept in memory, bounded, and refreshed when the store's event count changes; new events
 // are read incrementally (by arrival order), and the whole store again only when rows appeared
 // below what was already read (transactions that committed out of order).
-import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
+import { eventsStoredAfter, storedEventCount } from '../audit/audit-store.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
-import { compareSpecs } from '../ledger/balances.js';
-import type { AccountSpec } from '../ledger/chart-of-accounts.js';
+import { compareSpecs, type AccountSpec } from '../ledger/chart-of-accounts.js';
 import type { Pool } from '../platform/postgres.js';
 import { ApiError } from './api-errors.js';
 
@@ -53,7 +52,7 @@ export class AccountCatalogue {
   }
 
   private async load(): Promise<void> {
-    const count = await this.eventCount();
+    const count = await storedEventCount(this.pool);
     if (count === this.seen_events) return;
     if (count < this.seen_events) this.reset();
     await this.readAfter(this.last_store_id);
@@ -71,24 +70,12 @@ export class AccountCatalogue {
     this.last_store_id = '0';
   }
 
-  private async eventCount(): Promise<number> {
-    const { rows } = await this.pool.query<{ count: string }>('select count(*)::text as count from events');
-    return Number(rows[0]!.count);
-  }
-
   private async readAfter(store_id: string): Promise<void> {
     let after = store_id;
     for (;;) {
-      const { rows } = await this.pool.query<{ store_id: string; event: unknown }>(
-        'select store_id::text as store_id, event from events where store_id > $1::bigint order by store_id limit $2',
-        [after, this.batch_rows],
-      );
+      const rows = await eventsStoredAfter(this.pool, after, this.batch_rows);
       if (rows.length === 0) break;
-      const events: KeelEvent[] = [];
-      for (const row of rows) {
-        const parsed = parseEvent(row.event);
-        if (parsed.ok) events.push(parsed.event);
-      }
+      const events = rows.flatMap((row) => (row.event === null ? [] : [row.event]));
       this.add(accountSpecsOfEvents(events, this.registry));
       this.seen_events += rows.length;
       after = rows[rows.length - 1]!.store_id;

@@ -3,6 +3,7 @@
 // time, a page at a time. A disposal with no lot to match is listed with missing_basis = true.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { disposalsAfter, type StoredDisposal } from '../audit/lot-store.js';
 import type { ApiContext } from './api-context.js';
 import { errorResponses } from './api-errors.js';
 import { decodeCursor, next_cursor_schema, page_query, pageOf } from './pagination.js';
@@ -35,9 +36,7 @@ const disposal_schema = z
     holding_period: z.enum(['short', 'long']).nullable(),
     missing_basis: z.boolean(),
   })
-  .meta({ id: 'Disposal' });
-
-type Row = Omit<z.infer<typeof disposal_schema>, 'disposed_at' | 'acquired_at'> & { disposed_at: Date; acquired_at: Date | null };
+  .meta({ id: 'Disposal' }) satisfies z.ZodType<StoredDisposal>;
 
 export const disposalsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
   app.get(
@@ -55,22 +54,9 @@ export const disposalsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, con
     async (request) => {
       const { from, to, pool, asset, limit, cursor } = request.query;
       const after = decodeCursor(cursor, z.tuple([iso_time, z.string()]));
-      const { rows } = await context.pool.query<Row>(
-        `select disposal_id, disposal_event_id, lot_id, pool, asset, disposed_at, acquired_at, quantity::text as quantity, proceeds::text as proceeds,
-                cost_basis::text as cost_basis, gain::text as gain, currency, holding_period, missing_basis
-           from disposals
-          where ($1::timestamptz is null or disposed_at >= $1) and ($2::timestamptz is null or disposed_at < $2)
-            and ($3::text is null or pool = $3) and ($4::text is null or asset = $4)
-            and ($5::timestamptz is null or (disposed_at, disposal_id) > ($5::timestamptz, $6::text))
-          order by disposed_at, disposal_id
-          limit $7`,
-        [from ?? null, to ?? null, pool ?? null, asset ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-      );
-      const page = pageOf(rows, limit, (row) => [row.disposed_at.toISOString(), row.disposal_id]);
-      return {
-        disposals: page.items.map((row) => ({ ...row, disposed_at: row.disposed_at.toISOString(), acquired_at: row.acquired_at?.toISOString() ?? null })),
-        next_cursor: page.next_cursor,
-      };
+      const rows = await disposalsAfter(context.pool, { from, to, pool, asset }, after, limit + 1);
+      const page = pageOf(rows, limit, (row) => [row.disposed_at, row.disposal_id]);
+      return { disposals: page.items, next_cursor: page.next_cursor };
     },
   );
 };

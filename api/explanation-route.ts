@@ -7,7 +7,7 @@ import { explainTrade } from '../audit/explanation.js';
 import type { ApiContext } from './api-context.js';
 import { ApiError, errorResponses } from './api-errors.js';
 import { negotiate } from './content-negotiation.js';
-import { loadTradeRecord, trade_id_params, trade_record_schema } from './trades-route.js';
+import { trade_id_params, trade_record_schema, tradeRecordOr404 } from './trades-route.js';
 
 const offered = ['application/json', 'text/plain', 'application/pdf'] as const;
 
@@ -40,7 +40,7 @@ export const explanationRoute: FastifyPluginAsyncZod<ApiContext> = async (app, c
     async (request, reply) => {
       const type = negotiate(request.headers.accept, offered);
       if (type === null) throw new ApiError('not_acceptable', `the explanation is available as ${offered.join(', ')}`);
-      const stored = await loadTradeRecord(context.pool, request.params.id, request.query.version);
+      const stored = await tradeRecordOr404(context.pool, request.params.id, request.query.version);
       const explanation = explainTrade(stored.record);
       reply.header('vary', 'Accept');
       if (type === 'text/plain') return reply.type('text/plain; charset=utf-8').send(`${explanation}\n`);

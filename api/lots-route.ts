@@ -2,6 +2,7 @@
 // keeps lots with quantity remaining, `open=false` the fully disposed ones.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { lotsAfter, type StoredLot } from '../audit/lot-store.js';
 import type { ApiContext } from './api-context.js';
 import { errorResponses } from './api-errors.js';
 import { decodeCursor, next_cursor_schema, page_query, pageOf } from './pagination.js';
@@ -27,9 +28,7 @@ const lot_schema = z
     currency: z.string(),
     basis_source: z.string().nullable(),
   })
-  .meta({ id: 'Lot' });
-
-type Row = Omit<z.infer<typeof lot_schema>, 'acquired_at'> & { acquired_at: Date };
+  .meta({ id: 'Lot' }) satisfies z.ZodType<StoredLot>;
 
 export const lotsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
   app.get(
@@ -47,19 +46,9 @@ export const lotsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context)
     async (request) => {
       const { open, pool, asset, limit, cursor } = request.query;
       const after = decodeCursor(cursor, z.tuple([iso_time, z.string()]));
-      const { rows } = await context.pool.query<Row>(
-        `select lot_id, pool, asset, acquired_at, acquisition_event_id, quantity::text as quantity, remaining_quantity::text as remaining_quantity,
-                cost_basis::text as cost_basis, currency, basis_source
-           from lots
-          where ($1::boolean is null or (remaining_quantity > 0) = $1)
-            and ($2::text is null or pool = $2) and ($3::text is null or asset = $3)
-            and ($4::timestamptz is null or (acquired_at, lot_id) > ($4::timestamptz, $5::text))
-          order by acquired_at, lot_id
-          limit $6`,
-        [open ?? null, pool ?? null, asset ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-      );
-      const page = pageOf(rows, limit, (row) => [row.acquired_at.toISOString(), row.lot_id]);
-      return { lots: page.items.map((row) => ({ ...row, acquired_at: row.acquired_at.toISOString() })), next_cursor: page.next_cursor };
+      const rows = await lotsAfter(context.pool, { open, pool, asset }, after, limit + 1);
+      const page = pageOf(rows, limit, (row) => [row.acquired_at, row.lot_id]);
+      return { lots: page.items, next_cursor: page.next_cursor };
     },
   );
 };

@@ -2,7 +2,7 @@
 // the current version or `?version=N`), from the audit store.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { TradeRecord } from '../audit/trade-records.js';
+import { currentTradeRecordsAfter, loadTradeRecord, type StoredTradeRecord } from '../audit/record-store.js';
 import type { Pool } from '../platform/postgres.js';
 import type { ApiContext } from './api-context.js';
 import { ApiError, errorResponses } from './api-errors.js';
@@ -40,34 +40,13 @@ export const stored_record_schema = z
     audit_sequence: z.number().int().nullable().describe('the audit log entry that sealed this version'),
     record: trade_record_schema,
   })
-  .meta({ id: 'StoredTradeRecord' });
-
-export type StoredTradeRecord = { trade_id: string; version: number; is_current: boolean; superseded_by: number | null; record_hash: string; audit_sequence: number | null; record: TradeRecord };
-
-type Row = { trade_id: string; version: number; is_current: boolean; superseded_by: number | null; record_hash: string; audit_sequence: string | null; record: TradeRecord; trade_time: Date };
-
-const columns = 'trade_id, version, is_current, superseded_by, record_hash, audit_sequence::text as audit_sequence, record, trade_time';
-
-function stored(row: Row): StoredTradeRecord {
-  return {
-    trade_id: row.trade_id,
-    version: row.version,
-    is_current: row.is_current,
-    superseded_by: row.superseded_by,
-    record_hash: row.record_hash,
-    audit_sequence: row.audit_sequence === null ? null : Number(row.audit_sequence),
-    record: row.record,
-  };
-}
+  .meta({ id: 'StoredTradeRecord' }) satisfies z.ZodType<Omit<StoredTradeRecord, 'record'>>;
 
 /** The current record of a trade, or a given version of it; 404 when there is none. */
-export async function loadTradeRecord(pool: Pool, trade_id: string, version: number | undefined): Promise<StoredTradeRecord> {
-  const { rows } =
-    version === undefined
-      ? await pool.query<Row>(`select ${columns} from trade_records where trade_id = $1 and is_current`, [trade_id])
-      : await pool.query<Row>(`select ${columns} from trade_records where trade_id = $1 and version = $2`, [trade_id, version]);
-  if (rows[0] === undefined) throw new ApiError('not_found', version === undefined ? `no trade record ${trade_id}` : `no version ${version} of trade record ${trade_id}`);
-  return stored(rows[0]);
+export async function tradeRecordOr404(pool: Pool, trade_id: string, version: number | undefined): Promise<StoredTradeRecord> {
+  const stored = await loadTradeRecord(pool, trade_id, version);
+  if (stored === null) throw new ApiError('not_found', version === undefined ? `no trade record ${trade_id}` : `no version ${version} of trade record ${trade_id}`);
+  return stored;
 }
 
 const list_query = z.strictObject({
@@ -94,18 +73,9 @@ export const tradesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, contex
     async (request) => {
       const { venue, account, from, to, limit, cursor } = request.query;
       const after = decodeCursor(cursor, z.tuple([iso_time, z.string()]));
-      const { rows } = await context.pool.query<Row>(
-        `select ${columns} from trade_records
-          where is_current
-            and ($1::text is null or venue = $1) and ($2::text is null or account = $2)
-            and ($3::timestamptz is null or trade_time >= $3) and ($4::timestamptz is null or trade_time < $4)
-            and ($5::timestamptz is null or (trade_time, trade_id) > ($5::timestamptz, $6::text))
-          order by trade_time, trade_id
-          limit $7`,
-        [venue ?? null, account ?? null, from ?? null, to ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
-      );
-      const page = pageOf(rows, limit, (row) => [row.trade_time.toISOString(), row.trade_id]);
-      return { trades: page.items.map(stored), next_cursor: page.next_cursor };
+      const rows = await currentTradeRecordsAfter(context.pool, { venue, account, from, to }, after, limit + 1);
+      const page = pageOf(rows, limit, (row) => row.key);
+      return { trades: page.items.map((row) => row.stored), next_cursor: page.next_cursor };
     },
   );
 
@@ -122,6 +92,6 @@ export const tradesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, contex
         response: { 200: stored_record_schema, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => loadTradeRecord(context.pool, request.params.id, request.query.version),
+    async (request) => tradeRecordOr404(context.pool, request.params.id, request.query.version),
   );
 };

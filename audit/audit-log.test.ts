@@ -2,6 +2,7 @@
 // refuses to change history, appends extend one chain (also when two connections append at once),
 // and the chain verifies in bounded batches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../platform/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import { genesis_hash, verifyChain, type AuditEntry } from './audit-chain.js';
 import { appendAuditEntries, appendAuditEntriesInTransaction, auditHead, readAuditBatches, verifyAuditChain } from './audit-log.js';
@@ -85,13 +86,13 @@ describe('audit log (real PostgreSQL)', () => {
       const head = await auditHead(client);
       await expect(appendAuditEntries(client, [...entries(2), { kind: 'bad kind', payload: {} }])).rejects.toThrow(/KEEL_ERR|kind must match/);
       expect(await auditHead(client)).toEqual(head);
-      await client.query('begin');
-      await appendAuditEntriesInTransaction(client, entries(2));
-      await client.query('rollback');
+      const rolled_back = inTransaction(client, async () => {
+        await appendAuditEntriesInTransaction(client, entries(2));
+        throw new Error('the caller fails after appending');
+      });
+      await expect(rolled_back).rejects.toThrow('the caller fails after appending');
       expect(await auditHead(client)).toEqual(head);
-      await client.query('begin');
-      const appended = await appendAuditEntriesInTransaction(client, entries(2));
-      await client.query('commit');
+      const appended = await inTransaction(client, () => appendAuditEntriesInTransaction(client, entries(2)));
       expect(await auditHead(client)).toEqual({ sequence: head.sequence + 2, entry_hash: appended[1]!.entry_hash });
     });
   });

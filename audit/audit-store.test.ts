@@ -2,7 +2,7 @@
 // chunked cursor whatever the chunk size, and trade records are stored as versions only when their
 // content changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PoolClient } from '../platform/postgres.js';
+import { inTransaction, withSession, type PoolClient } from '../platform/postgres.js';
 import { generateEvents } from '../test/support/event-generator.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import { changedRecords, currentRecordVersions, currentTradeRecords, loadEvents, storeChangedRecords, storeEvents } from './audit-store.js';
@@ -21,24 +21,14 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await database.pool.connect();
-  try {
-    await client.query('begin');
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
+/** `work` in one transaction on a session of the test database. */
+function inClientTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withSession(database.pool, (client) => inTransaction(client, () => work(client)));
 }
 
 /** Stores what changed of `records` and says which versions it stored. */
 async function storeChanged(records: readonly TradeRecord[]): Promise<[string, number][]> {
-  return inTransaction(async (client) => {
+  return inClientTransaction(async (client) => {
     const changed = [...changedRecords(records, await currentRecordVersions(client))];
     await storeChangedRecords(client, changed);
     return changed.map((entry) => [entry.trade_id, entry.version]);
@@ -48,13 +38,13 @@ async function storeChanged(records: readonly TradeRecord[]): Promise<[string, n
 describe('audit store (real PostgreSQL)', () => {
   it('loads every stored event once, in (time, id) order, whatever the chunk size of the cursor', async () => {
     // Stored in reverse, so the order that comes back is the query's, not the insert's.
-    await inTransaction((client) => storeEvents(client, [...events].reverse().map((event) => ({ event, source: null }))));
+    await inClientTransaction((client) => storeEvents(client, [...events].reverse().map((event) => ({ event, source: null }))));
     const expected = [...events].sort(compareEvents).map((event) => event.id);
     for (const chunk_rows of [1, 10, 56, 57, 58, 10_000]) {
-      const loaded = await inTransaction((client) => loadEvents(client, chunk_rows));
+      const loaded = await inClientTransaction((client) => loadEvents(client, chunk_rows));
       expect(loaded.map((event) => event.id), `chunk of ${chunk_rows}`).toEqual(expected);
     }
-    await expect(inTransaction((client) => loadEvents(client, 0))).rejects.toThrow('chunk_rows must be a positive integer');
+    await expect(inClientTransaction((client) => loadEvents(client, 0))).rejects.toThrow('chunk_rows must be a positive integer');
   });
 
   it('stores a record again only when its content changed, as the next version', async () => {
@@ -66,7 +56,7 @@ describe('audit store (real PostgreSQL)', () => {
     expect(await storeChanged(records)).toEqual([]);
     const edited = records.map((record, index) => (index === 0 ? { ...record, missing: [...record.missing, 'edited for the test'] } : record));
     expect(await storeChanged(edited)).toEqual([[records[0]!.trade_id, 2]]);
-    const current = await inTransaction((client) => currentTradeRecords(client));
+    const current = await inClientTransaction((client) => currentTradeRecords(client));
     expect(current).toHaveLength(records.length);
     expect(current.find((row) => row.trade_id === records[0]!.trade_id)!.version).toBe(2);
   });

@@ -1,19 +1,26 @@
 // The audit store in PostgreSQL: events as received (each id once; a changed repeat is a
-// conflict), the lots and disposals derived from them, versioned trade records, and prices.
-// Derived tables (lots, disposals) are rewritten from the lot report; trade records are never
-// edited: a changed record is a new version that supersedes the old one.
+// conflict), the lots and disposals derived from them, and versioned trade records, as the seal
+// writes them. Derived tables (lots, disposals) are rewritten from the lot report; trade records
+// are never edited: a changed record is a new version that supersedes the old one. Every SQL
+// statement on the store's tables lives in audit/: reading records is record-store.ts, reading
+// lots and disposals lot-store.ts, prices price-store.ts, connector cursors cursor-store.ts, the
+// hash-chained log audit-log.ts.
 import { createHash } from 'node:crypto';
 import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
 import { canonicalJson } from '../platform/canonical-json.js';
-import type { Session } from '../platform/postgres.js';
+import { inTransaction, type Queryable, type Session } from '../platform/postgres.js';
+import { auditHead, type AuditHead } from './audit-log.js';
 import type { LotReport } from './lots/lot-report.js';
 import type { PriceRow } from './lots/pricing.js';
+import { loadPriceRows } from './price-store.js';
+import type { StoredTradeRecord } from './record-store.js';
 import type { TradeRecord } from './trade-records.js';
 
 export type EventSource = { topic: string; partition: number; offset: string };
 export type StoredEvents = { stored: number; duplicates: number; conflicts: EventConflict[] };
 export type EventConflict = { event_id: string; event_time: string; stored_hash: string; received_hash: string; source: EventSource | null };
-export type ChangedRecord = { trade_id: string; version: number; record_hash: string; record: TradeRecord };
+/** A new version of a trade record, as the seal computes, stores and publishes it. */
+export type ChangedRecord = Pick<StoredTradeRecord, 'trade_id' | 'version' | 'record_hash' | 'record'>;
 /** A changed record without its content: what a seal reports. */
 export type ChangedRecordSummary = Omit<ChangedRecord, 'record'>;
 
@@ -94,19 +101,42 @@ export async function loadEvents(session: Session, chunk_rows = load_chunk_rows_
   return events;
 }
 
+/** How many events the store holds. */
+export async function storedEventCount(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ count: string }>('select count(*)::text as count from events');
+  return Number(rows[0]!.count);
+}
+
+/**
+ * Up to `rows_max` events stored after `store_id` (the arrival order), each with its store id for
+ * the next call; `event` is null for a stored event that no longer validates.
+ */
+export async function eventsStoredAfter(db: Queryable, store_id: string, rows_max: number): Promise<{ store_id: string; event: KeelEvent | null }[]> {
+  const { rows } = await db.query<{ store_id: string; event: unknown }>(
+    'select store_id::text as store_id, event from events where store_id > $1::bigint order by store_id limit $2',
+    [store_id, rows_max],
+  );
+  return rows.map((row) => {
+    const parsed = parseEvent(row.event);
+    return { store_id: row.store_id, event: parsed.ok ? parsed.event : null };
+  });
+}
+
 /** The latest event time in the store: the watermark an audit seal speaks as of. */
 export async function eventWatermark(session: Session): Promise<string | null> {
   const { rows } = await session.query<{ watermark: Date | null }>('select max(event_time) as watermark from events');
   return rows[0]?.watermark?.toISOString() ?? null;
 }
 
-export async function loadPriceRows(session: Session, currency: string): Promise<PriceRow[]> {
-  const { rows } = await session.query<{ asset: string; time_ms: string; price: string; source: string }>(
-    `select asset, (extract(epoch from price_time) * 1000)::bigint::text as time_ms, price::text, source
-     from prices where currency = $1 order by asset, price_time`,
-    [currency],
+export type StoreSnapshot = { events: KeelEvent[]; price_rows: PriceRow[]; head: AuditHead };
+
+/** Events, prices in `reporting_currency` and the chain head in one read-only snapshot, so they describe the same moment. */
+export async function readStoreSnapshot(session: Session, reporting_currency: string): Promise<StoreSnapshot> {
+  return inTransaction(
+    session,
+    async () => ({ events: await loadEvents(session), price_rows: await loadPriceRows(session, reporting_currency), head: await auditHead(session) }),
+    'begin isolation level repeatable read read only',
   );
-  return rows.map((row) => ({ asset: row.asset, time_ms: Number(row.time_ms), price: row.price, source: row.source }));
 }
 
 /** A derived table the seal keeps in line: its columns (the key first) with their SQL types. */
@@ -263,8 +293,9 @@ export async function linkRecordsToAudit(session: Session, links: readonly { tra
   );
 }
 
-export async function currentTradeRecords(session: Session): Promise<{ trade_id: string; version: number; record_hash: string; record: TradeRecord }[]> {
-  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string; record: TradeRecord }>(
+/** The current version of every record, without its chain columns: what a replay is compared by. */
+export async function currentTradeRecords(session: Session): Promise<Pick<StoredTradeRecord, 'trade_id' | 'version' | 'record_hash' | 'record'>[]> {
+  const { rows } = await session.query<ChangedRecord>(
     'select trade_id, version, record_hash, record from trade_records where is_current order by trade_time, trade_id',
   );
   return rows;

@@ -4,6 +4,15 @@
 // opened or closed, and the position and cash before and after. Parts that are missing are
 // stated as missing, never guessed. The same events always give the same records, byte for byte
 // in canonical JSON, whatever order they arrived in.
+//
+// Why the balances before and after are recomputed from the posting rules rather than read from
+// TigerBeetle: a record must be a function of the event log alone (DESIGN.md §1). Replayed from
+// offset 0 into empty stores, with either ledger (TigerBeetle or the embedded one), whatever order
+// the ledger received transfers in and whatever it held at sealing time, the same events must give
+// the same record and the same hash in the audit chain. The ledger's own balances depend on what
+// it had been sent when the seal ran, and its history is by insertion time, not event time. The
+// folding here uses the very posting rules that feed the ledger, so both agree whenever the ledger
+// holds the whole log (invariant I3 checks the ledger against such a fold).
 import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import { chainTransfers, postingChain, type PostingChain } from '../engine/posting-rules.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';

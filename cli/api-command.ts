@@ -6,13 +6,12 @@ import { buildApp } from '../api/build-app.js';
 import { loadApiTokens } from '../api/api-tokens.js';
 import { KafkaEventPublisher } from '../api/kafka-publisher.js';
 import { kafkaReadiness, ledgerReadiness, postgresReadiness } from '../api/readiness.js';
-import { openLedger } from '../ledger/open-ledger.js';
+import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import { createKafka, ensureTopics } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createMetricsRegistry } from '../platform/metrics.js';
 import { createPool } from '../platform/postgres.js';
 import type { CommandContext } from './command.js';
-import { loadRegistry } from './post-command.js';
 
 export const api_usage = `keel api
 

@@ -1,13 +1,12 @@
 // `keel audit`: the audit consumer, until SIGTERM or SIGINT. Applies the migrations first.
 import { AuditConsumer } from '../audit/audit-consumer.js';
 import { createAuditMetrics } from '../audit/audit-metrics.js';
+import { loadRegistry } from '../ledger/open-ledger.js';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
-import { createPool, migrate } from '../platform/postgres.js';
+import { createPool, defaultMigrationsDirectory, migrate } from '../platform/postgres.js';
 import type { CommandContext } from './command.js';
-import { defaultMigrationsDirectory } from './migrate-command.js';
-import { loadRegistry } from './post-command.js';
 
 export const audit_usage = `keel audit
 

@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MemoryEventSink } from '../connectors/event-sink.js';
-import { insertPrices } from '../connectors/price-loader.js';
 import { loadSessions } from '../connectors/replay.js';
 import { replaySession } from '../connectors/replay-runner.js';
 import { decodeEvent } from '../engine/event-decode.js';
@@ -15,11 +14,12 @@ import { readValidEventFile } from '../engine/event-file.js';
 import { InProcessEventLog } from '../engine/in-process-log.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
 import { currentBalances } from '../ledger/balances.js';
+import { loadRegistry } from '../ledger/open-ledger.js';
+import { readPriceFile } from '../audit/price-file.js';
+import { insertPrices } from '../audit/price-store.js';
 import { compareEvents } from '../audit/trade-records.js';
 import type { CommandContext } from './command.js';
 import { EmbeddedKeel, type IngestReport } from './embedded-keel.js';
-import { readPriceFile } from './lots-command.js';
-import { loadRegistry } from './post-command.js';
 import { renderTable } from './table.js';
 import { writeDemoOutputs, serveDemo } from './demo-outputs.js';
 

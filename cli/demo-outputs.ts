@@ -4,11 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from '../api/build-app.js';
+import { readStoreSnapshot } from '../audit/audit-store.js';
 import { explainTrade } from '../audit/explanation.js';
+import { loadTradeRecord } from '../audit/record-store.js';
 import { createLogger } from '../platform/logger.js';
 import { createMetricsRegistry } from '../platform/metrics.js';
 import { renderAuditReportPdf } from '../reports/audit-report-pdf.js';
-import { loadAuditReportData, loadStoredTradeRecord, readStoreSnapshot, taxLotExportOf } from '../reports/load-report-data.js';
+import { loadAuditReportData, taxLotExportOf } from '../reports/load-report-data.js';
 import { renderForm8949Csv, renderOpenLotsCsv } from '../reports/tax-lot-export.js';
 import { renderTradeExplanationPdf } from '../reports/trade-explanation-pdf.js';
 import type { CommandContext } from './command.js';
@@ -35,7 +37,7 @@ export async function writeDemoOutputs(keel: EmbeddedKeel, out_dir: string, prog
     });
     written['audit report'] = write(out_dir, 'audit-report.pdf', renderAuditReportPdf(data));
 
-    const stored = await loadStoredTradeRecord(client, demo_trade_id);
+    const stored = await loadTradeRecord(client, demo_trade_id);
     // The tax year of the example strategy's day; the venues' recordings span several years.
     const tax_year = Number((stored?.record.opened_at ?? times[times.length - 1]!).slice(0, 4));
     if (stored !== null) {

@@ -14,8 +14,7 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { EmbeddedLedger } from '../ledger/embedded-ledger.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../platform/embedded-postgres.js';
-import { createPool, migrate, type Pool } from '../platform/postgres.js';
-import { defaultMigrationsDirectory } from './migrate-command.js';
+import { createPool, defaultMigrationsDirectory, migrate, type Pool } from '../platform/postgres.js';
 
 export const in_process_topic = 'in-process:keel.events';
 

@@ -3,12 +3,11 @@
 // command fails with the error's code, and the batch is read again by whoever runs next).
 import { createEngineMetrics } from '../engine/engine-metrics.js';
 import { PostingEngine } from '../engine/posting-engine.js';
-import { openLedger } from '../ledger/open-ledger.js';
+import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import type { CommandContext } from './command.js';
-import { loadRegistry } from './post-command.js';
 
 export const engine_usage = `keel engine
 

@@ -1,11 +1,12 @@
 // `keel explain --input FILE.jsonl [--trade ID] [--format text|json]`: trade records and their
 // plain-language explanations from a file of events, with no server.
-import { tradeRecordsOf } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { lot_methods, lot_pools, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
+import { readPriceFile } from '../audit/price-file.js';
+import { loadRegistry } from '../ledger/open-ledger.js';
+import { readEvents } from '../engine/event-file.js';
 import { usageError, type CommandContext } from './command.js';
-import { readEvents, readPriceFile } from './lots-command.js';
-import { loadRegistry } from './post-command.js';
 
 export const explain_usage = `keel explain --input FILE.jsonl [--trade ID] [--format text|json] [--method fifo|lifo|hifo] [--pool account|global] [--prices FILE.jsonl]
 

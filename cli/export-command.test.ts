@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssetRegistry } from '../ledger/asset-registry.js';
-import { parseCsv } from '../reports/test-support/pdf-reader.js';
-import { example_events_path, example_prices_path, exampleInputs, spotTrade, usdDeposit } from '../reports/test-support/report-fixtures.js';
-import { fillAuditStore } from '../reports/test-support/report-store.js';
+import { parseCsv } from '../test/support/pdf-reader.js';
+import { example_events_path, example_prices_path, exampleInputs, spotTrade, usdDeposit } from '../test/support/report-fixtures.js';
+import { fillAuditStore } from '../test/support/report-store.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import { runKeel } from '../test/support/run-keel.js';
 

@@ -2,13 +2,15 @@
 // Form 8949-style CSV (Part I short-term, Part II long-term, missing basis), open lots at the
 // year's end as CSV, or all of it as JSON; from the audit store, or from a file of events.
 import { writeFileSync } from 'node:fs';
+import { readStoreSnapshot } from '../audit/audit-store.js';
 import { lotSettings } from '../audit/lots/lot-settings.js';
-import { createPool, redactUrl } from '../platform/postgres.js';
-import { readStoreSnapshot, taxLotExportOf } from '../reports/load-report-data.js';
+import { createPool, redactUrl, withSession } from '../platform/postgres.js';
+import { taxLotExportOf } from '../reports/load-report-data.js';
 import { renderForm8949Csv, renderOpenLotsCsv, renderTaxLotJson } from '../reports/tax-lot-export.js';
+import { readEvents } from '../engine/event-file.js';
+import { readPriceFile } from '../audit/price-file.js';
 import { usageError, type CommandContext } from './command.js';
-import { readEvents, readPriceFile } from './lots-command.js';
-import { settingsOption, withSession } from './report-command.js';
+import { settingsOption } from './report-command.js';
 
 export const export_usage = `keel export tax-lots --year YYYY --format csv|json --out FILE [--open-lots FILE.csv] [--input FILE.jsonl [--prices FILE.jsonl]] [--method fifo|lifo|hifo] [--pool account|global]
 

@@ -1,15 +1,10 @@
 // `keel lots --input FILE.jsonl [--method fifo|lifo|hifo] [--pool account|global] [--format json|csv] [--prices FILE.jsonl]`
 // Tax lots of a file of events, computed in process: no server, no ledger.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { lotReport } from '../audit/audit-seal.js';
+import { lotReport } from '../audit/lot-facts.js';
 import { renderDisposalsCsv, type LotReport } from '../audit/lots/lot-report.js';
 import { lot_methods, lot_pools, lotSettings, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
-import type { PriceRow } from '../audit/lots/pricing.js';
-import { readEventFile } from '../engine/event-file.js';
-import type { KeelEvent } from '../engine/event-schema.js';
-import type { Rejection } from '../engine/post-events.js';
-import { audit_error_codes, auditError } from '../audit/audit-errors.js';
+import { readPriceFile } from '../audit/price-file.js';
+import { readEvents, type Rejection } from '../engine/event-file.js';
 import { usageError, type CommandContext } from './command.js';
 
 export const lots_usage = `keel lots --input FILE.jsonl [--method fifo|lifo|hifo] [--pool account|global] [--format json|csv] [--prices FILE.jsonl]
@@ -33,8 +28,6 @@ are reported (line and reason) and skipped. The settings in force are part of ev
   --prices FILE    optional prices in USD, one JSON object per line: {"asset", "time", "price", "source"?}.
                    Prices observed in the file's own spot trades against USD or a peg (USDT, USDC = 1)
                    are always used too; a price is used for up to 24 hours after its time.`;
-
-export const rejections_listed_max = 10_000;
 
 export async function lotsCommand(context: CommandContext): Promise<number> {
   const { values } = context.parse({
@@ -62,41 +55,4 @@ export async function lotsCommand(context: CommandContext): Promise<number> {
 
 function publicReport(report: LotReport, rejections: Rejection[], rejections_not_listed: number) {
   return { ...report, rejections, ...(rejections_not_listed > 0 ? { rejections_not_listed } : {}) };
-}
-
-export async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
-  const events: KeelEvent[] = [];
-  const rejections: Rejection[] = [];
-  let rejections_not_listed = 0;
-  for await (const line of readEventFile(file_path)) {
-    if (line.ok) events.push(line.event);
-    else if (rejections.length < rejections_listed_max) rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
-    else rejections_not_listed += 1;
-  }
-  return { events, rejections, rejections_not_listed };
-}
-
-const price_line_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** Price rows; a bad line stops the command (a wrong price would silently change every gain). */
-export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
-  const rows: PriceRow[] = [];
-  const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line_number = 0;
-  for await (const text of lines) {
-    line_number += 1;
-    if (text.trim().length === 0) continue;
-    const problem = (reason: string) => auditError(audit_error_codes.price_invalid, `${file_path} line ${line_number}: ${reason}`);
-    let row: { asset?: unknown; time?: unknown; price?: unknown; source?: unknown };
-    try {
-      row = JSON.parse(text);
-    } catch (error) {
-      throw problem(`malformed JSON: ${(error as Error).message}`);
-    }
-    if (typeof row.asset !== 'string' || typeof row.price !== 'string' || typeof row.time !== 'string' || !price_line_pattern.test(row.time)) {
-      throw problem('expected {"asset": string, "time": ISO-8601 UTC with milliseconds, "price": decimal string, "source"?: string}');
-    }
-    rows.push({ asset: row.asset, time_ms: Date.parse(row.time), price: row.price, source: typeof row.source === 'string' ? row.source : `prices:${file_path}` });
-  }
-  return rows;
 }

@@ -1,7 +1,5 @@
 // `keel migrate [--directory DIR]`: brings the PostgreSQL schema at DATABASE_URL up to date.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { createPool, migrate } from '../platform/postgres.js';
+import { createPool, defaultMigrationsDirectory, migrate } from '../platform/postgres.js';
 import type { CommandContext } from './command.js';
 
 export const migrate_usage = `keel migrate [--directory DIR]
@@ -26,10 +24,4 @@ export async function migrateCommand(context: CommandContext): Promise<number> {
   } finally {
     await pool.end();
   }
-}
-
-/** migrations/ beside cli/ when run from source, two levels up when run from dist/cli/ (tsc does not copy .sql). */
-export function defaultMigrationsDirectory(): string {
-  const candidates = [join(import.meta.dirname, '..', 'migrations'), join(import.meta.dirname, '..', '..', 'migrations')];
-  return candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
 }

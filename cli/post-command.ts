@@ -1,7 +1,5 @@
 // `keel post --input FILE.jsonl [--ledger embedded|tigerbeetle] [--format json|table]`
-import { readFileSync } from 'node:fs';
-import { AssetRegistry } from '../ledger/asset-registry.js';
-import { openLedger } from '../ledger/open-ledger.js';
+import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import { postEventFile, type PostReport } from '../engine/post-events.js';
 import type { Config } from '../platform/config.js';
 import { renderTable } from './table.js';
@@ -47,11 +45,6 @@ export async function postCommand(context: CommandContext): Promise<number> {
   } finally {
     await ledger.close();
   }
-}
-
-export function loadRegistry(config: Config): AssetRegistry {
-  if (config.assets_file === undefined) return new AssetRegistry();
-  return AssetRegistry.withOverrides(JSON.parse(readFileSync(config.assets_file, 'utf8')), config.assets_file);
 }
 
 /** The report as the command prints it: counts, rejections and accounts; a note only when rejections were not all listed. */

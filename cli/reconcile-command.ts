@@ -3,14 +3,14 @@
 // reconciling and counts the differing assets in keel_reconciliation_mismatches_total.
 import { createExchange } from '../connectors/ccxt-exchange.js';
 import { loadCredentials, redactSecrets, requireCredentials } from '../connectors/credentials.js';
-import { reconcile, type ReconcileReport } from '../connectors/reconcile.js';
+import { reconcile } from '../connectors/reconcile.js';
 import { venueSpec } from '../connectors/venue-registry.js';
 import { createConnectorMetrics, type ConnectorMetrics } from '../connectors/connector-metrics.js';
-import { openLedger } from '../ledger/open-ledger.js';
+import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import { usageError, type CommandContext } from './command.js';
-import { loadRegistry } from './post-command.js';
 
 export const reconcile_usage = `keel reconcile --venue V --account A [--format json|table] [--every SECONDS]
 

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createConnectorMetrics } from '../connectors/connector-metrics.js';
-import type { ReconcileReport } from '../connectors/reconcile.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { createLogger } from '../platform/logger.js';
 import { reconcileRounds } from './reconcile-command.js';
 

@@ -3,20 +3,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { tradeRecordsOf } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
+import { loadTradeRecord } from '../audit/record-store.js';
 import { lot_methods, lot_pools, lotSettings, recordSettings, type LotMethod, type LotPool, type LotSettings } from '../audit/lots/lot-settings.js';
-import type { ReconcileReport } from '../connectors/reconcile.js';
-import { openLedger } from '../ledger/open-ledger.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
+import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import type { Config } from '../platform/config.js';
-import { createPool, redactUrl, type Pool, type PoolClient } from '../platform/postgres.js';
+import { createPool, redactUrl, withSession } from '../platform/postgres.js';
 import { renderAuditReportPdf, type ReportProgress } from '../reports/audit-report-pdf.js';
-import { fileAuditReportData, loadAuditReportData, loadStoredTradeRecord } from '../reports/load-report-data.js';
+import { fileAuditReportData, loadAuditReportData } from '../reports/load-report-data.js';
 import type { ReportPeriod } from '../reports/report-data.js';
 import { renderTradeExplanationPdf } from '../reports/trade-explanation-pdf.js';
+import { readEvents } from '../engine/event-file.js';
+import { readPriceFile } from '../audit/price-file.js';
 import { usageError, type CommandContext } from './command.js';
-import { readEvents, readPriceFile } from './lots-command.js';
-import { loadRegistry } from './post-command.js';
 
 export const report_usage = `keel report audit --from DATE --to DATE --out FILE.pdf [source options] [--reconciliation FILE.json] [--no-verify]
 keel report trade ID --out FILE.pdf [source options]
@@ -160,7 +161,7 @@ async function tradeReport(context: CommandContext, trade_id: string, out: strin
   } else {
     const pool = createPool(context.config.database.url, { max_connections: 1, application_name: 'keel-report' });
     try {
-      const stored = await withSession(pool, (session) => loadStoredTradeRecord(session, trade_id));
+      const stored = await withSession(pool, (session) => loadTradeRecord(session, trade_id));
       if (stored === null) throw usageError(`the audit store has no trade record '${trade_id}'`, report_usage);
       version = stored.version;
       bytes = renderTradeExplanationPdf(stored.record, explainTrade(stored.record), {
@@ -174,15 +175,6 @@ async function tradeReport(context: CommandContext, trade_id: string, out: strin
   writeFileSync(out, bytes);
   context.stdout(`${JSON.stringify({ out, bytes: bytes.length, sha256: sha256(bytes), trade_id, ...(version === null ? {} : { version }) }, null, 2)}\n`);
   return 0;
-}
-
-export async function withSession<T>(pool: Pool, work: (session: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    return await work(client);
-  } finally {
-    client.release();
-  }
 }
 
 function reportProgress(progress: (line: string) => void): (update: ReportProgress) => void {

@@ -3,11 +3,10 @@
 // that price was known, so "the price at t" never looks into the future). Exact: with
 // `number = String` ccxt hands candle values over as the venue's decimal strings.
 import type { Exchange } from 'ccxt';
+import { insertPrices, type StoredPrice } from '../audit/price-store.js';
 import type { Pool } from '../platform/postgres.js';
 import { connector_error_codes, connectorError } from './connector-errors.js';
 import { exactDecimal, signOfDecimal } from './exact-decimal.js';
-
-export type PriceRow = { asset: string; currency: string; price_time: string; source: string; price: string };
 
 const timeframe_ms: Record<string, number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000 };
 export const price_timeframes = Object.keys(timeframe_ms);
@@ -15,7 +14,7 @@ const candles_per_request_max = 1_000;
 const requests_max = 100_000;
 
 /** Candles → rows (pure). A candle without a positive close is refused, never stored as zero. */
-export function candlesToPrices(candles: readonly unknown[], venue: string, symbol: string, base: string, quote: string, timeframe: string): PriceRow[] {
+export function candlesToPrices(candles: readonly unknown[], venue: string, symbol: string, base: string, quote: string, timeframe: string): StoredPrice[] {
   const duration_ms = timeframe_ms[timeframe];
   if (duration_ms === undefined) throw connectorError(connector_error_codes.venue_error, `timeframe '${timeframe}': one of ${price_timeframes.join(', ')}`);
   return candles.map((candle, index) => {
@@ -49,18 +48,4 @@ export async function loadPrices(
     since_ms = next_ms;
   }
   return stored;
-}
-
-export async function insertPrices(pool: Pool, rows: readonly PriceRow[]): Promise<number> {
-  let inserted = 0;
-  for (let start = 0; start < rows.length; start += 500) {
-    const batch = rows.slice(start, start + 500);
-    const values = batch.map((_, index) => `($${index * 5 + 1}, $${index * 5 + 2}, $${index * 5 + 3}, $${index * 5 + 4}, $${index * 5 + 5})`).join(', ');
-    const result = await pool.query(
-      `insert into prices (asset, currency, price_time, source, price) values ${values} on conflict do nothing`,
-      batch.flatMap((row) => [row.asset, row.currency, row.price_time, row.source, row.price]),
-    );
-    inserted += result.rowCount ?? 0;
-  }
-  return inserted;
 }

@@ -5,10 +5,9 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { accountId } from '../ledger/chart-of-accounts.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import { formatUnits } from '../ledger/money.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { addDecimalTexts, exactDecimal, negateDecimalText, signOfDecimal } from './exact-decimal.js';
 
-export type BalanceLine = { asset: string; ledger: string; venue: string; difference: string };
-export type ReconcileReport = { venue: string; account: string; matched: BalanceLine[]; differences: BalanceLine[] };
 
 /** Assets per reconciliation: far above any account's, small enough to bound one ledger lookup. */
 const assets_max = 8_000;

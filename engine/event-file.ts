@@ -8,6 +8,8 @@ import type { KeelEvent } from './event-schema.js';
 
 export type EventLine = DecodedEvent & { line: number };
 export type FileLine = { line: number; bytes: Buffer };
+/** A line of a file that is not a valid event: where, which event when it could tell, and why. */
+export type Rejection = { line: number; id: string | null; reason: string };
 
 const newline = 0x0a;
 const carriage_return = 0x0d;
@@ -54,4 +56,20 @@ function withoutCarriageReturn(bytes: Buffer): Buffer {
 /** Only spaces, tabs and line breaks (what `trim` removes from a JSON line in practice). */
 function isBlank(bytes: Buffer): boolean {
   return bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x0b || byte === 0x0c);
+}
+
+/** Rejections listed by `readEvents`; beyond, they are only counted. */
+export const rejections_listed_max = 10_000;
+
+/** The valid events of a file, and its bad lines (listed up to `rejections_listed_max`, then counted). */
+export async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
+  const events: KeelEvent[] = [];
+  const rejections: Rejection[] = [];
+  let rejections_not_listed = 0;
+  for await (const line of readEventFile(file_path)) {
+    if (line.ok) events.push(line.event);
+    else if (rejections.length < rejections_listed_max) rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
+    else rejections_not_listed += 1;
+  }
+  return { events, rejections, rejections_not_listed };
 }

@@ -7,12 +7,11 @@ import { currentBalances, type BalanceRow } from '../ledger/balances.js';
 import type { AccountSpec } from '../ledger/chart-of-accounts.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import { batch_events_max } from '../ledger/ledger-port.js';
-import { readEventFile, type EventLine } from './event-file.js';
+import { readEventFile, type EventLine, type Rejection } from './event-file.js';
 import { LedgerPoster } from './ledger-poster.js';
 import { countOutcomes, failedCount, isFailed, noCounts, postBatch, type PostingCounts } from './post-batch.js';
 
 export type PostCounts = { read: number; posted: number; duplicates: number; no_transfers: number; rejected: number };
-export type Rejection = { line: number; id: string | null; reason: string };
 export type AccountBalanceRow = BalanceRow;
 export type PostReport = {
   events: PostCounts;

@@ -6,9 +6,9 @@
 // amount (funding, settlement, income, a fee rebate) flips the two sides of its leg when
 // negative, so every leg's amount is positive.
 import type { AssetRegistry } from '../ledger/asset-registry.js';
-import { compareSpecs } from '../ledger/balances.js';
 import {
   accountSpec,
+  compareSpecs,
   eventIdHash,
   eventKey,
   legs_per_event_max,

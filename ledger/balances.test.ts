@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
 import { postEventLines } from '../engine/post-events.js';
+import { validEvent } from '../test/support/event-builders.js';
 import { example_events } from '../test/support/example-events.js';
 import { AssetRegistry } from './asset-registry.js';
 import { balancesAsOfEventTime, balancesKnownAt, currentBalances } from './balances.js';
 import { EmbeddedLedger } from './embedded-ledger.js';
-import type { KeelEvent } from '../engine/event-schema.js';
 
 const registry = new AssetRegistry();
-const deposit = example_events.deposit as unknown as KeelEvent;
-const late_deposit = { ...deposit, id: 'd-late', time: '2024-01-15T00:00:00.000Z', amount: '2', fee: undefined } as KeelEvent;
+const deposit = validEvent(example_events.deposit);
+const late_deposit = validEvent({ ...deposit, id: 'd-late', time: '2024-01-15T00:00:00.000Z', amount: '2', fee: undefined });
 
 describe('balances from the ledger', () => {
   it('as of an event time folds only transfers with that event time or earlier, whatever the insertion order', async () => {
@@ -29,7 +29,7 @@ describe('balances from the ledger', () => {
   });
 
   it('lists every account the events post to, once, in a stable order', () => {
-    const specs = accountSpecsOfEvents([example_events.trade as unknown as KeelEvent, deposit, deposit], registry);
+    const specs = accountSpecsOfEvents([validEvent(example_events.trade), deposit, deposit], registry);
     expect(specs.map((spec) => `${spec.type}:${spec.asset}`)).toEqual(['cash:BNB', 'cash:BTC', 'cash:USDT', 'counterparty:BTC', 'counterparty:USDT', 'external:BTC', 'fees:BNB', 'fees:BTC']);
   });
 });

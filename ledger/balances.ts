@@ -5,7 +5,7 @@
 //   time whenever history was backfilled;
 // - as known at an insertion time: TigerBeetle's `history` (get_account_balances), i.e. "what did
 //   Keel know at that moment".
-import type { AccountSpec, AccountType } from './chart-of-accounts.js';
+import { compareSpecs, type AccountSpec, type AccountType } from './chart-of-accounts.js';
 import { accountFilter, AccountFilterFlags, batch_events_max, type Account, type Ledger } from './ledger-port.js';
 import { formatUnits } from './money.js';
 
@@ -84,12 +84,4 @@ function rows(specs: readonly AccountSpec[], totals_of: (spec: AccountSpec) => T
       balance: formatUnits(debits - credits, spec.scale),
     };
   });
-}
-
-/** By venue, account, type, asset; plain code-unit order so the output is the same under every locale. */
-export function compareSpecs(left: AccountSpec, right: AccountSpec): number {
-  for (const field of ['venue', 'account', 'type', 'asset'] as const) {
-    if (left[field] !== right[field]) return left[field] < right[field] ? -1 : 1;
-  }
-  return 0;
 }

@@ -142,3 +142,11 @@ function escapeField(value: string): string {
   if (!value.includes('|') && !value.includes('\\')) return value;
   return value.replaceAll('\\', '\\\\').replaceAll('|', '\\|');
 }
+
+/** By venue, account, type, asset; plain code-unit order so the output is the same under every locale. */
+export function compareSpecs(left: AccountSpec, right: AccountSpec): number {
+  for (const field of ['venue', 'account', 'type', 'asset'] as const) {
+    if (left[field] !== right[field]) return left[field] < right[field] ? -1 : 1;
+  }
+  return 0;
+}

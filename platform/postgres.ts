@@ -3,7 +3,7 @@
 // is recorded in `schema_migrations` with the SHA-256 of its text, so an applied file that was
 // edited afterwards is refused instead of leaving the schema and the code silently apart.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { KeelError } from './errors.js';
@@ -24,6 +24,8 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 /** Anything that runs queries on one session: a pool client or a plain client. */
 export type Session = pg.ClientBase;
+/** A pool or a session: enough for a single statement, which needs no session of its own. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 export type PoolOptions = {
   max_connections?: number;
@@ -79,6 +81,16 @@ export function createPool(url: string, options: PoolOptions = {}): Pool {
   return pool;
 }
 
+/** Runs `work` on a session of the pool, released afterwards whatever happens. */
+export async function withSession<T>(pool: Pool, work: (session: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await work(client);
+  } finally {
+    client.release();
+  }
+}
+
 /** Runs `work` inside BEGIN … COMMIT on one session, rolling back when it throws. */
 export async function inTransaction<T>(session: Session, work: () => Promise<T>, begin = 'begin'): Promise<T> {
   await session.query(begin);
@@ -90,6 +102,12 @@ export async function inTransaction<T>(session: Session, work: () => Promise<T>,
     await session.query('rollback').catch(() => undefined);
     throw error;
   }
+}
+
+/** migrations/ beside platform/ when run from source, two levels up when run from dist/platform/ (tsc does not copy .sql). */
+export function defaultMigrationsDirectory(): string {
+  const candidates = [join(import.meta.dirname, '..', 'migrations'), join(import.meta.dirname, '..', '..', 'migrations')];
+  return candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
 }
 
 export type MigrationFile = { name: string; number: number; checksum: string; sql: string };

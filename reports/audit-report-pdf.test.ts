@@ -5,15 +5,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lotReport, tradeRecordsOf } from '../audit/audit-seal.js';
+import { lotReport, tradeRecordsOf } from '../audit/lot-facts.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { renderAuditReportPdf, type ReportProgress } from './audit-report-pdf.js';
 import { fileAuditReportData } from './load-report-data.js';
 import { oneLineExplanation } from './one-line-explanation.js';
 import type { AuditReportData } from './report-data.js';
-import { flat, readPdfText, renderPagePng } from './test-support/pdf-reader.js';
-import { exampleInputs, manyTrades, spotTrade, usdDeposit } from './test-support/report-fixtures.js';
+import { flat, readPdfText, renderPagePng } from '../test/support/pdf-reader.js';
+import { validEvent } from '../test/support/event-builders.js';
+import { exampleInputs, manyTrades, spotTrade, usdDeposit } from '../test/support/report-fixtures.js';
 
 const march = { from: '2024-03-01T00:00:00.000Z', to: '2024-04-01T00:00:00.000Z' };
 const registry = new AssetRegistry();
@@ -146,9 +147,9 @@ describe('renderAuditReportPdf', () => {
   it('lists missing-basis and unpriced rows, and keeps unpriced values out of the totals', async () => {
     const events: KeelEvent[] = [
       // ABC arrives with no cost basis, then buys XYZ: nothing prices either of them.
-      { id: 'dep-abc', type: 'deposit', time: '2024-03-02T00:00:00.000Z', venue: 'kraken', account: 'main', asset: 'ABC', amount: '100' } as KeelEvent,
+      validEvent({ id: 'dep-abc', type: 'deposit', time: '2024-03-02T00:00:00.000Z', venue: 'kraken', account: 'main', asset: 'ABC', amount: '100' }),
       spotTrade({ id: 'x1', time: '2024-03-03T00:00:00.000Z', side: 'buy', quantity: '10', price: '2', base: 'XYZ', quote: 'ABC', venue: 'kraken' }),
-      { id: 'fund-xyz', type: 'funding', time: '2024-03-04T00:00:00.000Z', venue: 'kraken', account: 'main', instrument: { symbol: 'XYZ/ABC:XYZ', kind: 'perpetual', base: 'XYZ', quote: 'ABC', settle: 'XYZ' }, asset: 'XYZ', amount: '-0.5' } as KeelEvent,
+      validEvent({ id: 'fund-xyz', type: 'funding', time: '2024-03-04T00:00:00.000Z', venue: 'kraken', account: 'main', instrument: { symbol: 'XYZ/ABC:XYZ', kind: 'perpetual', base: 'XYZ', quote: 'ABC', settle: 'XYZ' }, asset: 'XYZ', amount: '-0.5' }),
     ];
     const odd = await fileAuditReportData(march, { events, price_rows: [], registry: AssetRegistry.withOverrides({ assets: [{ code: 'ABC', ledger: 9001, scale: 8 }, { code: 'XYZ', ledger: 9002, scale: 8 }] }, 'test'), settings: {}, events_description: 'odd' });
     expect(odd.missing_basis).toEqual([expect.objectContaining({ event_id: 'x1', asset: 'ABC', quantity: '20', proceeds: null })]);

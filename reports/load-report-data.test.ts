@@ -2,16 +2,19 @@
 // and a seal, with the balances from a ledger the same events were posted into: the chain head is
 // the seal's, verified, and every figure equals the report made from the file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tradeRecordsOf, type SealResult } from '../audit/audit-seal.js';
+import type { SealResult } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { postEventLines } from '../engine/post-events.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import { EmbeddedLedger } from '../ledger/embedded-ledger.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import { renderAuditReportPdf } from './audit-report-pdf.js';
-import { fileAuditReportData, loadAuditReportData, loadStoredTradeRecord, readStoreSnapshot, taxLotExportOf } from './load-report-data.js';
-import { readPdfText } from './test-support/pdf-reader.js';
-import { exampleInputs } from './test-support/report-fixtures.js';
-import { fillAuditStore } from './test-support/report-store.js';
+import { fileAuditReportData, loadAuditReportData, taxLotExportOf } from './load-report-data.js';
+import { readStoreSnapshot } from '../audit/audit-store.js';
+import { loadTradeRecord } from '../audit/record-store.js';
+import { readPdfText } from '../test/support/pdf-reader.js';
+import { exampleInputs } from '../test/support/report-fixtures.js';
+import { fillAuditStore } from '../test/support/report-store.js';
 
 const march = { from: '2024-03-01T00:00:00.000Z', to: '2024-04-01T00:00:00.000Z' };
 const registry = new AssetRegistry();
@@ -65,11 +68,11 @@ describe('loadAuditReportData (real PostgreSQL)', () => {
         ['BNB', '455.1'],
         ['BNB', '598.2'],
       ]);
-      const stored = await loadStoredTradeRecord(client, 'binance:spot-main:order:8812001');
+      const stored = await loadTradeRecord(client, 'binance:spot-main:order:8812001');
       const { events, price_rows } = await exampleInputs();
       const expected = tradeRecordsOf(events, registry, {}, price_rows).find((record) => record.trade_id === 'binance:spot-main:order:8812001');
       expect(stored).toMatchObject({ version: 1, record: expected, audit_sequence: expect.any(Number) });
-      expect(await loadStoredTradeRecord(client, 'no-such-trade')).toBeNull();
+      expect(await loadTradeRecord(client, 'no-such-trade')).toBeNull();
       const exported = taxLotExportOf(snapshot.events, snapshot.price_rows, {}, 2024, 'store');
       expect(exported.part_i_short_term.totals.gain_or_loss).toBe('641.915');
     } finally {

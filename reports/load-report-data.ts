@@ -1,34 +1,22 @@
-// The effects around the reports' pure core: reading the audit store (events, prices, the audit
-// chain's head, its verification), the ledger (balances at the period's end, by event time), or a
+// The effects around the reports' pure core: reading the audit store through audit/ (events, prices,
+// the audit chain's head, its verification), the ledger (balances at the period's end, by event time), or a
 // file of events posted into an in-memory ledger when there is no server.
-import { auditHead, verifyAuditChain } from '../audit/audit-log.js';
-import { loadEvents, loadPriceRows } from '../audit/audit-store.js';
-import { lotReport } from '../audit/audit-seal.js';
+import { verifyAuditChain } from '../audit/audit-log.js';
+import { readStoreSnapshot } from '../audit/audit-store.js';
+import { lotReport } from '../audit/lot-facts.js';
 import { lotSettings, type LotSettings } from '../audit/lots/lot-settings.js';
 import type { PriceRow } from '../audit/lots/pricing.js';
-import type { ReconcileReport } from '../connectors/reconcile.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { postEventLines } from '../engine/post-events.js';
 import { accountSpecsOfEvents } from '../engine/posting-rules.js';
-import type { TradeRecord } from '../audit/trade-records.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { balancesAsOfEventTime, type BalanceRow } from '../ledger/balances.js';
 import { EmbeddedLedger } from '../ledger/embedded-ledger.js';
 import type { Ledger } from '../ledger/ledger-port.js';
-import { inTransaction, type Session } from '../platform/postgres.js';
+import type { Session } from '../platform/postgres.js';
 import { buildAuditReportData, checkPeriod, type AuditReportData, type ChainState, type ReportPeriod } from './report-data.js';
 import { buildTaxLotExport, taxYearPeriod, type TaxLotExport } from './tax-lot-export.js';
-
-export type StoreSnapshot = { events: KeelEvent[]; price_rows: PriceRow[]; head: { sequence: number; entry_hash: string } };
-
-/** Events, prices and the chain head in one read-only snapshot, so they describe the same moment. */
-export async function readStoreSnapshot(session: Session, reporting_currency: string): Promise<StoreSnapshot> {
-  return inTransaction(
-    session,
-    async () => ({ events: await loadEvents(session), price_rows: await loadPriceRows(session, reporting_currency), head: await auditHead(session) }),
-    'begin isolation level repeatable read read only',
-  );
-}
 
 /** Balances of every account the events post to, from the ledger's transfers with event time before `period_end`. */
 export async function periodEndBalances(ledger: Ledger, events: readonly KeelEvent[], registry: AssetRegistry, period_end: string): Promise<{ as_of: string; rows: BalanceRow[] }> {
@@ -126,17 +114,4 @@ export function taxLotExportOf(events: readonly KeelEvent[], price_rows: readonl
   const to_end = events.filter((event) => event.time < period.to);
   const report = lotReport(to_end, settings, price_rows);
   return buildTaxLotExport(report, tax_year, new Map(to_end.map((event) => [event.id, event.time])), source);
-}
-
-export type StoredTradeRecord = { record: TradeRecord; version: number; record_hash: string; audit_sequence: number | null };
-
-/** The current (latest) version of one trade record as the audit service sealed it; null when the store has none. */
-export async function loadStoredTradeRecord(session: Session, trade_id: string): Promise<StoredTradeRecord | null> {
-  const { rows } = await session.query<{ record: TradeRecord; version: number; record_hash: string; audit_sequence: string | null }>(
-    'select record, version, record_hash, audit_sequence::text as audit_sequence from trade_records where is_current and trade_id = $1',
-    [trade_id],
-  );
-  const row = rows[0];
-  if (row === undefined) return null;
-  return { record: row.record, version: row.version, record_hash: row.record_hash, audit_sequence: row.audit_sequence === null ? null : Number(row.audit_sequence) };
 }

@@ -7,13 +7,13 @@
 // The period is [from, to): `to` is excluded. Lots are matched over every event before `to`, so a
 // disposal in the period consumes the lots bought before it, and open lots are those at the end.
 // Money stays exact decimal strings; a value that could not be priced is null and counted, never 0.
-import { lotReport, tradeRecordsOf } from '../audit/audit-seal.js';
+import { lotReport, tradeRecordsOf } from '../audit/lot-facts.js';
 import { parseExact } from '../audit/lots/decimal-math.js';
 import { addDecimals, formatDecimal, negateDecimal, subtractDecimals, zero_decimal } from '../ledger/money.js';
 import type { DerivativeRow, DisposalRow, MissingBasisRow, OpenLotRow, UnpricedRow } from '../audit/lots/lot-report.js';
 import { lotSettings, type LotSettings, type RecordedSettings } from '../audit/lots/lot-settings.js';
 import { InMemoryPriceTable, Pricer, priceRowsFromTrades, type PriceRow, type UnitPrice } from '../audit/lots/pricing.js';
-import type { ReconcileReport } from '../connectors/reconcile.js';
+import type { ReconcileReport } from '../ledger/reconciliation.js';
 import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { BalanceRow } from '../ledger/balances.js';

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { taxLotExportOf } from './load-report-data.js';
 import { form8949_columns, missing_basis_note, open_lot_columns, renderForm8949Csv, renderOpenLotsCsv, renderTaxLotJson, unpriced_note } from './tax-lot-export.js';
-import { parseCsv } from './test-support/pdf-reader.js';
-import { spotTrade, usdDeposit } from './test-support/report-fixtures.js';
+import { parseCsv } from '../test/support/pdf-reader.js';
+import { spotTrade, usdDeposit } from '../test/support/report-fixtures.js';
 
 const events: KeelEvent[] = [
   usdDeposit('d1', '2022-01-01T00:00:00.000Z', '1000000'),

@@ -1,14 +1,15 @@
 // The one-page trade explanation, read back: one page, the explanation's lines, the fills and lots,
 // the settings; still one page for an order of hundreds of fills; the same bytes every time.
 import { describe, expect, it } from 'vitest';
-import { tradeRecordsOf } from '../audit/audit-seal.js';
+import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { lotSettings, recordSettings } from '../audit/lots/lot-settings.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { renderTradeExplanationPdf } from './trade-explanation-pdf.js';
-import { flat, readPdfText } from './test-support/pdf-reader.js';
-import { exampleInputs, spotTrade, usdDeposit } from './test-support/report-fixtures.js';
+import { flat, readPdfText } from '../test/support/pdf-reader.js';
+import { validEvent } from '../test/support/event-builders.js';
+import { exampleInputs, spotTrade, usdDeposit } from '../test/support/report-fixtures.js';
 
 const registry = new AssetRegistry();
 const settings = recordSettings(lotSettings({}), ['USDT']);
@@ -46,10 +47,12 @@ describe('renderTradeExplanationPdf', () => {
   });
 
   it('stays on one page for an order of 400 fills, saying how many rows it left out', async () => {
-    const fills: KeelEvent[] = Array.from({ length: 400 }, (_, index) => ({
-      ...spotTrade({ id: `f${index}`, time: new Date(Date.parse('2024-05-01T00:00:00.000Z') + index * 1000).toISOString(), side: 'sell', quantity: '0.01', price: String(60000 + index), fee: { asset: 'USD', amount: '0.5' } }),
-      order_id: 'big-order',
-    }) as KeelEvent);
+    const fills: KeelEvent[] = Array.from({ length: 400 }, (_, index) =>
+      validEvent({
+        ...spotTrade({ id: `f${index}`, time: new Date(Date.parse('2024-05-01T00:00:00.000Z') + index * 1000).toISOString(), side: 'sell', quantity: '0.01', price: String(60000 + index), fee: { asset: 'USD', amount: '0.5' } }),
+        order_id: 'big-order',
+      }),
+    );
     const buys = [usdDeposit('d', '2024-04-01T00:00:00.000Z', '1000000'), spotTrade({ id: 'b', time: '2024-04-02T00:00:00.000Z', side: 'buy', quantity: '4', price: '50000' })];
     const record = tradeRecordsOf([...buys, ...fills], registry).find((candidate) => candidate.trade_id === 'binance:main:order:big-order')!;
     expect(record.fills).toHaveLength(400);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeLots } from './lot-engine.js';
-import { fundedDeposit, perpetualTrade, settlement } from './lot-test-events.js';
+import { fundedDeposit, perpetualTrade, settlement } from '../../test/support/event-builders.js';
 
 const at = (minute: number) => new Date(Date.UTC(2024, 2, 1, 10, minute)).toISOString();
 

@@ -3,7 +3,7 @@ import { computeLots, LotEngine } from './lot-engine.js';
 import { csvCell, renderDisposalsCsv } from './lot-report.js';
 import { lotSettings } from './lot-settings.js';
 import { InMemoryPriceTable } from './pricing.js';
-import { deposit, fundedDeposit, income, spotTrade, transfer, withdrawal } from './lot-test-events.js';
+import { deposit, fundedDeposit, income, spotTrade, transfer, withdrawal } from '../../test/support/event-builders.js';
 
 const day = (date: string) => `${date}T12:00:00.000Z`;
 

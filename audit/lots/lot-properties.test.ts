@@ -10,7 +10,7 @@ import { computeLots } from './lot-engine.js';
 import type { LotReport } from './lot-report.js';
 import { lot_methods, lot_pools, type LotMethod, type LotPool, type LotSettings } from './lot-settings.js';
 import { InMemoryPriceTable } from './pricing.js';
-import { deposit, spotTrade, transfer, withdrawal } from './lot-test-events.js';
+import { deposit, spotTrade, transfer, withdrawal } from '../../test/support/event-builders.js';
 
 const scale = 12;
 const units = (text: string | null) => parseSignedAmount(text ?? '0', scale, 'x');

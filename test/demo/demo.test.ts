@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { flat, parseCsv, readPdfText } from '../../reports/test-support/pdf-reader.js';
+import { flat, parseCsv, readPdfText } from '../support/pdf-reader.js';
 
 const run = promisify(execFile);
 const main_path = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');

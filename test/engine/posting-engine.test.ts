@@ -2,7 +2,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngineMetrics } from '../../engine/engine-metrics.js';
-import type { KeelEvent } from '../../engine/event-schema.js';
 import type { DeadLetter } from '../../engine/dead-letter.js';
 import { PostingEngine } from '../../engine/posting-engine.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
@@ -11,6 +10,7 @@ import type { Ledger } from '../../ledger/ledger-port.js';
 import { createKafka } from '../../platform/kafka.js';
 import { createLogger } from '../../platform/logger.js';
 import { generateEvents, seededRandom } from '../support/event-generator.js';
+import { validEvent } from '../support/event-builders.js';
 import { example_events } from '../support/example-events.js';
 import { createTopics, kafkaBrokers, publish, readTopic, testKafka, uniqueTopics, waitForGroupCaughtUp, withAdmin, type TestTopics } from '../support/kafka-test-kit.js';
 import { checkLedgerInvariants } from '../support/ledger-invariants.js';
@@ -100,7 +100,7 @@ describe('posting engine on a real Kafka broker', () => {
     const kafka = testKafka();
     const topics = uniqueTopics('poison');
     await createTopics(kafka, topics, 1);
-    const deposit = example_events.deposit as unknown as KeelEvent;
+    const deposit = validEvent(example_events.deposit);
     const good_before = [deposit, ...generateEvents(19, { seed: 303 })];
     const good_after = [...generateEvents(20, { seed: 304 })];
     const poison = [

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createPool, migrate, type Pool } from '../../platform/postgres.js';
+import { createPool, inTransaction, migrate, withSession, type Pool } from '../../platform/postgres.js';
 
 export const migrations_directory = join(import.meta.dirname, '..', '..', 'migrations');
 
@@ -71,17 +71,11 @@ const audit_log_triggers = ['audit_log_no_update', 'audit_log_no_delete', 'audit
  * (ENABLE ALWAYS), all in one transaction, so afterwards only the hash chain can tell.
  */
 export async function tamperWithAuditLog(pool: Pool, sql: string, parameters: unknown[] = []): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query('alter table audit_log disable trigger user');
-    await client.query(sql, parameters);
-    for (const trigger of audit_log_triggers) await client.query(`alter table audit_log enable always trigger ${trigger}`);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await withSession(pool, (client) =>
+    inTransaction(client, async () => {
+      await client.query('alter table audit_log disable trigger user');
+      await client.query(sql, parameters);
+      for (const trigger of audit_log_triggers) await client.query(`alter table audit_log enable always trigger ${trigger}`);
+    }),
+  );
 }

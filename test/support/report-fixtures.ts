@@ -2,8 +2,10 @@
 // exercise long periods, long-term holdings, missing basis, unpriced values and hostile text.
 import { join } from 'node:path';
 import type { PriceRow } from '../../audit/lots/pricing.js';
-import { readEvents, readPriceFile } from '../../cli/lots-command.js';
+import { readPriceFile } from '../../audit/price-file.js';
+import { readEvents } from '../../engine/event-file.js';
 import type { KeelEvent } from '../../engine/event-schema.js';
+import { deposit, spotTrade as builtSpotTrade } from './event-builders.js';
 
 export const examples_directory = join(import.meta.dirname, '..', '..', 'examples');
 export const example_events_path = join(examples_directory, 'events.jsonl');
@@ -28,23 +30,10 @@ export type TradeSpec = {
   fee?: { asset: string; amount: string };
 };
 
+/** A spot trade with at most one fee, built and validated by the shared builder. */
 export function spotTrade(spec: TradeSpec): KeelEvent {
-  const base = spec.base ?? 'BTC';
-  const quote = spec.quote ?? 'USD';
-  return {
-    id: spec.id,
-    type: 'trade',
-    time: spec.time,
-    venue: spec.venue ?? 'binance',
-    account: spec.account ?? 'main',
-    instrument: { symbol: `${base}/${quote}`, kind: 'spot', base, quote },
-    side: spec.side,
-    quantity: spec.quantity,
-    price: spec.price,
-    fees: spec.fee === undefined ? [] : [spec.fee],
-    order_id: `o-${spec.id}`,
-    trade_id: `t-${spec.id}`,
-  } as KeelEvent;
+  const { fee, ...fields } = spec;
+  return builtSpotTrade({ ...fields, fees: fee === undefined ? [] : [fee] });
 }
 
 /** `count` trades over 2024, one every few hours: buys of 1 BTC, then sells of 0.5 BTC at rising prices. */
@@ -63,5 +52,5 @@ export function manyTrades(count: number): KeelEvent[] {
 }
 
 export function usdDeposit(id: string, time: string, amount: string, venue = 'binance', account = 'main'): KeelEvent {
-  return { id, type: 'deposit', time, venue, account, asset: 'USD', amount } as KeelEvent;
+  return deposit({ id, time, venue, account, asset: 'USD', amount });
 }

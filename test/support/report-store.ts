@@ -3,6 +3,7 @@
 import { seal } from '../../audit/audit-seal.js';
 import { storeEvents } from '../../audit/audit-store.js';
 import type { PriceRow } from '../../audit/lots/pricing.js';
+import { insertPrices } from '../../audit/price-store.js';
 import type { KeelEvent } from '../../engine/event-schema.js';
 import type { AssetRegistry } from '../../ledger/asset-registry.js';
 import type { Pool } from '../../platform/postgres.js';
@@ -11,15 +12,10 @@ export async function fillAuditStore(pool: Pool, events: readonly KeelEvent[], p
   const client = await pool.connect();
   try {
     await storeEvents(client, events.map((event) => ({ event, source: null })));
-    for (const row of price_rows) {
-      await client.query('insert into prices (asset, currency, price_time, source, price) values ($1, $2, $3, $4, $5)', [
-        row.asset,
-        'USD',
-        new Date(row.time_ms).toISOString(),
-        row.source ?? 'test',
-        String(row.price),
-      ]);
-    }
+    await insertPrices(
+      client,
+      price_rows.map((row) => ({ asset: row.asset, currency: 'USD', price_time: new Date(row.time_ms).toISOString(), source: row.source ?? 'test', price: String(row.price) })),
+    );
     return await seal(client, registry, {});
   } finally {
     client.release();
