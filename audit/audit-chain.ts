@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../platform/canonical-json.js';
 import { KeelError } from '../platform/errors.js';
+import { utc_time_pattern } from '../platform/utc-time.js';
 
 export const audit_log_error_codes = {
   append_only: 'KEEL_ERR_AUDIT_LOG_APPEND_ONLY',
@@ -30,7 +31,6 @@ export const audit_limits = {
 
 const kind_pattern = /^[a-z][a-z0-9_.]{0,99}$/;
 const hash_pattern = /^[0-9a-f]{64}$/;
-const recorded_at_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A JSON value as the log stores it: what JSON.parse can give back, nothing else. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -139,7 +139,7 @@ function assertHashable(fields: HashedFields): void {
   const problems: string[] = [];
   if (!Number.isSafeInteger(fields.sequence) || fields.sequence < 1) problems.push(`sequence ${fields.sequence} is not a whole number ≥ 1`);
   if (!hash_pattern.test(fields.previous_hash)) problems.push('previous_hash is not 64 lowercase hex digits');
-  if (!recorded_at_pattern.test(fields.recorded_at)) problems.push(`recorded_at ${fields.recorded_at} is not ISO-8601 UTC with milliseconds`);
+  if (!utc_time_pattern.test(fields.recorded_at)) problems.push(`recorded_at ${fields.recorded_at} is not ISO-8601 UTC with milliseconds`);
   if (problems.length > 0) throw new KeelError(audit_log_error_codes.row_invalid, `audit entry cannot be hashed: ${problems.join('; ')}`);
 }
 

@@ -9,6 +9,7 @@ import type { PriceRow } from '../audit/lots/pricing.js';
 import { readEventFile } from '../engine/event-file.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import type { Rejection } from '../engine/post-events.js';
+import { utc_time_pattern } from '../platform/utc-time.js';
 import { audit_error_codes, auditError } from '../audit/audit-errors.js';
 import { usageError, type CommandContext } from './command.js';
 
@@ -76,8 +77,6 @@ export async function readEvents(file_path: string): Promise<{ events: KeelEvent
   return { events, rejections, rejections_not_listed };
 }
 
-const price_line_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /** Price rows; a bad line stops the command (a wrong price would silently change every gain). */
 export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
   const rows: PriceRow[] = [];
@@ -93,7 +92,7 @@ export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
     } catch (error) {
       throw problem(`malformed JSON: ${(error as Error).message}`);
     }
-    if (typeof row.asset !== 'string' || typeof row.price !== 'string' || typeof row.time !== 'string' || !price_line_pattern.test(row.time)) {
+    if (typeof row.asset !== 'string' || typeof row.price !== 'string' || typeof row.time !== 'string' || !utc_time_pattern.test(row.time)) {
       throw problem('expected {"asset": string, "time": ISO-8601 UTC with milliseconds, "price": decimal string, "source"?: string}');
     }
     rows.push({ asset: row.asset, time_ms: Date.parse(row.time), price: row.price, source: typeof row.source === 'string' ? row.source : `prices:${file_path}` });

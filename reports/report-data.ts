@@ -18,6 +18,7 @@ import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { BalanceRow } from '../ledger/balances.js';
 import type { Decimal } from '../ledger/money.js';
+import { utc_time_pattern } from '../platform/utc-time.js';
 import { oneLineExplanation } from './one-line-explanation.js';
 
 export const audit_report_version = 1;
@@ -114,10 +115,8 @@ export type AuditReportInput = {
   reconciliation?: readonly ReconcileReport[];
 };
 
-const iso_time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 export function checkPeriod(period: ReportPeriod): void {
-  if (!iso_time.test(period.from) || !iso_time.test(period.to)) throw new RangeError(`report period times must be ISO-8601 UTC with milliseconds, got ${period.from} .. ${period.to}`);
+  if (!utc_time_pattern.test(period.from) || !utc_time_pattern.test(period.to)) throw new RangeError(`report period times must be ISO-8601 UTC with milliseconds, got ${period.from} .. ${period.to}`);
   if (period.from >= period.to) throw new RangeError(`report period: from ${period.from} must be before to ${period.to}`);
 }
 
