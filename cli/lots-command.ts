@@ -9,6 +9,7 @@ import type { PriceRow } from '../audit/lots/pricing.js';
 import { readEventFile } from '../engine/event-file.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import type { Rejection } from '../engine/post-events.js';
+import { rejections_listed_max } from '../engine/rejections.js';
 import { utc_time_pattern } from '../platform/utc-time.js';
 import { audit_error_codes, auditError } from '../audit/audit-errors.js';
 import { usageError, type CommandContext } from './command.js';
@@ -34,8 +35,6 @@ are reported (line and reason) and skipped. The settings in force are part of ev
   --prices FILE    optional prices in USD, one JSON object per line: {"asset", "time", "price", "source"?}.
                    Prices observed in the file's own spot trades against USD or a peg (USDT, USDC = 1)
                    are always used too; a price is used for up to 24 hours after its time.`;
-
-export const rejections_listed_max = 10_000;
 
 export async function lotsCommand(context: CommandContext): Promise<number> {
   const { values } = context.parse({
