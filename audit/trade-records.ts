@@ -2,8 +2,9 @@
 // why the strategy traded (decision), what the risk engine said (risk check), the order's
 // lifecycle, every fill with its fees, the ledger transfers the fills produced, the lots they
 // opened or closed, and the position and cash before and after. Parts that are missing are
-// stated as missing, never guessed. The same events always give the same records, byte for byte
-// in canonical JSON, whatever order they arrived in.
+// stated as missing, never guessed. The same events give the same records, byte for byte in
+// canonical JSON, whatever order they arrive in: they are folded in canonical order (time, then
+// id). An id given twice keeps its first copy, so callers pass one copy per id, as stored.
 import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import { chainTransfers, postingChain, type PostingChain } from '../engine/posting-rules.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
