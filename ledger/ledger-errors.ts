@@ -15,6 +15,8 @@ export const ledger_error_codes = {
   unreachable: 'KEEL_ERR_LEDGER_UNREACHABLE',
   journal_corrupt: 'KEEL_ERR_LEDGER_JOURNAL_CORRUPT',
   journal_locked: 'KEEL_ERR_LEDGER_JOURNAL_LOCKED',
+  /** The embedded ledger reached one of its fixed limits (ledger/embedded/limits.ts): accounts, transfers or burned ids. */
+  embedded_full: 'KEEL_ERR_LEDGER_EMBEDDED_FULL',
 } as const;
 
 export type LedgerErrorCode = (typeof ledger_error_codes)[keyof typeof ledger_error_codes];
