@@ -5,6 +5,8 @@ export const engine_error_codes = {
   cost_too_precise: 'KEEL_ERR_ENGINE_COST_TOO_PRECISE',
   event_conflict: 'KEEL_ERR_ENGINE_EVENT_CONFLICT',
   ledger_rejected: 'KEEL_ERR_ENGINE_LEDGER_REJECTED',
+  /** The in-process event log (engine/in-process-log.ts) holds a fixed number of records. */
+  log_full: 'KEEL_ERR_ENGINE_LOG_FULL',
 } as const;
 
 export type EngineErrorCode = (typeof engine_error_codes)[keyof typeof engine_error_codes];

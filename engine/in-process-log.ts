@@ -3,6 +3,8 @@
 // the posting and audit steps consume it as they would a Kafka partition: decode, validate, act.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { KeelError } from '../platform/errors.js';
+import { engine_error_codes } from './engine-errors.js';
 
 export type LogRecord = { offset: number; text: string };
 
@@ -21,7 +23,9 @@ export class InProcessEventLog {
   }
 
   append(text: string): number {
-    if (this.records.length >= log_records_max) throw new RangeError(`the in-process log holds at most ${log_records_max} records`);
+    if (this.records.length >= log_records_max) {
+      throw new KeelError(engine_error_codes.log_full, `the in-process log holds at most ${log_records_max} records`);
+    }
     this.records.push(text);
     return this.records.length - 1;
   }
