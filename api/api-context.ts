@@ -1,5 +1,6 @@
-// What the routes are given: the dependencies of the composition root (build-app.ts), plus what
-// it derives from them once (the account catalogue). Routes import this type, never each other.
+// What the routes are given: the composition root's dependencies (build-app.ts) with the limits
+// filled in from their defaults, the trade PDF renderer chosen, and the one account catalogue the
+// routes share (it refreshes itself from the audit store as events arrive).
 import type { KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { Ledger } from '../ledger/ledger-port.js';

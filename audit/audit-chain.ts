@@ -7,19 +7,8 @@
 // previous_hash is the entry_hash of the entry before; the first entry (sequence 1) links to 64 zeros.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../platform/canonical-json.js';
-import { KeelError } from '../platform/errors.js';
-
-export const audit_log_error_codes = {
-  append_only: 'KEEL_ERR_AUDIT_LOG_APPEND_ONLY',
-  not_next: 'KEEL_ERR_AUDIT_LOG_NOT_NEXT',
-  kind_invalid: 'KEEL_ERR_AUDIT_LOG_KIND_INVALID',
-  payload_invalid: 'KEEL_ERR_AUDIT_LOG_PAYLOAD_INVALID',
-  payload_too_large: 'KEEL_ERR_AUDIT_LOG_PAYLOAD_TOO_LARGE',
-  batch_too_large: 'KEEL_ERR_AUDIT_LOG_BATCH_TOO_LARGE',
-  row_invalid: 'KEEL_ERR_AUDIT_LOG_ROW_INVALID',
-} as const;
-
-export type AuditLogErrorCode = (typeof audit_log_error_codes)[keyof typeof audit_log_error_codes];
+import { utc_time_pattern } from '../platform/utc-time.js';
+import { audit_error_codes, auditError } from './audit-errors.js';
 
 export const genesis_hash = '0'.repeat(64);
 export const audit_limits = {
@@ -30,7 +19,6 @@ export const audit_limits = {
 
 const kind_pattern = /^[a-z][a-z0-9_.]{0,99}$/;
 const hash_pattern = /^[0-9a-f]{64}$/;
-const recorded_at_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** A JSON value as the log stores it: what JSON.parse can give back, nothing else. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -57,7 +45,7 @@ export function entryHash(fields: HashedFields): string {
 /** The next entries after a head, linked and hashed; `recorded_at` is shared by the batch. */
 export function chainEntries(head: { sequence: number; entry_hash: string }, entries: readonly { kind: string; payload: unknown }[], recorded_at: string): AuditEntry[] {
   if (entries.length > audit_limits.entries_per_append) {
-    throw new KeelError(audit_log_error_codes.batch_too_large, `${entries.length} entries in one append, at most ${audit_limits.entries_per_append}`);
+    throw auditError(audit_error_codes.log_batch_too_large, `${entries.length} entries in one append, at most ${audit_limits.entries_per_append}`);
   }
   const chained: AuditEntry[] = [];
   let previous = head;
@@ -74,7 +62,7 @@ export function chainEntries(head: { sequence: number; entry_hash: string }, ent
 
 function assertKind(kind: string, index: number): void {
   if (typeof kind !== 'string' || !kind_pattern.test(kind)) {
-    throw new KeelError(audit_log_error_codes.kind_invalid, `entry ${index}: kind must match ${kind_pattern}, got ${JSON.stringify(kind)}`, { field: `${index}.kind` });
+    throw auditError(audit_error_codes.log_kind_invalid, `entry ${index}: kind must match ${kind_pattern}, got ${JSON.stringify(kind)}`, { field: `${index}.kind` });
   }
 }
 
@@ -85,10 +73,10 @@ function assertKind(kind: string, index: number): void {
  */
 export function jsonPayload(payload: unknown, index = 0): JsonValue {
   const problem = jsonProblem(payload, '', 0);
-  if (problem !== undefined) throw new KeelError(audit_log_error_codes.payload_invalid, `entry ${index}: payload${problem}`, { field: `${index}.payload` });
+  if (problem !== undefined) throw auditError(audit_error_codes.log_payload_invalid, `entry ${index}: payload${problem}`, { field: `${index}.payload` });
   const bytes = Buffer.byteLength(canonicalJson(payload), 'utf8');
   if (bytes > audit_limits.payload_bytes) {
-    throw new KeelError(audit_log_error_codes.payload_too_large, `entry ${index}: payload is ${bytes} bytes of canonical JSON, at most ${audit_limits.payload_bytes}`, { field: `${index}.payload` });
+    throw auditError(audit_error_codes.log_payload_too_large, `entry ${index}: payload is ${bytes} bytes of canonical JSON, at most ${audit_limits.payload_bytes}`, { field: `${index}.payload` });
   }
   return payload as JsonValue;
 }
@@ -139,8 +127,8 @@ function assertHashable(fields: HashedFields): void {
   const problems: string[] = [];
   if (!Number.isSafeInteger(fields.sequence) || fields.sequence < 1) problems.push(`sequence ${fields.sequence} is not a whole number ≥ 1`);
   if (!hash_pattern.test(fields.previous_hash)) problems.push('previous_hash is not 64 lowercase hex digits');
-  if (!recorded_at_pattern.test(fields.recorded_at)) problems.push(`recorded_at ${fields.recorded_at} is not ISO-8601 UTC with milliseconds`);
-  if (problems.length > 0) throw new KeelError(audit_log_error_codes.row_invalid, `audit entry cannot be hashed: ${problems.join('; ')}`);
+  if (!utc_time_pattern.test(fields.recorded_at)) problems.push(`recorded_at ${fields.recorded_at} is not ISO-8601 UTC with milliseconds`);
+  if (problems.length > 0) throw auditError(audit_error_codes.log_row_invalid, `audit entry cannot be hashed: ${problems.join('; ')}`);
 }
 
 // ---- verification -------------------------------------------------------------------------------

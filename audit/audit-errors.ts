@@ -1,6 +1,6 @@
-// The audit area's coded errors: lot settings, prices, limits, and broken invariants of the lot
-// engine. An invariant error means a bug in Keel, never bad input: bad input is reported in the
-// lot report (missing basis, unpriced rows, conflicts), not thrown.
+// The audit area's one registry of coded errors: lot settings, prices, limits, broken invariants of
+// the lot engine, and the hash-chained audit log. An invariant error means a bug in Keel, never bad
+// input: bad input is reported in the lot report (missing basis, unpriced rows, conflicts), not thrown.
 import { assertInvariant, KeelError } from '../platform/errors.js';
 
 export const audit_error_codes = {
@@ -10,6 +10,15 @@ export const audit_error_codes = {
   too_many_prices: 'KEEL_ERR_AUDIT_TOO_MANY_PRICES',
   event_out_of_order: 'KEEL_ERR_AUDIT_EVENT_OUT_OF_ORDER',
   invariant_broken: 'KEEL_ERR_AUDIT_INVARIANT_BROKEN',
+  /** Raised by the database (migrations/0001_audit_store.sql): audit_log rows are never updated or deleted. */
+  log_append_only: 'KEEL_ERR_AUDIT_LOG_APPEND_ONLY',
+  /** Raised by the database: an inserted row does not extend the chain's head. */
+  log_not_next: 'KEEL_ERR_AUDIT_LOG_NOT_NEXT',
+  log_kind_invalid: 'KEEL_ERR_AUDIT_LOG_KIND_INVALID',
+  log_payload_invalid: 'KEEL_ERR_AUDIT_LOG_PAYLOAD_INVALID',
+  log_payload_too_large: 'KEEL_ERR_AUDIT_LOG_PAYLOAD_TOO_LARGE',
+  log_batch_too_large: 'KEEL_ERR_AUDIT_LOG_BATCH_TOO_LARGE',
+  log_row_invalid: 'KEEL_ERR_AUDIT_LOG_ROW_INVALID',
 } as const;
 
 export type AuditErrorCode = (typeof audit_error_codes)[keyof typeof audit_error_codes];

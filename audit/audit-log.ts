@@ -3,9 +3,8 @@
 // whole chain in bounded batches. The hashing itself is pure, in audit/audit-chain.ts.
 import type { Session } from '../platform/postgres.js';
 import { inTransaction } from '../platform/postgres.js';
-import { KeelError } from '../platform/errors.js';
+import { audit_error_codes, auditError } from './audit-errors.js';
 import {
-  audit_log_error_codes,
   chainEntries,
   ChainVerifier,
   genesis_hash,
@@ -169,7 +168,7 @@ function storedEntry(row: StoredRow): AuditEntry {
 /** Sequences are bigint in the table; past 2^53 a JS number would silently round, so that is refused. */
 function sequenceNumber(text: string): number {
   const sequence = Number(text);
-  if (!Number.isSafeInteger(sequence)) throw new KeelError(audit_log_error_codes.row_invalid, `audit log sequence ${text} is beyond 2^53`);
+  if (!Number.isSafeInteger(sequence)) throw auditError(audit_error_codes.log_row_invalid, `audit log sequence ${text} is beyond 2^53`);
   return sequence;
 }
 

@@ -4,8 +4,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { audit_error_codes, auditError } from './audit-errors.js';
 import type { PriceRow } from './lots/pricing.js';
-
-const price_line_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+import { utc_time_pattern } from '../platform/utc-time.js';
 
 /** Price rows; a bad line stops the command (a wrong price would silently change every gain). */
 export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
@@ -22,7 +21,7 @@ export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
     } catch (error) {
       throw problem(`malformed JSON: ${(error as Error).message}`);
     }
-    if (typeof row.asset !== 'string' || typeof row.price !== 'string' || typeof row.time !== 'string' || !price_line_pattern.test(row.time)) {
+    if (typeof row.asset !== 'string' || typeof row.price !== 'string' || typeof row.time !== 'string' || !utc_time_pattern.test(row.time)) {
       throw problem('expected {"asset": string, "time": ISO-8601 UTC with milliseconds, "price": decimal string, "source"?: string}');
     }
     rows.push({ asset: row.asset, time_ms: Date.parse(row.time), price: row.price, source: typeof row.source === 'string' ? row.source : `prices:${file_path}` });

@@ -41,6 +41,15 @@ describe('trade records', () => {
     expect(explainTrade(lone)).toContain('Why: no strategy decision was recorded for this trade.');
   });
 
+  it('counts a transfer between venue accounts out of one and into the other', () => {
+    // examples: binance spot-main sends 10000 USDT to bybit unified at 11:00, which then locks 2000 as margin.
+    const records = buildTradeRecords(examples, no_lots, registry);
+    const cash_usdt = (trade_id: string) =>
+      records.find((candidate) => candidate.trade_id === trade_id)!.balances.find((line) => line.type === 'cash' && line.asset === 'USDT');
+    expect(cash_usdt('bybit:unified:order:bb-771')).toMatchObject({ before: '8000' });
+    expect(cash_usdt('binance:spot-main:order:8815000')).toMatchObject({ before: '9998' });
+  });
+
   it('is the same, byte for byte, whatever order the events arrive in', () => {
     const forward = canonicalJson(buildTradeRecords(examples, no_lots, registry));
     const backward = canonicalJson(buildTradeRecords([...examples].reverse(), no_lots, registry));

@@ -2,8 +2,9 @@
 // why the strategy traded (decision), what the risk engine said (risk check), the order's
 // lifecycle, every fill with its fees, the ledger transfers the fills produced, the lots they
 // opened or closed, and the position and cash before and after. Parts that are missing are
-// stated as missing, never guessed. The same events always give the same records, byte for byte
-// in canonical JSON, whatever order they arrived in.
+// stated as missing, never guessed. The same events give the same records, byte for byte in
+// canonical JSON, whatever order they arrive in: they are folded in canonical order (time, then
+// id). An id given twice keeps its first copy, so callers pass one copy per id, as stored.
 //
 // Why the balances before and after are recomputed from the posting rules rather than read from
 // TigerBeetle: a record must be a function of the event log alone (DESIGN.md §1). Replayed from
@@ -237,8 +238,8 @@ function balanceSnapshots(
     const opening_trade = first_fill.get(event.id);
     if (opening_trade !== undefined) before.set(opening_trade, new Map([...touched.keys()].map((key) => [key, balances.get(key) ?? 0n])));
     for (const leg of chain.legs) {
-      const debit_key = balanceKey(leg.debit.type, leg.debit.asset, leg.debit.scale, event);
-      const credit_key = balanceKey(leg.credit.type, leg.credit.asset, leg.credit.scale, event);
+      const debit_key = balanceKey(leg.debit.type, leg.debit.asset, leg.debit.scale, leg.debit);
+      const credit_key = balanceKey(leg.credit.type, leg.credit.asset, leg.credit.scale, leg.credit);
       balances.set(debit_key, (balances.get(debit_key) ?? 0n) + leg.amount);
       balances.set(credit_key, (balances.get(credit_key) ?? 0n) - leg.amount);
     }
@@ -275,7 +276,8 @@ function tradeAccounts(chain: PostingChain): Map<string, true> {
 }
 
 function balanceKey(type: AccountType, asset: string, scale: number, owner: { venue: string; account: string }): string {
-  // Venue and account are fixed per trade; the key still carries them so two accounts never mix.
+  // The fold runs over every venue account, and a transfer moves cash from one to another: the key
+  // carries the account's own venue and account (not the event's), so two accounts never mix.
   return [type, asset, scale, owner.venue, owner.account].join('\u0000');
 }
 

@@ -3,8 +3,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../platform/config.js';
 import { KeelError } from '../platform/errors.js';
+import { cli_error_codes } from './cli-errors.js';
 
-export const cli_error_codes = { usage: 'KEEL_ERR_CLI_USAGE' } as const;
+// cli/main.ts imports the registry from here; it moves to './cli-errors.js' when main.ts is next edited.
+export { cli_error_codes };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -18,6 +18,7 @@ import { createKafka, ensureTopics, producerOf } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
 import { createPool } from '../platform/postgres.js';
+import { utc_date_pattern } from '../platform/utc-time.js';
 import { usageError, type CommandContext } from './command.js';
 
 export const connect_usage = `keel connect --venue V --account A [--since DATE] [--streams fills,funding,ledger,transfers]
@@ -174,7 +175,7 @@ function parseStreams(text: string | undefined, available: StreamName[]): Stream
 }
 
 function parseDate(text: string): number {
-  const time_ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00.000Z` : text);
+  const time_ms = Date.parse(utc_date_pattern.test(text) ? `${text}T00:00:00.000Z` : text);
   if (!Number.isFinite(time_ms) || time_ms <= 0) throw usageError(`--since: '${text}' is not a date (YYYY-MM-DD or ISO-8601)`, connect_usage);
   return time_ms;
 }

@@ -59,6 +59,7 @@ describe('keel export tax-lots, from a file of events', () => {
   it('exits 2 on wrong usage', async () => {
     const cases: [string[], string][] = [
       [['export', 'tax-lots', '--format', 'csv', '--out', 'x'], '--year must be a year'],
+      [['export', 'tax-lots', '--year', '9999', '--format', 'csv', '--out', 'x', '--input', 'x'], '--year must be a year'],
       [['export', 'tax-lots', '--year', '2024', '--format', 'xlsx', '--out', 'x'], '--format must be csv or json'],
       [['export', 'tax-lots', '--year', '2024', '--format', 'json', '--out', 'x', '--open-lots', 'y'], '--open-lots goes with --format csv'],
     ];

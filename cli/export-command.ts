@@ -40,7 +40,9 @@ export async function exportCommand(context: CommandContext): Promise<number> {
     pool: { type: 'string', default: 'account' },
   });
   if (positionals.length !== 1 || positionals[0] !== 'tax-lots') throw usageError(`what to export: tax-lots${positionals[0] === undefined ? '' : `, got '${positionals.join(' ')}'`}`, export_usage);
-  if (values.year === undefined || !/^\d{4}$/.test(values.year) || Number(values.year) < 1970) throw usageError(`--year must be a year like 2024, got '${values.year ?? ''}'`, export_usage);
+  if (values.year === undefined || !/^\d{4}$/.test(values.year) || Number(values.year) < 1970 || Number(values.year) > 9998) {
+    throw usageError(`--year must be a year like 2024 (1970 to 9998), got '${values.year ?? ''}'`, export_usage);
+  }
   if (values.format !== 'csv' && values.format !== 'json') throw usageError(`--format must be csv or json, got '${values.format ?? ''}'`, export_usage);
   if (values.out === undefined) throw usageError('--out FILE is required', export_usage);
   if (values['open-lots'] !== undefined && values.format !== 'csv') throw usageError('--open-lots goes with --format csv (the JSON holds the open lots)', export_usage);

@@ -11,6 +11,7 @@ import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import type { Config } from '../platform/config.js';
 import { createPool, redactUrl, withSession } from '../platform/postgres.js';
+import { utc_date_pattern, utc_time_pattern } from '../platform/utc-time.js';
 import { renderAuditReportPdf, type ReportProgress } from '../reports/audit-report-pdf.js';
 import { fileAuditReportData, loadAuditReportData } from '../reports/load-report-data.js';
 import type { ReportPeriod } from '../reports/report-data.js';
@@ -194,14 +195,11 @@ export function settingsOption(method: string | undefined, pool: string | undefi
   return lotSettings({ method: method as LotMethod, pool: pool as LotPool });
 }
 
-const date_only = /^\d{4}-\d{2}-\d{2}$/;
-const full_time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /** --from and --to as [from, to): a date is 00:00 UTC for --from and the end of that day for --to. */
 export function parsePeriod(from_text: string, to_text: string, usage: string): ReportPeriod {
   const instant = (text: string, option: string, end_of_day: boolean) => {
-    const is_date = date_only.test(text);
-    if (!is_date && !full_time.test(text)) throw usageError(`${option} must be YYYY-MM-DD or an ISO-8601 UTC time with milliseconds, got '${text}'`, usage);
+    const is_date = utc_date_pattern.test(text);
+    if (!is_date && !utc_time_pattern.test(text)) throw usageError(`${option} must be YYYY-MM-DD or an ISO-8601 UTC time with milliseconds, got '${text}'`, usage);
     const time_ms = Date.parse(is_date ? `${text}T00:00:00.000Z` : text);
     if (!Number.isFinite(time_ms) || new Date(time_ms).toISOString().slice(0, text.length) !== text) throw usageError(`${option} '${text}' is not a real date`, usage);
     return new Date(time_ms + (is_date && end_of_day ? 24 * 60 * 60 * 1000 : 0)).toISOString();

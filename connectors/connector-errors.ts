@@ -30,7 +30,7 @@ export const connector_error_codes = {
   replay_recording_invalid: 'KEEL_ERR_CONNECTOR_REPLAY_RECORDING_INVALID',
   /** A stored cursor that cannot be read back. */
   cursor_invalid: 'KEEL_ERR_CONNECTOR_CURSOR_INVALID',
-  /** Reconciliation could not compare (an asset unknown to the registry, a ledger error). */
+  /** Reconciliation could not compare (an asset unknown to the registry, a ledger error, more assets than one comparison holds). */
   reconcile_failed: 'KEEL_ERR_CONNECTOR_RECONCILE_FAILED',
 } as const;
 

@@ -4,7 +4,7 @@
 // from configuration-like data (a market's contract size in a markets snapshot): it is accepted when
 // its shortest round-trip text has at most 15 significant digits, the precision every double
 // carries exactly, and refused otherwise: never rounded.
-import { addDecimals, compareDecimals, formatDecimal, multiplyDecimals, negateDecimal, parseDecimal, type Decimal } from '../ledger/money.js';
+import { addDecimals, formatDecimal, negateDecimal, parseDecimal, type Decimal } from '../ledger/money.js';
 import { connector_error_codes, connectorError } from './connector-errors.js';
 
 const significant_digits_exact_max = 15;
@@ -32,10 +32,6 @@ export function signOfDecimal(text: string): -1 | 0 | 1 {
   return units === 0n ? 0 : units < 0n ? -1 : 1;
 }
 
-export function multiplyDecimalTexts(left: string, right: string): string {
-  return formatDecimal(multiplyDecimals(parseDecimal(left, 'left'), parseDecimal(right, 'right')));
-}
-
 export function addDecimalTexts(left: string, right: string): string {
   return formatDecimal(addDecimals(parseDecimal(left, 'left'), parseDecimal(right, 'right')));
 }
@@ -55,10 +51,6 @@ export function divideDecimalTexts(dividend: string, divisor: string, field: str
     throw connectorError(connector_error_codes.amount_inexact, `${field}: ${dividend} / ${divisor} is not an exact decimal`, { field });
   }
   return formatDecimal({ units: numerator / b.units, scale: extra_scale + a.scale });
-}
-
-export function compareDecimalTexts(left: string, right: string): -1 | 0 | 1 {
-  return compareDecimals(parseDecimal(left, 'left'), parseDecimal(right, 'right'));
 }
 
 function parseText(text: string, field: string): Decimal {

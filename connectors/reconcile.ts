@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger/ledger-port.js';
 import { formatUnits } from '../ledger/money.js';
 import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { addDecimalTexts, exactDecimal, negateDecimalText, signOfDecimal } from './exact-decimal.js';
+import { connector_error_codes, connectorError } from './connector-errors.js';
 
 
 /** Assets per reconciliation: far above any account's, small enough to bound one ledger lookup. */
@@ -44,7 +45,9 @@ export async function readVenueTotals(exchange: Exchange, params: Record<string,
  * registry does not know cannot have a ledger account, so their ledger cash is 0.
  */
 export async function readLedgerCash(ledger: Ledger, registry: AssetRegistry, venue: string, account: string, assets: readonly string[]): Promise<Record<string, string>> {
-  if (assets.length > assets_max) throw new RangeError(`at most ${assets_max} assets per reconciliation, got ${assets.length}`);
+  if (assets.length > assets_max) {
+    throw connectorError(connector_error_codes.reconcile_failed, `at most ${assets_max} assets per reconciliation, got ${assets.length}`);
+  }
   const known = assets.filter((asset) => registry.allAssets().some((spec) => spec.code === asset));
   const ids = known.map((asset) => accountId({ venue, account, type: 'cash', asset }));
   const found = new Map((await ledger.lookupAccounts(ids)).map((found_account) => [found_account.id, found_account]));

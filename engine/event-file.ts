@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { decodeEvent, type DecodedEvent } from './event-decode.js';
 import type { KeelEvent } from './event-schema.js';
+import { rejections_listed_max } from './rejections.js';
 
 export type EventLine = DecodedEvent & { line: number };
 export type FileLine = { line: number; bytes: Buffer };
@@ -57,9 +58,6 @@ function withoutCarriageReturn(bytes: Buffer): Buffer {
 function isBlank(bytes: Buffer): boolean {
   return bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x0b || byte === 0x0c);
 }
-
-/** Rejections listed by `readEvents`; beyond, they are only counted. */
-export const rejections_listed_max = 10_000;
 
 /** The valid events of a file, and its bad lines (listed up to `rejections_listed_max`, then counted). */
 export async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {

@@ -7,6 +7,7 @@ import type { Message, Producer } from 'kafkajs';
 import { eventMessageKey, messages_per_send, sendMessages } from '../platform/kafka.js';
 import { readEventFile } from './event-file.js';
 import type { KeelEvent } from './event-schema.js';
+import { rejections_listed_max } from './rejections.js';
 
 export type PublishReport = {
   events: { read: number; published: number; rejected: number };
@@ -14,7 +15,6 @@ export type PublishReport = {
 };
 export type PublishProgress = { lines: number; published: number; elapsed_ms: number };
 
-const rejections_listed_max = 10_000;
 
 export async function publishEventFile(
   file_path: string,

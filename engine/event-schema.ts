@@ -3,6 +3,7 @@
 // asset registry, answered by the posting rules with the field's path in the error.
 import { z } from 'zod';
 import { parseDecimal } from '../ledger/money.js';
+import { utc_time_pattern } from '../platform/utc-time.js';
 
 export const event_id_length_max = 512;
 export const fees_per_trade_max = 16;
@@ -11,7 +12,6 @@ export const signals_per_decision_max = 256;
 const text_length_max = 10_000;
 
 const decimal_pattern = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const time_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // `abort` stops at the first failed format check: a sign or calendar check on malformed text would
 // only repeat the same problem in other words.
@@ -25,7 +25,7 @@ const non_negative_amount = decimal_text.refine((text) => parseDecimal(text, 'va
 
 const utc_time = z
   .string()
-  .regex(time_pattern, { message: 'an ISO-8601 UTC time with milliseconds, e.g. "2024-03-01T12:00:00.000Z"', abort: true })
+  .regex(utc_time_pattern, { message: 'an ISO-8601 UTC time with milliseconds, e.g. "2024-03-01T12:00:00.000Z"', abort: true })
   .refine((text) => {
     const time_ms = Date.parse(text);
     return Number.isFinite(time_ms) && time_ms > 0 && new Date(time_ms).toISOString() === text;

@@ -2,6 +2,8 @@
 // their value exactly as read (a file line's bytes, undecoded, like a Kafka message value), get
 // gap-free offsets, and are read by offset in bounded batches, so the posting and audit steps
 // consume it as they would a Kafka partition: decode, validate, act.
+import { KeelError } from '../platform/errors.js';
+import { engine_error_codes } from './engine-errors.js';
 import { readFileLines } from './event-file.js';
 
 export type LogValue = Buffer | string;
@@ -21,7 +23,9 @@ export class InProcessEventLog {
   }
 
   append(value: LogValue): number {
-    if (this.records.length >= log_records_max) throw new RangeError(`the in-process log holds at most ${log_records_max} records`);
+    if (this.records.length >= log_records_max) {
+      throw new KeelError(engine_error_codes.log_full, `the in-process log holds at most ${log_records_max} records`);
+    }
     this.records.push(value);
     return this.records.length - 1;
   }

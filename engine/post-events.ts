@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger-port.js';
 import { batch_events_max } from '../ledger/ledger-port.js';
 import { readEventFile, type EventLine, type Rejection } from './event-file.js';
 import { LedgerPoster } from './ledger-poster.js';
+import { rejections_listed_max } from './rejections.js';
 import { countOutcomes, failedCount, isFailed, noCounts, postBatch, type PostingCounts } from './post-batch.js';
 
 export type PostCounts = { read: number; posted: number; duplicates: number; no_transfers: number; rejected: number };
@@ -24,7 +25,6 @@ export type PostProgress = { lines: number; counts: PostCounts; elapsed_ms: numb
 
 /** Events posted per group: one ledger request's worth of chains, so the ledger is kept busy without buffering the file. */
 export const events_per_group = batch_events_max;
-export const rejections_listed_max = 10_000;
 
 export type PostOptions = {
   on_progress?: (progress: PostProgress) => void;

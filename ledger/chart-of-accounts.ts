@@ -32,12 +32,6 @@ export const account_type_codes = {
 export type AccountType = keyof typeof account_type_codes;
 export const account_types = Object.keys(account_type_codes) as AccountType[];
 
-const account_types_by_code = new Map<number, AccountType>(account_types.map((type) => [account_type_codes[type], type]));
-
-export function accountTypeOfCode(code: number): AccountType | undefined {
-  return account_types_by_code.get(code);
-}
-
 /** Who an account belongs to and what it counts: the natural key behind every account id. */
 export type AccountKey = {
   readonly venue: string;

@@ -17,6 +17,8 @@ export const ledger_error_codes = {
   journal_locked: 'KEEL_ERR_LEDGER_JOURNAL_LOCKED',
   /** The embedded ledger broke one of its own invariants: a bug in Keel, never retried as an outage. */
   invariant_broken: 'KEEL_ERR_LEDGER_INVARIANT_BROKEN',
+  /** The embedded ledger reached one of its fixed limits (ledger/embedded/limits.ts): accounts, transfers or burned ids. */
+  embedded_full: 'KEEL_ERR_LEDGER_EMBEDDED_FULL',
 } as const;
 
 export type LedgerErrorCode = (typeof ledger_error_codes)[keyof typeof ledger_error_codes];

@@ -9,11 +9,12 @@
 /** TigerBeetle caps a request at 8189 events (1 MiB message, 128-byte events). */
 export const batch_events_max = 8189;
 
-/** Largest value a u128 field can hold. `amount_max` is TigerBeetle's sentinel for "everything". */
+/**
+ * Largest value a u128 field can hold. TigerBeetle reserves it: no id may be it, and as the amount
+ * of a post-pending transfer it means "the whole pending amount" (tigerbeetle-node's `amount_max`).
+ */
 export const u128_max = (1n << 128n) - 1n;
 export const u64_max = (1n << 64n) - 1n;
-export const u32_max = 2 ** 32 - 1;
-export const u16_max = 2 ** 16 - 1;
 
 export enum AccountFlags {
   none = 0,

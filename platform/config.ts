@@ -2,8 +2,7 @@
 // a bad setting stops before doing anything, and says every problem at once, by variable name.
 import { z } from 'zod';
 import { KeelError } from './errors.js';
-
-export const config_error_codes = { invalid: 'KEEL_ERR_CONFIG_INVALID' } as const;
+import { platform_error_codes } from './platform-errors.js';
 
 const log_levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -118,7 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = env_schema.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new KeelError(config_error_codes.invalid, `invalid configuration:\n  ${problems.join('\n  ')}`);
+    throw new KeelError(platform_error_codes.config_invalid, `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const settings = parsed.data;
   return {

@@ -1,6 +1,6 @@
 // Every error Keel raises on purpose carries a stable code `KEEL_ERR_<AREA>_<WHAT>`, so that
 // operators, the DLQ and HTTP clients can act on the code while people read the message.
-// Each area keeps its own registry of codes next to its code (e.g. `ledger/ledger-errors.ts`).
+// Each area keeps one registry of codes next to its code, `<area>/<area>-errors.ts` (e.g. `ledger/ledger-errors.ts`).
 
 export class KeelError extends Error {
   readonly code: string;

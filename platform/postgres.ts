@@ -7,18 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { KeelError } from './errors.js';
-
-export const postgres_error_codes = {
-  url_invalid: 'KEEL_ERR_POSTGRES_URL_INVALID',
-  migration_name_invalid: 'KEEL_ERR_POSTGRES_MIGRATION_NAME_INVALID',
-  migration_number_duplicate: 'KEEL_ERR_POSTGRES_MIGRATION_NUMBER_DUPLICATE',
-  migration_checksum_mismatch: 'KEEL_ERR_POSTGRES_MIGRATION_CHECKSUM_MISMATCH',
-  migration_missing: 'KEEL_ERR_POSTGRES_MIGRATION_MISSING',
-  migration_failed: 'KEEL_ERR_POSTGRES_MIGRATION_FAILED',
-  migrations_too_many: 'KEEL_ERR_POSTGRES_MIGRATIONS_TOO_MANY',
-} as const;
-
-export type PostgresErrorCode = (typeof postgres_error_codes)[keyof typeof postgres_error_codes];
+import { platform_error_codes } from './platform-errors.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -54,7 +43,7 @@ const migration_lock_key = 7_241_900_001;
 
 export function assertPostgresUrl(url: string): void {
   if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
-    throw new KeelError(postgres_error_codes.url_invalid, `not a PostgreSQL URL (postgres://user@host:port/database): ${redactUrl(url)}`);
+    throw new KeelError(platform_error_codes.postgres_url_invalid, `not a PostgreSQL URL (postgres://user@host:port/database): ${redactUrl(url)}`);
   }
 }
 
@@ -116,11 +105,11 @@ export type MigrationReport = { applied: string[]; already_applied: string[] };
 /** The migration files of `directory`, in order; a misnamed or duplicate-numbered .sql file is an error, not skipped. */
 export function readMigrations(directory: string): MigrationFile[] {
   const names = readdirSync(directory).filter((name) => name.endsWith('.sql')).sort();
-  if (names.length > migrations_max) throw new KeelError(postgres_error_codes.migrations_too_many, `${names.length} migrations in ${directory}, at most ${migrations_max}`);
+  if (names.length > migrations_max) throw new KeelError(platform_error_codes.postgres_migrations_too_many, `${names.length} migrations in ${directory}, at most ${migrations_max}`);
   const migrations = names.map((name) => readMigration(directory, name));
   for (let index = 1; index < migrations.length; index += 1) {
     if (migrations[index]!.number === migrations[index - 1]!.number) {
-      throw new KeelError(postgres_error_codes.migration_number_duplicate, `two migrations numbered ${migrations[index]!.number}: ${migrations[index - 1]!.name}, ${migrations[index]!.name}`);
+      throw new KeelError(platform_error_codes.postgres_migration_number_duplicate, `two migrations numbered ${migrations[index]!.number}: ${migrations[index - 1]!.name}, ${migrations[index]!.name}`);
     }
   }
   return migrations;
@@ -128,7 +117,7 @@ export function readMigrations(directory: string): MigrationFile[] {
 
 function readMigration(directory: string, name: string): MigrationFile {
   const match = migration_file_pattern.exec(name);
-  if (match === null) throw new KeelError(postgres_error_codes.migration_name_invalid, `migration ${name} in ${directory} is not named NNNN_lower_snake_case.sql`);
+  if (match === null) throw new KeelError(platform_error_codes.postgres_migration_name_invalid, `migration ${name} in ${directory} is not named NNNN_lower_snake_case.sql`);
   const bytes = readFileSync(join(directory, name));
   return { name, number: Number(match[1]), checksum: createHash('sha256').update(bytes).digest('hex'), sql: bytes.toString('utf8') };
 }
@@ -162,7 +151,7 @@ async function applyIfPending(client: PoolClient, migration: MigrationFile, migr
   try {
     await client.query(migration.sql);
   } catch (error) {
-    throw new KeelError(postgres_error_codes.migration_failed, `migration ${migration.name} failed${sqlLocation(migration.sql, error)}: ${(error as Error).message}`, { cause: error });
+    throw new KeelError(platform_error_codes.postgres_migration_failed, `migration ${migration.name} failed${sqlLocation(migration.sql, error)}: ${(error as Error).message}`, { cause: error });
   }
   await client.query('insert into schema_migrations (name, checksum) values ($1, $2)', [migration.name, migration.checksum]);
   return true;
@@ -180,11 +169,11 @@ async function checkApplied(client: PoolClient, migrations: MigrationFile[]): Pr
   for (const row of rows) {
     const file = by_name.get(row.name);
     if (file === undefined) {
-      throw new KeelError(postgres_error_codes.migration_missing, `the database has migration ${row.name} applied but it is not among the files: this code is older than the database`);
+      throw new KeelError(platform_error_codes.postgres_migration_missing, `the database has migration ${row.name} applied but it is not among the files: this code is older than the database`);
     }
     if (file.checksum !== row.checksum) {
       throw new KeelError(
-        postgres_error_codes.migration_checksum_mismatch,
+        platform_error_codes.postgres_migration_checksum_mismatch,
         `migration ${row.name} was changed after it was applied (applied sha256 ${row.checksum}, file sha256 ${file.checksum}): migrations are forward-only, put the change in a new file`,
       );
     }

@@ -57,8 +57,3 @@ export function groupDigits(decimal: string): string {
 export function money(value: string | null, unknown = 'unpriced'): string {
   return value === null ? unknown : groupDigits(value);
 }
-
-/** A 64-digit hash split in two for a narrow column. */
-export function shortHash(hash: string): string {
-  return hash.length > 16 ? `${hash.slice(0, 12)}…${hash.slice(-4)}` : hash;
-}

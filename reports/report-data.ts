@@ -18,7 +18,9 @@ import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { BalanceRow } from '../ledger/balances.js';
 import type { Decimal } from '../ledger/money.js';
+import { utc_time_pattern } from '../platform/utc-time.js';
 import { oneLineExplanation } from './one-line-explanation.js';
+import { report_error_codes, reportError } from './report-errors.js';
 
 export const audit_report_version = 1;
 
@@ -114,11 +116,11 @@ export type AuditReportInput = {
   reconciliation?: readonly ReconcileReport[];
 };
 
-const iso_time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 export function checkPeriod(period: ReportPeriod): void {
-  if (!iso_time.test(period.from) || !iso_time.test(period.to)) throw new RangeError(`report period times must be ISO-8601 UTC with milliseconds, got ${period.from} .. ${period.to}`);
-  if (period.from >= period.to) throw new RangeError(`report period: from ${period.from} must be before to ${period.to}`);
+  if (!utc_time_pattern.test(period.from) || !utc_time_pattern.test(period.to)) {
+    throw reportError(report_error_codes.period_invalid, `report period times must be ISO-8601 UTC with milliseconds, got ${period.from} .. ${period.to}`);
+  }
+  if (period.from >= period.to) throw reportError(report_error_codes.period_invalid, `report period: from ${period.from} must be before to ${period.to}`);
 }
 
 export function buildAuditReportData(input: AuditReportInput): AuditReportData {

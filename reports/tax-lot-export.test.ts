@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { KeelEvent } from '../engine/event-schema.js';
 import { taxLotExportOf } from './load-report-data.js';
-import { form8949_columns, missing_basis_note, open_lot_columns, renderForm8949Csv, renderOpenLotsCsv, renderTaxLotJson, unpriced_note } from './tax-lot-export.js';
+import { checkPeriod } from './report-data.js';
+import { report_error_codes } from './report-errors.js';
+import { form8949_columns, missing_basis_note, open_lot_columns, renderForm8949Csv, renderOpenLotsCsv, renderTaxLotJson, taxYearPeriod, unpriced_note } from './tax-lot-export.js';
 import { parseCsv } from '../test/support/pdf-reader.js';
 import { spotTrade, usdDeposit } from '../test/support/report-fixtures.js';
 
@@ -103,5 +105,13 @@ describe('tax-lot export', () => {
     const records = parseCsv(renderForm8949Csv(hifo));
     expect(records.find((record) => record[0] === 'method')?.[1]).toBe('hifo');
     expect(records.find((record) => record[0] === 'pool')?.[1]).toBe('global');
+  });
+
+  it('refuses a tax year or a report period it cannot cover with a coded error', () => {
+    for (const tax_year of [1969, 9999, 2024.5]) {
+      expect(() => taxYearPeriod(tax_year)).toThrow(expect.objectContaining({ code: report_error_codes.tax_year_invalid, field: 'tax_year' }));
+    }
+    expect(() => checkPeriod({ from: '2024-01-01', to: '2025-01-01T00:00:00.000Z' })).toThrow(expect.objectContaining({ code: report_error_codes.period_invalid }));
+    expect(() => checkPeriod({ from: '2025-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.000Z' })).toThrow(expect.objectContaining({ code: report_error_codes.period_invalid }));
   });
 });

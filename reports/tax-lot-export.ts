@@ -16,6 +16,7 @@ import type { RecordedSettings } from '../audit/lots/lot-settings.js';
 import { parseExact } from '../audit/lots/decimal-math.js';
 import { addDecimals, formatDecimal, zero_decimal } from '../ledger/money.js';
 import type { Decimal } from '../ledger/money.js';
+import { report_error_codes, reportError } from './report-errors.js';
 
 export const tax_lot_export_version = 1;
 
@@ -72,7 +73,9 @@ export const unpriced_note = 'UNPRICED: no price in the reporting currency was f
 export const missing_basis_note = 'MISSING BASIS: no acquisition was recorded for this quantity; cost basis and acquisition date are unknown, not zero';
 
 export function taxYearPeriod(tax_year: number): { from: string; to: string } {
-  if (!Number.isInteger(tax_year) || tax_year < 1970 || tax_year > 9998) throw new RangeError(`tax year must be a whole number from 1970 to 9998, got ${tax_year}`);
+  if (!Number.isInteger(tax_year) || tax_year < 1970 || tax_year > 9998) {
+    throw reportError(report_error_codes.tax_year_invalid, `tax year must be a whole number from 1970 to 9998, got ${tax_year}`, { field: 'tax_year' });
+  }
   return { from: `${tax_year}-01-01T00:00:00.000Z`, to: `${tax_year + 1}-01-01T00:00:00.000Z` };
 }
 

@@ -3,7 +3,7 @@
 // says so in its name and takes the scale to round at: the lot engine divides only to split a
 // lot's cost (or a disposal's proceeds) in proportion to quantity, and for inverse-contract PnL.
 // Like money.ts, results are not normalised; `formatDecimal` prints the shortest form.
-import { compareDecimals, multiplyDecimals, negateDecimal, parseDecimal, powerOfTen, type Decimal } from '../../ledger/money.js';
+import { compareDecimals, multiplyDecimals, parseDecimal, powerOfTen, type Decimal } from '../../ledger/money.js';
 
 export function isZero(decimal: Decimal): boolean {
   return decimal.units === 0n;
@@ -15,10 +15,6 @@ export function isPositive(decimal: Decimal): boolean {
 
 export function isNegative(decimal: Decimal): boolean {
   return decimal.units < 0n;
-}
-
-export function absolute(decimal: Decimal): Decimal {
-  return decimal.units < 0n ? negateDecimal(decimal) : decimal;
 }
 
 export function minimum(left: Decimal, right: Decimal): Decimal {

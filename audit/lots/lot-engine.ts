@@ -19,7 +19,7 @@ import type { Decimal } from '../../ledger/money.js';
 import { canonicalJson } from '../../platform/canonical-json.js';
 import { assertAudit, audit_error_codes, auditError } from '../audit-errors.js';
 import { isNegative, parseExact, isPositive, isZero, proportionalShare } from './decimal-math.js';
-import { addDecimals, formatDecimal, negateDecimal, subtractDecimals, zero_decimal } from '../../ledger/money.js';
+import { addDecimals, formatDecimal, multiplyDecimals, negateDecimal, subtractDecimals, zero_decimal } from '../../ledger/money.js';
 import { DerivativeBook } from './derivatives.js';
 import { anniversaryKey, termOf, utcDateKey } from './holding-period.js';
 import { LotPool, method_order, type Lot, type LotPiece } from './lot-pool.js';
@@ -147,7 +147,7 @@ export class LotEngine {
     const { base, quote } = event.instrument;
     const quantity = parseExact(event.quantity, 'quantity');
     const price = parseExact(event.price, 'price');
-    const cost = event.cost === undefined ? multiplyExact(quantity, price) : parseExact(event.cost, 'cost');
+    const cost = event.cost === undefined ? multiplyDecimals(quantity, price) : parseExact(event.cost, 'cost');
     const prices = this.pricer.tradePrices(base, quote, price, context.time_ms, event.id);
     // The value of what changed hands: the quote amount when the quote has a price, else the base.
     const exchange_value = prices.quote !== undefined ? this.pricer.value(cost, prices.quote) : prices.base !== undefined ? this.pricer.value(quantity, prices.base) : null;
@@ -488,10 +488,6 @@ export function orderEvents(events: Iterable<KeelEvent>): { ordered: KeelEvent[]
 function contentOf(event: KeelEvent): string {
   const { raw: _raw, ...content } = event;
   return canonicalJson(content);
-}
-
-function multiplyExact(left: Decimal, right: Decimal): Decimal {
-  return { units: left.units * right.units, scale: left.scale + right.scale };
 }
 
 function addNullable(left: Decimal | null, right: Decimal | null): Decimal | null {

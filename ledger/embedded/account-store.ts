@@ -4,6 +4,7 @@
 // `history`), where a past balance is replayed from the nearest checkpoint instead of storing four
 // u128 balances per entry.
 
+import { ledger_error_codes, ledgerError } from '../ledger-errors.js';
 import type { Account } from '../ledger-port.js';
 import { IdIndex } from './id-index.js';
 import { accounts_max, assert, history_checkpoint_interval } from './limits.js';
@@ -138,7 +139,7 @@ export class AccountStore {
 
   insert(account: Account, flags: number, timestamp: bigint): AccountRecord {
     const index = this.records.length;
-    if (index >= accounts_max) throw new Error(`embedded ledger is full: ${accounts_max} accounts`);
+    if (index >= accounts_max) throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${accounts_max} accounts`);
     assert(this.ids.find(account.id) < 0, 'account ids are unique');
     assert(index === 0 || timestamp > this.records[index - 1]!.timestamp, 'accounts are appended in time order');
     const record = new AccountRecord(

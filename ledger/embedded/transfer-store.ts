@@ -2,6 +2,7 @@
 // each plus one id-index entry, and the garbage collector has no per-transfer objects to trace.
 // Transfers are appended in timestamp order, so the row index is also the time order.
 
+import { ledger_error_codes, ledgerError } from '../ledger-errors.js';
 import type { Transfer } from '../ledger-port.js';
 import type { AccountRecord } from './account-store.js';
 import { IdIndex } from './id-index.js';
@@ -70,7 +71,7 @@ export class TransferStore {
 
   append(row: TransferRow): number {
     const index = this.count;
-    if (index >= transfers_max) throw new Error(`embedded ledger is full: ${transfers_max} transfers`);
+    if (index >= transfers_max) throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${transfers_max} transfers`);
     assert(index === 0 || row.timestamp > this.timestamp(index - 1), 'transfers are appended in time order');
     if (index === this.capacity) this.grow();
 
@@ -116,7 +117,7 @@ export class TransferStore {
 
   burn_id(id: bigint): void {
     assert(this.find(id) < 0 && !this.is_burned(id), 'only an unused id is burned');
-    if (this.burned_ids.size >= burned_ids_max) throw new Error(`embedded ledger is full: ${burned_ids_max} burned ids`);
+    if (this.burned_ids.size >= burned_ids_max) throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${burned_ids_max} burned ids`);
     this.burned_ids.add(id);
   }
 

@@ -9,8 +9,10 @@ import { parseEvent } from '../../engine/event-schema.js';
 import { postEventLines } from '../../engine/post-events.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
 import { JournaledLedger } from '../../ledger/embedded-journal.js';
+import { EmbeddedLedger } from '../../ledger/embedded-ledger.js';
 import { createConnectorMetrics } from '../../connectors/connector-metrics.js';
-import { compareBalances, reconcile } from '../../connectors/reconcile.js';
+import { connector_error_codes } from '../../connectors/connector-errors.js';
+import { compareBalances, readLedgerCash, reconcile } from '../../connectors/reconcile.js';
 import { loadSession, type ReplaySession } from '../../connectors/replay.js';
 import { replayExchange } from '../../connectors/replay-runner.js';
 import { sessions_directory } from './replay-kit.js';
@@ -65,5 +67,11 @@ describe('reconcile', () => {
     } finally {
       await ledger.close();
     }
+  });
+
+  it('refuses more assets than one comparison holds with a coded error, before asking the ledger', async () => {
+    const assets = Array.from({ length: 8_001 }, (_, index) => `A${index}`);
+    const refused = readLedgerCash(new EmbeddedLedger(), new AssetRegistry(), 'binance', 'spot-main', assets);
+    await expect(refused).rejects.toThrow(expect.objectContaining({ code: connector_error_codes.reconcile_failed }));
   });
 });
