@@ -6,7 +6,6 @@ import { KeelError } from '../platform/errors.js';
 import { cli_error_codes } from './cli-errors.js';
 
 // cli/main.ts imports the registry from here; it moves to './cli-errors.js' when main.ts is next edited.
-export { cli_error_codes };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

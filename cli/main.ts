@@ -2,7 +2,8 @@
 // The `keel` command: one entry point, a subcommand per job. Exit codes: 0 done, 1 failed,
 // 2 wrong usage or configuration.
 import { describeError, isKeelError } from '../platform/errors.js';
-import { cli_error_codes, parseCommandArgs, type CommandContext } from './command.js';
+import { cli_error_codes } from './cli-errors.js';
+import { parseCommandArgs, type CommandContext } from './command.js';
 import { commands } from './commands.js';
 
 const usage = `keel — ledger-centric accounting for algorithmic trading
