@@ -10,6 +10,9 @@ export const fees_per_trade_max = 16;
 export const checks_per_risk_check_max = 256;
 export const signals_per_decision_max = 256;
 const text_length_max = 10_000;
+/** Problems reported per event, and the length of each path and message reported. */
+export const issues_listed_max = 16;
+const issue_text_length_max = 200;
 
 /**
  * The one spelling of an amount, quantity or price: plain digits, at most one `.` with digits on both
@@ -194,7 +197,18 @@ export function parseEvent(input: unknown): ParseResult {
   const parsed = event_schema.safeParse(input);
   if (parsed.success && shape_issues.length === 0) return { ok: true, event: parsed.data };
   const schema_issues = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(event)', message: issue.message }));
-  return { ok: false, issues: [...shape_issues, ...schema_issues] };
+  return { ok: false, issues: listed([...shape_issues, ...schema_issues]) };
+}
+
+/**
+ * The first issues, each shortened: a reason travels in a dead letter and an HTTP answer, and a hostile
+ * event (20,000 bad fees, a key of a megabyte) must not make it larger than the event itself.
+ */
+function listed(issues: EventIssue[]): EventIssue[] {
+  const shorten = (text: string) => (text.length <= issue_text_length_max ? text : `${text.slice(0, issue_text_length_max)}…`);
+  const shown = issues.slice(0, issues_listed_max).map((issue) => ({ path: shorten(issue.path), message: shorten(issue.message) }));
+  if (issues.length > issues_listed_max) shown.push({ path: '(event)', message: `${issues.length - issues_listed_max} more problems not listed` });
+  return shown;
 }
 
 export function describeIssues(issues: readonly EventIssue[]): string {
