@@ -11,7 +11,7 @@ export const checks_per_risk_check_max = 256;
 export const signals_per_decision_max = 256;
 const text_length_max = 10_000;
 /** Problems reported per event, and the length of each path and message reported. */
-export const issues_listed_max = 16;
+const event_issues_listed_max = 16;
 const issue_text_length_max = 200;
 
 /**
@@ -206,8 +206,8 @@ export function parseEvent(input: unknown): ParseResult {
  */
 function listed(issues: EventIssue[]): EventIssue[] {
   const shorten = (text: string) => (text.length <= issue_text_length_max ? text : `${text.slice(0, issue_text_length_max)}…`);
-  const shown = issues.slice(0, issues_listed_max).map((issue) => ({ path: shorten(issue.path), message: shorten(issue.message) }));
-  if (issues.length > issues_listed_max) shown.push({ path: '(event)', message: `${issues.length - issues_listed_max} more problems not listed` });
+  const shown = issues.slice(0, event_issues_listed_max).map((issue) => ({ path: shorten(issue.path), message: shorten(issue.message) }));
+  if (issues.length > event_issues_listed_max) shown.push({ path: '(event)', message: `${issues.length - event_issues_listed_max} more problems not listed` });
   return shown;
 }
 
