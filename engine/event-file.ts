@@ -4,9 +4,11 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { engine_error_codes } from './engine-errors.js';
 import { describeIssues, parseEvent, type KeelEvent } from './event-schema.js';
+import { storableExcerpt } from './event-shape.js';
 
 /** A line longer than this is rejected unread: no canonical event comes near it. */
 export const line_length_max = 1024 * 1024;
+const json_error_length_max = 200;
 
 /** A validated event, or why the text is not one (with the event id when it could be read). */
 export type DecodedEvent = { ok: true; event: KeelEvent } | { ok: false; id: string | undefined; code: string; reason: string };
@@ -21,7 +23,9 @@ export function decodeEvent(text: string): DecodedEvent {
   try {
     input = JSON.parse(text);
   } catch (error) {
-    return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: `malformed JSON: ${(error as Error).message}` };
+    // The parser's message quotes the input, which may hold NUL or a lone surrogate.
+    const message = storableExcerpt((error as Error).message, json_error_length_max);
+    return { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: `malformed JSON: ${message}` };
   }
   const parsed = parseEvent(input);
   if (parsed.ok) return parsed;

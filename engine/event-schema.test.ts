@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateEvents } from '../test/support/event-generator.js';
 import { example_events } from '../test/support/example-events.js';
 import { event_types, parseEvent, type EventIssue } from './event-schema.js';
-import { event_depth_max, shape_problems_listed_max } from './event-shape.js';
+import { event_depth_max, findUnstorableParts, shape_problems_listed_max } from './event-shape.js';
 
 function issuesOf(input: unknown): EventIssue[] {
   const result = parseEvent(input);
@@ -79,6 +79,9 @@ describe('canonical event schema v1', () => {
     expect(issuesOf({ ...example_events.deposit, raw: { a: [1, { b: 'x\u0000' }] } })).toEqual([{ path: 'raw.a.1.b', message: expect.stringMatching(/U\+0000/) }]);
     expect(issuesOf({ ...example_events.deposit, raw: { 'k\u0000': 1 } })).toEqual([{ path: 'raw', message: expect.stringMatching(/^a key holds U\+0000/) }]);
     expect(parseEvent({ ...example_events.deposit, id: 'd:😀:\ud83d\ude00', raw: { note: 'tab\tand \u0001 are stored fine' } }).ok).toBe(true);
+    const unknown_keys = issuesOf({ ...example_events.deposit, ['x\u0000\ud800'.repeat(100)]: 1 });
+    expect(unknown_keys.map((issue) => issue.path)).toEqual(['(event)', '(event)']);
+    for (const issue of unknown_keys) expect(findUnstorableParts(issue)).toEqual([]);
     const many = Object.fromEntries(Array.from({ length: 1000 }, (_, index) => [`k${index}`, '\u0000']));
     expect(issuesOf({ ...example_events.deposit, raw: many })).toHaveLength(shape_problems_listed_max);
   });

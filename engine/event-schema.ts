@@ -3,7 +3,7 @@
 // asset registry, answered by the posting rules with the field's path in the error.
 import { z } from 'zod';
 import { decimal_text_length_max } from '../ledger/money.js';
-import { findUnstorableParts } from './event-shape.js';
+import { findUnstorableParts, storableExcerpt } from './event-shape.js';
 
 export const event_id_length_max = 512;
 export const fees_per_trade_max = 16;
@@ -201,11 +201,12 @@ export function parseEvent(input: unknown): ParseResult {
 }
 
 /**
- * The first issues, each shortened: a reason travels in a dead letter and an HTTP answer, and a hostile
- * event (20,000 bad fees, a key of a megabyte) must not make it larger than the event itself.
+ * The first issues, each shortened and storable: a reason travels in a dead letter and an HTTP answer,
+ * and a hostile event (20,000 bad fees, a key of a megabyte, a key holding NUL) must not make it
+ * larger than the event, nor carry text PostgreSQL refuses.
  */
 function listed(issues: EventIssue[]): EventIssue[] {
-  const shorten = (text: string) => (text.length <= issue_text_length_max ? text : `${text.slice(0, issue_text_length_max)}…`);
+  const shorten = (text: string) => storableExcerpt(text, issue_text_length_max);
   const shown = issues.slice(0, event_issues_listed_max).map((issue) => ({ path: shorten(issue.path), message: shorten(issue.message) }));
   if (issues.length > event_issues_listed_max) shown.push({ path: '(event)', message: `${issues.length - event_issues_listed_max} more problems not listed` });
   return shown;

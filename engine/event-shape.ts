@@ -13,6 +13,7 @@ export type ShapeProblem = { path: string; message: string };
 type Node = { value: unknown; key: string; parent: Node | undefined; depth: number };
 
 const lone_surrogate_pattern = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const lone_surrogates_pattern = new RegExp(lone_surrogate_pattern.source, 'g');
 
 /** Every string (values and keys) that cannot be stored, and every part nested too deep; at most a few. */
 export function findUnstorableParts(input: unknown): ShapeProblem[] {
@@ -72,6 +73,18 @@ function topFieldOf(node: Node): string {
 }
 
 function printable(key: string): string {
-  const escaped = JSON.stringify(key).slice(1, -1);
-  return escaped.length <= path_segment_length_max ? escaped : `${escaped.slice(0, path_segment_length_max)}…`;
+  return storableExcerpt(JSON.stringify(key).slice(1, -1), path_segment_length_max);
+}
+
+/**
+ * At most `length_max` code units of `text` (a pair never split), NUL and lone surrogates shown as
+ * U+FFFD: a rejection reason quotes the input, and must itself be storable and printable.
+ */
+export function storableExcerpt(text: string, length_max: number): string {
+  let excerpt = text;
+  if (text.length > length_max) {
+    const end = /[\ud800-\udbff]/.test(text.charAt(length_max - 1)) ? length_max - 1 : length_max;
+    excerpt = `${text.slice(0, end)}…`;
+  }
+  return excerpt.replaceAll('\u0000', '\ufffd').replace(lone_surrogates_pattern, '\ufffd');
 }
