@@ -1,7 +1,9 @@
 // The pure normalisation rules that no recorded response shows on its own: a fee in a third asset,
 // several fees on one fill, exact decimals, and what makes an event id.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { divideDecimalTexts, exactDecimal } from './exact-decimal.js';
+import { canonical_decimal_pattern } from '../engine/event-schema.js';
+import { addDecimalTexts, divideDecimalTexts, exactDecimal, negateDecimalText } from './exact-decimal.js';
 import { nextPosition } from './connector.js';
 import { normaliseTrade, type NormaliseContext } from './normalise.js';
 import type { MarketInfo } from './venue-records.js';
@@ -51,6 +53,25 @@ describe('exact decimals', () => {
     expect(() => exactDecimal(0.1 + 0.2, 'x')).toThrow(/significant digits/);
     expect(divideDecimalTexts('8940', '10', 'q')).toBe('894');
     expect(() => divideDecimalTexts('1', '3', 'q')).toThrow(/not an exact decimal/);
+  });
+
+  it("writes only the event schema's canonical spelling, whatever the venue's spelling", () => {
+    for (const [text, canonical] of [['+5', '5'], ['1e3', '1000'], ['00.50', '0.5'], ['-0', '0'], ['-0.000', '0'], ['.5', undefined]] as const) {
+      if (canonical === undefined) expect(() => exactDecimal(text, 'x')).toThrow(/not a decimal number/);
+      else expect(exactDecimal(text, 'x')).toBe(canonical);
+    }
+    const venue_text = fc
+      .tuple(fc.constantFrom('', '+', '-'), fc.stringMatching(/^\d{1,30}$/), fc.option(fc.stringMatching(/^\d{1,30}$/)), fc.option(fc.integer({ min: -40, max: 40 })))
+      .map(([sign, integer, fraction, exponent]) => `${sign}${integer}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : `e${exponent}`}`);
+    fc.assert(
+      fc.property(venue_text, venue_text, (left, right) => {
+        for (const text of [exactDecimal(left, 'x'), negateDecimalText(left), addDecimalTexts(left, right)]) {
+          expect(text).toMatch(canonical_decimal_pattern);
+          expect(text).not.toMatch(/^-0(?:\.0+)?$/);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

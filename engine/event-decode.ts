@@ -4,6 +4,7 @@
 // are a coded rejection (never repaired with U+FFFD), then JSON, then the schema. Never throws.
 import { engine_error_codes } from './engine-errors.js';
 import { describeIssues, parseEvent, type KeelEvent } from './event-schema.js';
+import { storableExcerpt } from './event-shape.js';
 
 /** An event longer than this (in characters) is rejected unread: no canonical event comes near it. */
 export const event_length_max = 1024 * 1024;
@@ -12,6 +13,8 @@ export const event_length_max = 1024 * 1024;
 export type DecodedEvent = { ok: true; event: KeelEvent } | { ok: false; id: string | undefined; code: string; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** How much of the JSON parser's message a rejection quotes. */
+const json_error_length_max = 200;
 
 /** Decodes one event from a message value or a line: bytes must be UTF-8, nothing (null) is a rejection. */
 export function decodeEvent(value: Uint8Array | string | null): DecodedEvent {
@@ -36,7 +39,8 @@ function decodeEventText(text: string): DecodedEvent {
   try {
     input = JSON.parse(text);
   } catch (error) {
-    return malformed(`malformed JSON: ${(error as Error).message}`);
+    // The parser's message quotes the input, which may hold NUL or a lone surrogate.
+    return malformed(`malformed JSON: ${storableExcerpt((error as Error).message, json_error_length_max)}`);
   }
   const parsed = parseEvent(input);
   if (parsed.ok) return parsed;

@@ -2,26 +2,43 @@
 // Amounts stay decimal strings here: whether they fit an asset's scale is a question for the
 // asset registry, answered by the posting rules with the field's path in the error.
 import { z } from 'zod';
-import { parseDecimal } from '../ledger/money.js';
+import { decimal_text_length_max } from '../ledger/money.js';
 import { utc_time_pattern } from '../platform/utc-time.js';
+import { findUnstorableParts, storableExcerpt } from './event-shape.js';
 
 export const event_id_length_max = 512;
 export const fees_per_trade_max = 16;
 export const checks_per_risk_check_max = 256;
 export const signals_per_decision_max = 256;
 const text_length_max = 10_000;
+/** Problems reported per event, and the length of each path and message reported. */
+const event_issues_listed_max = 16;
+const issue_text_length_max = 200;
 
-const decimal_pattern = /^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/**
+ * The one spelling of an amount, quantity or price: plain digits, at most one `.` with digits on both
+ * sides, a `-` only on a value below zero, no exponent, no `+`, no leading zero before another digit.
+ * One spelling per value keeps the event key a function of the amount (`"1e3"` and `"1000"` would
+ * otherwise be two keys for one event), and every later parse (posting rules, lots, pricing, records)
+ * accepts it without a range or syntax error. Trailing zeros (`"0.9150"`) are allowed: venues write
+ * them and events already posted carry them, so they are part of the text (and of the event key).
+ */
+export const canonical_decimal_pattern = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+const negative_zero_pattern = /^-0(?:\.0+)?$/;
 
 // `abort` stops at the first failed format check: a sign or calendar check on malformed text would
-// only repeat the same problem in other words.
+// only repeat the same problem in other words. The sign checks read the text, never parse it: a
+// check that could throw would make validation itself fail on hostile input.
 const decimal_text = z
   .string()
-  .max(100, { message: 'at most 100 characters', abort: true })
-  .regex(decimal_pattern, { message: 'a decimal number as a string, e.g. "0.015"', abort: true });
-const signed_amount = decimal_text;
-const positive_amount = decimal_text.refine((text) => parseDecimal(text, 'value').units > 0n, 'must be greater than zero');
-const non_negative_amount = decimal_text.refine((text) => parseDecimal(text, 'value').units >= 0n, 'must not be negative');
+  .max(decimal_text_length_max, { message: `at most ${decimal_text_length_max} characters`, abort: true })
+  .regex(canonical_decimal_pattern, {
+    message: 'a decimal number as a string of plain digits, e.g. "0.015" (no exponent, no "+", no leading zeros)',
+    abort: true,
+  });
+const signed_amount = decimal_text.refine((text) => !negative_zero_pattern.test(text), 'zero is written without a sign');
+const positive_amount = decimal_text.refine((text) => !text.startsWith('-') && /[1-9]/.test(text), 'must be greater than zero');
+const non_negative_amount = decimal_text.refine((text) => !text.startsWith('-'), 'must not be negative (and is written without a sign)');
 
 const utc_time = z
   .string()
@@ -171,11 +188,28 @@ export const event_types = event_schema.options.map((option) => option.shape.typ
 export type EventIssue = { path: string; message: string };
 export type ParseResult = { ok: true; event: KeelEvent } | { ok: false; issues: EventIssue[] };
 
-/** Validates one event: the typed event, or every problem with its path (`fees.0.amount`). */
+/**
+ * Validates one event: the typed event, or every problem with its path (`fees.0.amount`). Total: it
+ * never throws, whatever the input (deep nesting, NUL, lone surrogates, huge numbers included).
+ */
 export function parseEvent(input: unknown): ParseResult {
+  const shape_issues = findUnstorableParts(input);
   const parsed = event_schema.safeParse(input);
-  if (parsed.success) return { ok: true, event: parsed.data };
-  return { ok: false, issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(event)', message: issue.message })) };
+  if (parsed.success && shape_issues.length === 0) return { ok: true, event: parsed.data };
+  const schema_issues = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(event)', message: issue.message }));
+  return { ok: false, issues: listed([...shape_issues, ...schema_issues]) };
+}
+
+/**
+ * The first issues, each shortened and storable: a reason travels in a dead letter and an HTTP answer,
+ * and a hostile event (20,000 bad fees, a key of a megabyte, a key holding NUL) must not make it
+ * larger than the event, nor carry text PostgreSQL refuses.
+ */
+function listed(issues: EventIssue[]): EventIssue[] {
+  const shorten = (text: string) => storableExcerpt(text, issue_text_length_max);
+  const shown = issues.slice(0, event_issues_listed_max).map((issue) => ({ path: shorten(issue.path), message: shorten(issue.message) }));
+  if (issues.length > event_issues_listed_max) shown.push({ path: '(event)', message: `${issues.length - event_issues_listed_max} more problems not listed` });
+  return shown;
 }
 
 export function describeIssues(issues: readonly EventIssue[]): string {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical-json.js';
+import { canonical_json_depth_max, canonical_json_error_codes, canonicalJson } from './canonical-json.js';
 
 describe('canonical JSON', () => {
   it('orders keys at every depth and drops undefined, so equal content gives equal text', () => {
@@ -39,5 +39,17 @@ describe('canonical JSON', () => {
       if (value === undefined) return;
       expect(canonicalJson(value)).toBe(definition(value));
     }), { numRuns: 500 });
+  });
+
+  it('refuses a value nested deeper than its bound with a coded error, not a stack overflow', () => {
+    const nest = (levels: number): unknown => {
+      let value: unknown = 'leaf';
+      for (let level = 0; level < levels; level += 1) value = level % 2 === 0 ? [value] : { inner: value };
+      return value;
+    };
+    expect(canonicalJson(nest(canonical_json_depth_max))).toContain('"leaf"');
+    for (const levels of [canonical_json_depth_max + 1, 100_000]) {
+      expect(() => canonicalJson(nest(levels))).toThrow(expect.objectContaining({ code: canonical_json_error_codes.too_deep }));
+    }
   });
 });

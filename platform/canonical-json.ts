@@ -5,19 +5,35 @@
 //
 // Written as one string-building pass (no entry arrays, no per-level joins): a seal canonicalises
 // every trade record and every event's content, and this function was a third of its time.
+import { KeelError } from './errors.js';
+
+export const canonical_json_error_codes = { too_deep: 'KEEL_ERR_CANONICAL_JSON_TOO_DEEP' } as const;
+/**
+ * Deepest nesting written. Events are held to 64 levels at validation and the records that wrap them
+ * add a few; the bound turns a runaway value into a coded error instead of a stack overflow.
+ */
+export const canonical_json_depth_max = 256;
+
 export function canonicalJson(value: unknown): string {
+  return canonicalText(value, 1);
+}
+
+function canonicalText(value: unknown, depth: number): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`canonical JSON has no form for ${value}`);
     return JSON.stringify(value);
   }
   if (typeof value === 'bigint') return `"${value.toString()}"`;
+  if (typeof value === 'object' && depth > canonical_json_depth_max) {
+    throw new KeelError(canonical_json_error_codes.too_deep, `canonical JSON: a value nested deeper than ${canonical_json_depth_max} levels`);
+  }
   if (Array.isArray(value)) {
     let text = '[';
     for (let index = 0; index < value.length; index += 1) {
       if (index > 0) text += ',';
       const item: unknown = value[index];
-      text += item === undefined ? 'null' : canonicalJson(item);
+      text += item === undefined ? 'null' : canonicalText(item, depth + 1);
     }
     return `${text}]`;
   }
@@ -30,7 +46,7 @@ export function canonicalJson(value: unknown): string {
     for (const key of keys) {
       const item = record[key];
       if (item === undefined) continue;
-      text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+      text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalText(item, depth + 1)}`;
       first = false;
     }
     return `${text}}`;
