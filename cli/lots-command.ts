@@ -1,7 +1,5 @@
 // `keel lots --input FILE.jsonl [--method fifo|lifo|hifo] [--pool account|global] [--format json|csv] [--prices FILE.jsonl]`
 // Tax lots of a file of events, computed in process: no server, no ledger.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { lotReport } from '../audit/audit-seal.js';
 import { renderDisposalsCsv, type LotReport } from '../audit/lots/lot-report.js';
 import { lot_methods, lot_pools, lotSettings, type LotMethod, type LotPool } from '../audit/lots/lot-settings.js';
@@ -10,6 +8,7 @@ import { readEventFile } from '../engine/event-file.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import type { Rejection } from '../engine/post-events.js';
 import { audit_error_codes, auditError } from '../audit/audit-errors.js';
+import { readFileLines } from '../platform/line-file.js';
 import { usageError, type CommandContext } from './command.js';
 
 export const lots_usage = `keel lots --input FILE.jsonl [--method fifo|lifo|hifo] [--pool account|global] [--format json|csv] [--prices FILE.jsonl]
@@ -77,16 +76,17 @@ export async function readEvents(file_path: string): Promise<{ events: KeelEvent
 }
 
 const price_line_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A price row is a few dozen bytes; a longer line is not one. */
+const price_line_bytes_max = 64 * 1024;
 
 /** Price rows; a bad line stops the command (a wrong price would silently change every gain). */
 export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
   const rows: PriceRow[] = [];
-  const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line_number = 0;
-  for await (const text of lines) {
-    line_number += 1;
+  for await (const read of readFileLines(file_path, price_line_bytes_max)) {
+    const problem = (reason: string) => auditError(audit_error_codes.price_invalid, `${file_path} line ${read.line}: ${reason}`);
+    if (!read.ok) throw problem(read.reason);
+    const text = read.text;
     if (text.trim().length === 0) continue;
-    const problem = (reason: string) => auditError(audit_error_codes.price_invalid, `${file_path} line ${line_number}: ${reason}`);
     let row: { asset?: unknown; time?: unknown; price?: unknown; source?: unknown };
     try {
       row = JSON.parse(text);

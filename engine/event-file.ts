@@ -1,7 +1,6 @@
 // Reading a file of canonical events (JSON Lines). A bad line never stops the file: it is
 // reported with its line number and the reading goes on, so one typo cannot hide a day of fills.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readFileLines } from '../platform/line-file.js';
 import { engine_error_codes } from './engine-errors.js';
 import { describeIssues, parseEvent, type KeelEvent } from './event-schema.js';
 
@@ -32,14 +31,15 @@ export function parseEventLine(text: string, line: number): EventLine {
   return { ...decodeEvent(text), line };
 }
 
-/** Every non-blank line of the file, numbered from 1, in order. */
-export async function* readEventFile(file_path: string): AsyncGenerator<EventLine> {
-  const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim().length === 0) continue;
-    yield parseEventLine(text, line);
+/**
+ * Every non-blank line of the file, numbered from 1, in order. A line longer than `line_bytes_max`
+ * (default: the longest event) or not UTF-8 is a rejection, and reading goes on; a missing file or
+ * a directory is a coded error (platform/line-file.ts).
+ */
+export async function* readEventFile(file_path: string, line_bytes_max = line_length_max): AsyncGenerator<EventLine> {
+  for await (const read of readFileLines(file_path, line_bytes_max)) {
+    if (!read.ok) yield { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: read.reason, line: read.line };
+    else if (read.text.trim().length > 0) yield parseEventLine(read.text, read.line);
   }
 }
 

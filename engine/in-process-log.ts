@@ -1,8 +1,10 @@
 // The embedded event log: Kafka's role in one process, fed from a JSON Lines file. Records keep
 // their text exactly as read, get gap-free offsets, and are read by offset in bounded batches, so
 // the posting and audit steps consume it as they would a Kafka partition: decode, validate, act.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { KeelError } from '../platform/errors.js';
+import { readFileLines } from '../platform/line-file.js';
+import { engine_error_codes } from './engine-errors.js';
+import { line_length_max } from './event-file.js';
 
 export type LogRecord = { offset: number; text: string };
 
@@ -15,8 +17,11 @@ export class InProcessEventLog {
 
   static async fromFile(file_path: string): Promise<InProcessEventLog> {
     const log = new InProcessEventLog();
-    const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const text of lines) if (text.trim().length > 0) log.append(text);
+    for await (const read of readFileLines(file_path, line_length_max)) {
+      // Like a Kafka producer refusing an oversized message: the line never enters the log.
+      if (!read.ok) throw new KeelError(engine_error_codes.event_malformed, `${file_path} line ${read.line}: ${read.reason}`);
+      if (read.text.trim().length > 0) log.append(read.text);
+    }
     return log;
   }
 
