@@ -25,6 +25,8 @@ export type ApiLimits = {
   events_per_request_max: number;
   /** Bound on each readiness check (default 2000 ms). */
   readiness_timeout_ms: number;
+  /** Bound on publishing one request's events (default 5000 ms): past it the client gets 503 and may retry. */
+  publish_timeout_ms: number;
 };
 
 export type ApiDeps = {
@@ -52,4 +54,5 @@ export const api_limit_defaults: ApiLimits = {
   reads_per_minute: 1_200,
   events_per_request_max: 1_000,
   readiness_timeout_ms: 2_000,
+  publish_timeout_ms: 5_000,
 };

@@ -35,8 +35,11 @@ export async function apiCommand(context: CommandContext): Promise<number> {
   const publisher = new KafkaEventPublisher(kafka, config.kafka.events_topic);
   const ledger = await openLedger(config);
   try {
-    await prepareTopic(admin, config.kafka.events_topic, config.kafka.events_partitions).catch((error: Error) =>
-      logger.warn({ error: error.message }, 'could not check the event topic at start-up; /readyz shows when Kafka answers'),
+    // Not awaited: with Kafka away, its client retries for half a minute; the API serves reads
+    // meanwhile, /readyz reports Kafka not ready, and a POST answers 503 within its bound.
+    void prepareTopic(admin, config.kafka.events_topic, config.kafka.events_partitions).then(
+      () => logger.info({ topic: config.kafka.events_topic }, 'event topic ready'),
+      (error: Error) => logger.warn({ error: error.message }, 'could not check the event topic at start-up; /readyz shows when Kafka answers'),
     );
     const app = await buildApp({
       ledger,
