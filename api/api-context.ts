@@ -5,7 +5,7 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import type { Logger } from '../platform/logger.js';
 import type { Pool } from '../platform/postgres.js';
-import type { ApiToken } from '../platform/config.js';
+import type { ApiToken, Config } from '../platform/config.js';
 import type { Registry } from 'prom-client';
 import type { AccountCatalogue, CatalogueOptions } from './account-catalogue.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -56,3 +56,8 @@ export const api_limit_defaults: ApiLimits = {
   readiness_timeout_ms: 2_000,
   publish_timeout_ms: 5_000,
 };
+
+/** The limits configured by KEEL_API_* settings: `keel api` and `keel demo --serve` serve with the same ones. */
+export function configuredApiLimits(config: Pick<Config, 'api'>): Partial<ApiLimits> {
+  return { body_limit_bytes: config.api.body_limit_bytes, writes_per_minute: config.api.writes_per_minute, reads_per_minute: config.api.reads_per_minute };
+}

@@ -2,6 +2,7 @@
 // SIGINT, then it stops accepting connections, finishes the requests in flight and closes its
 // clients. Reads the ledger and the audit store (it does not migrate it: `keel audit` does), and
 // publishes accepted events to KEEL_EVENTS_TOPIC.
+import { configuredApiLimits } from '../api/api-context.js';
 import { buildApp } from '../api/build-app.js';
 import { loadApiTokens } from '../api/api-tokens.js';
 import { KafkaEventPublisher } from '../api/kafka-publisher.js';
@@ -50,7 +51,7 @@ export async function apiCommand(context: CommandContext): Promise<number> {
       metrics,
       logger,
       readiness: [ledgerReadiness(ledger), kafkaReadiness(admin), postgresReadiness(pool)],
-      limits: { body_limit_bytes: config.api.body_limit_bytes, writes_per_minute: config.api.writes_per_minute, reads_per_minute: config.api.reads_per_minute },
+      limits: configuredApiLimits(config),
     });
     const stopped = new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

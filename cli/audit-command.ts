@@ -1,7 +1,7 @@
 // `keel audit`: the audit consumer, until SIGTERM or SIGINT. Applies the migrations first.
 import { AuditConsumer } from '../audit/audit-consumer.js';
 import { createAuditMetrics } from '../audit/audit-metrics.js';
-import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
+import { createMetricsRegistry, metricsUrl, startMetricsServer } from '../platform/metrics.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createPool, migrate } from '../platform/postgres.js';
@@ -36,9 +36,14 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     metrics: createAuditMetrics(metrics_registry),
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
+  logger.info({ metrics: metricsUrl(metrics_server) }, 'keel audit starting');
   const stopped = new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping: finishing the batch in flight');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
   });
   try {
     await consumer.start();
@@ -48,5 +53,6 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     await pool.end();
     metrics_server.close();
   }
+  logger.info('keel audit stopped');
   return 0;
 }
