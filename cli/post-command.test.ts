@@ -63,5 +63,8 @@ describe('keel post', () => {
     const no_file = await keel(['post', '--input', '/nonexistent/events.jsonl'], { KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), 'keel-cli-')) });
     expect(no_file.code).toBe(2);
     expect(no_file.stderr).toContain('KEEL_ERR_INPUT_FILE_NOT_FOUND: /nonexistent/events.jsonl');
+    const no_assets = await keel(['post', '--input', 'x.jsonl'], { KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), 'keel-cli-')), KEEL_ASSETS_FILE: '/nonexistent/assets.json' });
+    expect(no_assets.code).toBe(2);
+    expect(no_assets.stderr).toContain('KEEL_ERR_INPUT_FILE_NOT_FOUND: /nonexistent/assets.json: no such file');
   });
 });

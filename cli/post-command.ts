@@ -1,9 +1,11 @@
 // `keel post --input FILE.jsonl [--ledger embedded|tigerbeetle] [--format json|table]`
-import { readFileSync } from 'node:fs';
 import { AssetRegistry } from '../ledger/asset-registry.js';
+import { ledger_error_codes } from '../ledger/ledger-errors.js';
 import { openLedger } from '../ledger/open-ledger.js';
 import { postEventFile, type PostReport } from '../engine/post-events.js';
 import type { Config } from '../platform/config.js';
+import { KeelError } from '../platform/errors.js';
+import { readSmallTextFile } from '../platform/line-file.js';
 import { renderTable } from './table.js';
 import { usageError, type CommandContext } from './command.js';
 
@@ -51,7 +53,14 @@ export async function postCommand(context: CommandContext): Promise<number> {
 
 export function loadRegistry(config: Config): AssetRegistry {
   if (config.assets_file === undefined) return new AssetRegistry();
-  return AssetRegistry.withOverrides(JSON.parse(readFileSync(config.assets_file, 'utf8')), config.assets_file);
+  const text = readSmallTextFile(config.assets_file);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new KeelError(ledger_error_codes.asset_registry_invalid, `KEEL_ASSETS_FILE ${config.assets_file} is not valid JSON: ${(error as Error).message}`, { field: 'KEEL_ASSETS_FILE' });
+  }
+  return AssetRegistry.withOverrides(document, config.assets_file);
 }
 
 /** The report as the command prints it: counts, rejections and accounts; a note only when rejections were not all listed. */

@@ -3,6 +3,7 @@
 // a rejection with its number instead of `RangeError: Invalid string length`; the next line is read
 // as usual. A UTF-8 byte-order mark at the start (editors on Windows write one) is skipped, and a
 // missing path or a directory is a coded error, not a raw ENOENT or EISDIR.
+import { readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { KeelError } from './errors.js';
@@ -111,6 +112,15 @@ export async function* readFileLines(file_path: string, line_bytes_max: number):
 async function readChunk(handle: FileHandle, chunk: Buffer, file_path: string): Promise<{ bytesRead: number }> {
   try {
     return await handle.read(chunk, 0, chunk.length, null);
+  } catch (error) {
+    throw openError(file_path, error as NodeJS.ErrnoException);
+  }
+}
+
+/** A whole small text file (settings, a registry), with the same coded errors for a missing path or a directory. */
+export function readSmallTextFile(file_path: string): string {
+  try {
+    return readFileSync(file_path, 'utf8');
   } catch (error) {
     throw openError(file_path, error as NodeJS.ErrnoException);
   }
