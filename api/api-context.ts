@@ -6,7 +6,7 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import type { Logger } from '../platform/logger.js';
 import type { Pool } from '../platform/postgres.js';
-import type { ApiToken } from '../platform/config.js';
+import type { ApiToken, Config } from '../platform/config.js';
 import type { Registry } from 'prom-client';
 import type { AccountCatalogue, CatalogueOptions } from './account-catalogue.js';
 import type { ReadinessCheck } from './readiness.js';
@@ -26,6 +26,8 @@ export type ApiLimits = {
   events_per_request_max: number;
   /** Bound on each readiness check (default 2000 ms). */
   readiness_timeout_ms: number;
+  /** Bound on publishing one request's events (default 5000 ms): past it the client gets 503 and may retry. */
+  publish_timeout_ms: number;
 };
 
 export type ApiDeps = {
@@ -53,4 +55,10 @@ export const api_limit_defaults: ApiLimits = {
   reads_per_minute: 1_200,
   events_per_request_max: 1_000,
   readiness_timeout_ms: 2_000,
+  publish_timeout_ms: 5_000,
 };
+
+/** The limits configured by KEEL_API_* settings: `keel api` and `keel demo --serve` serve with the same ones. */
+export function configuredApiLimits(config: Pick<Config, 'api'>): Partial<ApiLimits> {
+  return { body_limit_bytes: config.api.body_limit_bytes, writes_per_minute: config.api.writes_per_minute, reads_per_minute: config.api.reads_per_minute };
+}

@@ -13,6 +13,7 @@ export const api_errors = {
   not_acceptable: { code: 'KEEL_ERR_API_NOT_ACCEPTABLE', status: 406 },
   pdf_unavailable: { code: 'KEEL_ERR_API_PDF_UNAVAILABLE', status: 406 },
   body_too_large: { code: 'KEEL_ERR_API_BODY_TOO_LARGE', status: 413 },
+  uri_too_long: { code: 'KEEL_ERR_API_URI_TOO_LONG', status: 414 },
   too_many_events: { code: 'KEEL_ERR_API_TOO_MANY_EVENTS', status: 413 },
   unsupported_media_type: { code: 'KEEL_ERR_API_UNSUPPORTED_MEDIA_TYPE', status: 415 },
   rate_limited: { code: 'KEEL_ERR_API_RATE_LIMITED', status: 429 },
@@ -21,6 +22,7 @@ export const api_errors = {
   busy: { code: 'KEEL_ERR_API_BUSY', status: 503 },
   too_many_accounts: { code: 'KEEL_ERR_API_TOO_MANY_ACCOUNTS', status: 503 },
   not_ready: { code: 'KEEL_ERR_API_NOT_READY', status: 503 },
+  store_unavailable: { code: 'KEEL_ERR_API_STORE_UNAVAILABLE', status: 503 },
 } as const;
 
 export type ApiErrorKind = keyof typeof api_errors;

@@ -1,6 +1,7 @@
 // The API's pure parts: the constant-time comparison and token verification, content negotiation,
 // cursors, event-batch validation paths, and the mapping of errors to the coded registry.
 import { describe, expect, it } from 'vitest';
+import { AssetRegistry } from '../ledger/asset-registry.js';
 import { example_events } from '../test/support/example-events.js';
 import { ApiError, api_errors } from './api-errors.js';
 import { constantTimeEqual, TokenVerifier } from './auth.js';
@@ -87,12 +88,13 @@ describe('cursors', () => {
 
 describe('event batch validation', () => {
   const valid = example_events.trade;
+  const registry = new AssetRegistry();
 
   it('accepts one event or an array, defaults applied', () => {
     const { fees, ...without_fees } = example_events.trade;
     expect(fees).toHaveLength(1);
-    expect(validateEvents(without_fees, 1000)).toEqual([expect.objectContaining({ id: valid.id, fees: [] })]);
-    expect(validateEvents([valid, example_events.deposit], 1000).map((event) => event.id)).toEqual([valid.id, example_events.deposit.id]);
+    expect(validateEvents(without_fees, 1000, registry)).toEqual([expect.objectContaining({ id: valid.id, fees: [] })]);
+    expect(validateEvents([valid, example_events.deposit], 1000, registry).map((event) => event.id)).toEqual([valid.id, example_events.deposit.id]);
   });
 
   it('lists every problem of every event with its index and path', () => {
@@ -100,7 +102,7 @@ describe('event batch validation', () => {
     const bad_two = { ...example_events.deposit, amount: '-1', time: 'yesterday' };
     let error: ApiError | undefined;
     try {
-      validateEvents([valid, valid, valid, bad_fee, bad_two, 'not an event'], 1000);
+      validateEvents([valid, valid, valid, bad_fee, bad_two, 'not an event'], 1000, registry);
     } catch (caught) {
       error = caught as ApiError;
     }
@@ -110,13 +112,31 @@ describe('event batch validation', () => {
     expect(paths).toEqual(expect.arrayContaining(['[3].fees.0.amount', '[4].amount', '[4].time', '[5]']));
   });
 
+  it('refuses what the engine could not post: amounts finer than the scale or beyond u128, unknown assets', () => {
+    const too_fine = { ...example_events.deposit, id: 'd-fine', asset: 'BNB', amount: '0.000000001', fee: undefined, cost_basis: undefined };
+    const too_big = { ...example_events.withdrawal, id: 'w-big', amount: '1'.padEnd(40, '0') };
+    const unknown = { ...valid, fees: [{ asset: 'NOPE', amount: '1' }] };
+    let error: ApiError | undefined;
+    try {
+      validateEvents([example_events.deposit, too_fine, too_big, unknown], 1000, registry);
+    } catch (caught) {
+      error = caught as ApiError;
+    }
+    expect(error?.message).toContain('3 of 4 events invalid');
+    expect(error?.issues).toEqual([
+      { path: '[1].amount', message: expect.stringMatching(/^KEEL_ERR_LEDGER_\w+: amount: .*scale/) },
+      { path: '[2].amount', message: expect.stringMatching(/^KEEL_ERR_LEDGER_AMOUNT_OUT_OF_RANGE: amount: .*u128/) },
+      { path: '[3].fees.0.asset', message: expect.stringContaining("unknown asset 'NOPE'") },
+    ]);
+  });
+
   it('uses plain paths for a single event', () => {
-    expect(() => validateEvents({ ...valid, quantity: 'x' }, 1000)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'quantity' })] }));
+    expect(() => validateEvents({ ...valid, quantity: 'x' }, 1000, registry)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'quantity' })] }));
   });
 
   it('refuses an empty array and a batch over the limit', () => {
-    expect(() => validateEvents([], 1000)).toThrow(expect.objectContaining({ code: 'KEEL_ERR_API_VALIDATION' }));
-    expect(() => validateEvents([valid, valid, valid], 2)).toThrow(expect.objectContaining({ code: 'KEEL_ERR_API_TOO_MANY_EVENTS', status: 413 }));
+    expect(() => validateEvents([], 1000, registry)).toThrow(expect.objectContaining({ code: 'KEEL_ERR_API_VALIDATION' }));
+    expect(() => validateEvents([valid, valid, valid], 2, registry)).toThrow(expect.objectContaining({ code: 'KEEL_ERR_API_TOO_MANY_EVENTS', status: 413 }));
   });
 });
 

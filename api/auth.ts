@@ -53,6 +53,25 @@ export class TokenVerifier {
 const bearer_pattern = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i;
 
 /**
+ * The principal of a request that may use a route needing `access` (null: any scope will do): 401
+ * (ApiError) without a valid token, 403 without the scope. Sets the challenge header on `reply`.
+ */
+export function authenticate(verifier: TokenVerifier, request: FastifyRequest, reply: FastifyReply, access: ApiScope | null): Principal {
+  const header = request.headers.authorization;
+  const match = header === undefined ? null : bearer_pattern.exec(header);
+  const principal = match === null ? null : verifier.verify(match[1]!);
+  if (principal === null) {
+    reply.header('www-authenticate', 'Bearer realm="keel"');
+    throw new ApiError('unauthorized', header === undefined ? 'a bearer token is required (Authorization: Bearer <token>)' : 'the bearer token is not valid');
+  }
+  if (access !== null && !principal.scopes.has(access)) {
+    reply.header('www-authenticate', `Bearer realm="keel", error="insufficient_scope", scope="${access}"`);
+    throw new ApiError('forbidden', `this token lacks the '${access}' scope`);
+  }
+  return principal;
+}
+
+/**
  * The onRequest hook: every route needs a valid bearer token unless it is `public`, and the scope
  * it names (default `read`). 401 without a valid token, 403 without the scope. Unknown URLs need a
  * token too, so that they reveal nothing to strangers.
@@ -62,17 +81,6 @@ export function authenticationHook(verifier: TokenVerifier) {
     request.principal = null;
     const access: RouteAccess = request.routeOptions.config.access ?? 'read';
     if (access === 'public') return;
-    const header = request.headers.authorization;
-    const match = header === undefined ? null : bearer_pattern.exec(header);
-    const principal = match === null ? null : verifier.verify(match[1]!);
-    if (principal === null) {
-      reply.header('www-authenticate', 'Bearer realm="keel"');
-      throw new ApiError('unauthorized', header === undefined ? 'a bearer token is required (Authorization: Bearer <token>)' : 'the bearer token is not valid');
-    }
-    request.principal = principal;
-    if (!principal.scopes.has(access)) {
-      reply.header('www-authenticate', `Bearer realm="keel", error="insufficient_scope", scope="${access}"`);
-      throw new ApiError('forbidden', `this token lacks the '${access}' scope`);
-    }
+    request.principal = authenticate(verifier, request, reply, access);
   };
 }

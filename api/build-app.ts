@@ -5,8 +5,9 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { redactQuery } from '../platform/logger.js';
 import { AccountCatalogue } from './account-catalogue.js';
 import { api_limit_defaults, type ApiContext, type ApiDeps } from './api-context.js';
 import { ApiError, errorBody, errorResponses } from './api-errors.js';
@@ -14,13 +15,14 @@ import { auditRoute } from './audit-route.js';
 import { authenticationHook, TokenVerifier } from './auth.js';
 import { balancesRoute } from './balances-route.js';
 import { disposalsRoute } from './disposals-route.js';
-import { apiErrorHandler } from './error-handler.js';
+import { apiErrorHandler, frameworkErrorHandler } from './error-handler.js';
 import { eventsRoute } from './events-route.js';
 import { explanationRoute } from './explanation-route.js';
 import { healthRoutes } from './health-routes.js';
 import { createHttpMetrics, httpMetricsHook } from './http-metrics.js';
 import { lotsRoute } from './lots-route.js';
 import { metricsRoute } from './metrics-route.js';
+import { requestTextIssues } from './query-fields.js';
 import { default_trade_pdf_renderer } from './trade-pdf.js';
 import { tradesRoute } from './trades-route.js';
 import { transfersRoute } from './transfers-route.js';
@@ -39,8 +41,11 @@ export async function buildApp(deps: ApiDeps) {
     render_trade_pdf: deps.render_trade_pdf === undefined ? default_trade_pdf_renderer : deps.render_trade_pdf,
     catalogue: new AccountCatalogue(deps.pool, deps.registry, deps.catalogue_options),
   };
+  const verifier = new TokenVerifier(deps.tokens);
   const app = Fastify({
-    loggerInstance: deps.logger,
+    // Requests are logged without their query string: a client may put a token there.
+    loggerInstance: deps.logger.child({}, { serializers: { req: requestForLog } }),
+    frameworkErrors: frameworkErrorHandler(verifier),
     bodyLimit: limits.body_limit_bytes,
     requestTimeout: request_timeout_ms,
     // Trade ids can be long (venue:account:order:id); 100 characters, Fastify's default, is too few.
@@ -52,7 +57,11 @@ export async function buildApp(deps: ApiDeps) {
   app.removeContentTypeParser('text/plain');
 
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', authenticationHook(new TokenVerifier(deps.tokens)));
+  app.addHook('onRequest', authenticationHook(verifier));
+  app.addHook('preValidation', async (request) => {
+    const issues = requestTextIssues(request.params, request.query);
+    if (issues.length > 0) throw new ApiError('validation', `the request is not valid: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, { issues });
+  });
   app.addHook('onResponse', httpMetricsHook(createHttpMetrics(deps.metrics)));
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler(async (request, reply) => {
@@ -104,4 +113,13 @@ export async function buildApp(deps: ApiDeps) {
     await app.register(route, context);
   }
   return app;
+}
+
+/** Characters of a URL a log line keeps: enough for any route and id this API serves. */
+const logged_url_length_max = 1_024;
+
+/** What a request log line says about the request: never its query string, nor any header. */
+function requestForLog(request: FastifyRequest) {
+  const url = redactQuery(request.url);
+  return { method: request.method, url: url.length > logged_url_length_max ? `${url.slice(0, logged_url_length_max)}…` : url, remote_address: request.ip };
 }

@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { event_schema, parseEvent, type KeelEvent } from '../engine/event-schema.js';
+import { postingChain } from '../engine/posting-rules.js';
+import type { AssetRegistry } from '../ledger/asset-registry.js';
+import { isKeelError } from '../platform/errors.js';
 import type { ApiContext } from './api-context.js';
 import { ApiError, errorResponses, type ApiIssue } from './api-errors.js';
 
@@ -38,9 +41,9 @@ export const eventsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, contex
       },
     },
     async (request, reply) => {
-      const events = validateEvents(request.body, events_max);
+      const events = validateEvents(request.body, events_max, context.registry);
       try {
-        await context.publisher.publish(events);
+        await withinDeadline(context.publisher.publish(events), context.limits.publish_timeout_ms);
       } catch (error) {
         request.log.error({ error: (error as Error).message, events: events.length }, 'publishing events failed');
         throw new ApiError('publish_failed', 'the events could not be published; nothing is lost by sending them again (event ids are idempotency keys)', { cause: error });
@@ -50,28 +53,67 @@ export const eventsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, contex
   );
 };
 
-/** The events of a body, or an ApiError listing every problem with its path. */
-export function validateEvents(body: unknown, events_max: number): KeelEvent[] {
+/**
+ * The promise's outcome, or a rejection once `timeout_ms` have passed: with Kafka away the client
+ * retries for a long time, and a caller should hear 503 quickly rather than wait for it. The
+ * publish goes on in the background; if it lands after all, sending the events again is harmless.
+ */
+async function withinDeadline(work: Promise<void>, timeout_ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${timeout_ms} ms`)), timeout_ms);
+  });
+  work.catch(() => undefined); // a late failure after the deadline is already answered
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The events of a body, or an ApiError listing every problem with its path. Beyond the schema, each
+ * event goes through the posting rules against the asset registry, as the engine will: an unknown
+ * asset, an amount finer than its asset's scale or beyond u128 is refused here, not dead-lettered later.
+ */
+export function validateEvents(body: unknown, events_max: number, registry: AssetRegistry): KeelEvent[] {
   const items = Array.isArray(body) ? body : [body];
   if (Array.isArray(body) && body.length === 0) throw new ApiError('validation', 'no events: send one event or a non-empty array', { issues: [{ path: '(body)', message: 'at least one event' }] });
   if (items.length > events_max) throw new ApiError('too_many_events', `${items.length} events in one request, at most ${events_max}`);
   const events: KeelEvent[] = [];
   const issues: ApiIssue[] = [];
+  let invalid = 0;
   items.forEach((item, index) => {
     const parsed = parseEvent(item);
-    if (parsed.ok) events.push(parsed.event);
-    else {
+    const issues_before = issues.length;
+    if (parsed.ok) {
+      events.push(parsed.event);
+      const problem = postingProblem(parsed.event, registry);
+      const prefix = Array.isArray(body) ? `[${index}]` : '';
+      if (problem !== null) issues.push({ path: [prefix, problem.field].filter((part) => part !== '').join('.') || '(event)', message: problem.message });
+    } else {
       for (const issue of parsed.issues) {
         const inner = issue.path === '(event)' ? '' : issue.path;
         issues.push({ path: Array.isArray(body) ? `[${index}]${inner === '' ? '' : `.${inner}`}` : issue.path, message: issue.message });
       }
     }
+    if (issues.length > issues_before) invalid += 1;
   });
   if (issues.length > 0) {
-    const invalid = items.length - events.length;
     throw new ApiError('validation', `${invalid} of ${items.length} events invalid; nothing was published`, {
       issues: issues.slice(0, issues_listed_max),
     });
   }
   return events;
+}
+
+/** Why the engine could not post this valid event (a coded error naming its field), or null. A bug (any other error) is thrown. */
+function postingProblem(event: KeelEvent, registry: AssetRegistry): { field: string; message: string } | null {
+  try {
+    postingChain(event, registry);
+    return null;
+  } catch (error) {
+    if (!isKeelError(error)) throw error;
+    return { field: error.field ?? '', message: `${error.code}: ${error.message}` };
+  }
 }

@@ -5,10 +5,11 @@ import { example_events } from '../test/support/example-events.js';
 import { poisonEvents } from '../test/support/poison-events.js';
 import { ApiError } from './api-errors.js';
 import { validateEvents } from './events-route.js';
+import { AssetRegistry } from '../ledger/asset-registry.js';
 
 function rejectionOf(body: unknown): ApiError {
   try {
-    validateEvents(body, 100);
+    validateEvents(body, 100, new AssetRegistry());
   } catch (error) {
     if (error instanceof ApiError) return error;
     throw error;

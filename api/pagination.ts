@@ -4,6 +4,7 @@
 // validated like any other input.
 import { z } from 'zod';
 import { ApiError } from './api-errors.js';
+import { unstorableTextReason } from './query-fields.js';
 
 export const page_limit_default = 100;
 export const page_limit_max = 1_000;
@@ -36,7 +37,7 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sh
     throw new ApiError('cursor_invalid', 'the cursor is not one this list returned', { issues: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
   }
   const parsed = shape.safeParse(value);
-  if (!parsed.success) throw new ApiError('cursor_invalid', 'the cursor is not one this list returned', { issues: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
+  if (!parsed.success || hasUnstorableText(parsed.data)) throw new ApiError('cursor_invalid', 'the cursor is not one this list returned', { issues: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
   return parsed.data;
 }
 
@@ -45,4 +46,14 @@ export function pageOf<T>(rows: readonly T[], limit: number, keyOf: (row: T) => 
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
   return { items, next_cursor: more && items.length > 0 ? encodeCursor(keyOf(items[items.length - 1]!)) : null };
+}
+
+/** True when a string in the decoded cursor could not be a query parameter (a forged cursor holding NUL). */
+function hasUnstorableText(value: unknown): boolean {
+  let found = false;
+  JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'string' && unstorableTextReason(item) !== null) found = true;
+    return item;
+  });
+  return found;
 }

@@ -1,20 +1,21 @@
 // Reading a file of prices (JSON Lines), as `keel lots`, `keel report` and the demo take them:
 // one {"asset", "time", "price", "source"?} object per line, prices in the reporting currency.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { audit_error_codes, auditError } from './audit-errors.js';
 import type { PriceRow } from './lots/pricing.js';
+import { readFileLines } from '../platform/line-file.js';
 import { utc_time_pattern } from '../platform/utc-time.js';
+
+/** A price row is a few dozen bytes; a longer line is not one. */
+const price_line_bytes_max = 64 * 1024;
 
 /** Price rows; a bad line stops the command (a wrong price would silently change every gain). */
 export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
   const rows: PriceRow[] = [];
-  const lines = createInterface({ input: createReadStream(file_path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line_number = 0;
-  for await (const text of lines) {
-    line_number += 1;
+  for await (const read of readFileLines(file_path, price_line_bytes_max)) {
+    const problem = (reason: string) => auditError(audit_error_codes.price_invalid, `${file_path} line ${read.line}: ${reason}`);
+    if (!read.ok) throw problem(read.reason);
+    const text = read.text;
     if (text.trim().length === 0) continue;
-    const problem = (reason: string) => auditError(audit_error_codes.price_invalid, `${file_path} line ${line_number}: ${reason}`);
     let row: { asset?: unknown; time?: unknown; price?: unknown; source?: unknown };
     try {
       row = JSON.parse(text);

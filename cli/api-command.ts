@@ -2,6 +2,7 @@
 // SIGINT, then it stops accepting connections, finishes the requests in flight and closes its
 // clients. Reads the ledger and the audit store (it does not migrate it: `keel audit` does), and
 // publishes accepted events to KEEL_EVENTS_TOPIC.
+import { configuredApiLimits } from '../api/api-context.js';
 import { buildApp } from '../api/build-app.js';
 import { loadApiTokens } from '../api/api-tokens.js';
 import { KafkaEventPublisher } from '../api/kafka-publisher.js';
@@ -34,8 +35,11 @@ export async function apiCommand(context: CommandContext): Promise<number> {
   const publisher = new KafkaEventPublisher(kafka, config.kafka.events_topic);
   const ledger = await openLedger(config);
   try {
-    await prepareTopic(admin, config.kafka.events_topic, config.kafka.events_partitions).catch((error: Error) =>
-      logger.warn({ error: error.message }, 'could not check the event topic at start-up; /readyz shows when Kafka answers'),
+    // Not awaited: with Kafka away, its client retries for half a minute; the API serves reads
+    // meanwhile, /readyz reports Kafka not ready, and a POST answers 503 within its bound.
+    void prepareTopic(admin, config.kafka.events_topic, config.kafka.events_partitions).then(
+      () => logger.info({ topic: config.kafka.events_topic }, 'event topic ready'),
+      (error: Error) => logger.warn({ error: error.message }, 'could not check the event topic at start-up; /readyz shows when Kafka answers'),
     );
     const app = await buildApp({
       ledger,
@@ -46,7 +50,7 @@ export async function apiCommand(context: CommandContext): Promise<number> {
       metrics,
       logger,
       readiness: [ledgerReadiness(ledger), kafkaReadiness(admin), postgresReadiness(pool)],
-      limits: { body_limit_bytes: config.api.body_limit_bytes, writes_per_minute: config.api.writes_per_minute, reads_per_minute: config.api.reads_per_minute },
+      limits: configuredApiLimits(config),
     });
     const stopped = new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -2,7 +2,7 @@
 import { AuditConsumer } from '../audit/audit-consumer.js';
 import { createAuditMetrics } from '../audit/audit-metrics.js';
 import { loadRegistry } from '../ledger/open-ledger.js';
-import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
+import { createMetricsRegistry, metricsUrl, startMetricsServer } from '../platform/metrics.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
 import { createPool, defaultMigrationsDirectory, migrate } from '../platform/postgres.js';
@@ -35,9 +35,14 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     metrics: createAuditMetrics(metrics_registry),
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
+  logger.info({ metrics: metricsUrl(metrics_server) }, 'keel audit starting');
   const stopped = new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping: finishing the batch in flight');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
   });
   try {
     await consumer.start();
@@ -47,5 +52,6 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     await pool.end();
     metrics_server.close();
   }
+  logger.info('keel audit stopped');
   return 0;
 }

@@ -9,6 +9,7 @@ import { loadCredentials, redactSecrets, requireCredentials } from '../connector
 import { MemoryCursorStore } from '../connectors/cursor-store.js';
 import { KafkaEventSink } from '../connectors/event-sink.js';
 import { PostgresCursorStore } from '../connectors/postgres-cursor-store.js';
+import { loadMarketsWithRetry } from '../connectors/markets.js';
 import { loadPrices, price_timeframes } from '../connectors/price-loader.js';
 import { loadSessions } from '../connectors/replay.js';
 import { replaySession } from '../connectors/replay-runner.js';
@@ -83,7 +84,10 @@ export async function connectCommand(context: CommandContext): Promise<number> {
   try {
     await prepareTopics(kafka.admin(), config.kafka);
     await producer.connect();
-    await exchange.loadMarkets();
+    await loadMarketsWithRetry(exchange, `${spec.venue}/${values.account}`, (kind, error, retry_in_ms) => {
+      metrics.errors.inc({ venue: spec.venue, stream: 'markets', kind });
+      logger.warn({ venue: spec.venue, account: values.account, kind, retry_in_ms, error: error.message }, 'loading the markets failed');
+    });
     const connector = new Connector(exchange, new PostgresCursorStore(pool), new KafkaEventSink(producer, config.kafka.events_topic, config.kafka.dlq_topic), {
       spec,
       account: values.account,

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { configuredApiLimits } from '../api/api-context.js';
 import { buildApp } from '../api/build-app.js';
 import { readStoreSnapshot } from '../audit/audit-store.js';
 import { explainTrade } from '../audit/explanation.js';
@@ -68,6 +69,7 @@ export async function serveDemo(keel: EmbeddedKeel, context: CommandContext, por
     metrics: createMetricsRegistry(),
     logger: createLogger(context.config.log_level, 'keel-demo-api'),
     readiness: [],
+    limits: configuredApiLimits(context.config),
   });
   const address = await app.listen({ host: '127.0.0.1', port });
   context.stdout(

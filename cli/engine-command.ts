@@ -6,7 +6,7 @@ import { PostingEngine } from '../engine/posting-engine.js';
 import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/logger.js';
-import { createMetricsRegistry, startMetricsServer } from '../platform/metrics.js';
+import { createMetricsRegistry, metricsUrl, startMetricsServer } from '../platform/metrics.js';
 import type { CommandContext } from './command.js';
 
 export const engine_usage = `keel engine
@@ -31,7 +31,7 @@ export async function engineCommand(context: CommandContext): Promise<number> {
     session_timeout_ms: config.engine.session_timeout_ms,
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
-  logger.info({ metrics: `http://${config.metrics.host}:${config.metrics.port}/metrics`, ledger: ledger.name }, 'keel engine starting');
+  logger.info({ metrics: metricsUrl(metrics_server), ledger: ledger.name }, 'keel engine starting');
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping: finishing the batch in flight');

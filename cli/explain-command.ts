@@ -6,6 +6,7 @@ import { lot_methods, lot_pools, type LotMethod, type LotPool } from '../audit/l
 import { readPriceFile } from '../audit/price-file.js';
 import { loadRegistry } from '../ledger/open-ledger.js';
 import { readEvents } from '../engine/event-file.js';
+import { printable } from './terminal-text.js';
 import { usageError, type CommandContext } from './command.js';
 
 export const explain_usage = `keel explain --input FILE.jsonl [--trade ID] [--format text|json] [--method fifo|lifo|hifo] [--pool account|global] [--prices FILE.jsonl]
@@ -37,12 +38,14 @@ export async function explainCommand(context: CommandContext): Promise<number> {
   const records = tradeRecordsOf(events, loadRegistry(context.config), { method: values.method as LotMethod, pool: values.pool as LotPool }, prices);
   const chosen = values.trade === undefined ? records : records.filter((record) => record.trade_id === values.trade);
   if (values.trade !== undefined && chosen.length === 0) {
-    throw usageError(`no trade '${values.trade}' in ${values.input}; it has ${records.length}: ${records.slice(0, 5).map((record) => record.trade_id).join(', ')}${records.length > 5 ? ', …' : ''}`, explain_usage);
+    const known = records.slice(0, 5).map((record) => printable(record.trade_id));
+    throw usageError(`no trade '${printable(values.trade)}' in ${values.input}; it has ${records.length}: ${known.join(', ')}${records.length > 5 ? ', …' : ''}`, explain_usage);
   }
   if (values.format === 'json') {
     context.stdout(`${JSON.stringify(chosen.map((record) => ({ record, explanation: explainTrade(record) })), null, 2)}\n`);
   } else {
-    context.stdout(`${chosen.map(explainTrade).join('\n\n')}\n`);
+    // Event text (a rationale, an id) may hold terminal escape sequences: printed escaped.
+    context.stdout(`${chosen.map((record) => printable(explainTrade(record), { keep_newlines: true })).join('\n\n')}\n`);
   }
   return 0;
 }

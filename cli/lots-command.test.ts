@@ -82,7 +82,7 @@ describe('keel lots', () => {
     expect(report.acquisitions).toContainEqual(expect.objectContaining({ kind: 'deposit', asset: 'USDT', quantity: '50000', cost_basis: '50000' }));
   });
 
-  it('explains wrong usage with exit code 2 and a missing file with exit code 1', async () => {
+  it('explains wrong usage, a missing file and a directory with exit code 2 and a coded error', async () => {
     const missing = await keel(['lots']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--input FILE.jsonl is required');
@@ -90,7 +90,25 @@ describe('keel lots', () => {
     expect(method.code).toBe(2);
     expect(method.stderr).toContain('--method must be fifo, lifo or hifo');
     const no_file = await keel(['lots', '--input', '/nonexistent/events.jsonl']);
-    expect(no_file.code).toBe(1);
-    expect(no_file.stderr).toContain('/nonexistent/events.jsonl');
+    expect(no_file.code).toBe(2);
+    expect(no_file.stderr).toBe('keel lots: KEEL_ERR_INPUT_FILE_NOT_FOUND: /nonexistent/events.jsonl: no such file\n');
+    const directory = mkdtempSync(join(tmpdir(), 'keel-lots-'));
+    const not_a_file = await keel(['lots', '--input', directory]);
+    expect(not_a_file.code).toBe(2);
+    expect(not_a_file.stderr).toBe(`keel lots: KEEL_ERR_INPUT_NOT_A_FILE: ${directory} is a directory, not a file\n`);
+    const prices = await keel(['lots', '--input', examples_path, '--prices', directory]);
+    expect(prices.code).toBe(2);
+    expect(prices.stderr).toContain('KEEL_ERR_INPUT_NOT_A_FILE');
+  });
+
+  it('reads a file that starts with a UTF-8 byte-order mark: the first event is not lost', async () => {
+    const input = join(mkdtempSync(join(tmpdir(), 'keel-lots-')), 'bom.jsonl');
+    const lines = [trade('b1', '2024-01-01T00:00:00.000Z', 'buy', '1', '30000'), trade('s1', '2024-01-03T00:00:00.000Z', 'sell', '1', '40000')];
+    writeFileSync(input, `\ufeff${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+    const result = await keel(['lots', '--input', input]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.rejections).toEqual([]);
+    expect(report.disposals).toEqual([expect.objectContaining({ lot_id: 'b1#base', quantity: '1' })]);
   });
 });

@@ -61,7 +61,10 @@ describe('keel post', () => {
     expect(bad_env.stderr).toMatch(/KEEL_LEDGER/);
     expect(bad_env.stderr).toMatch(/TB_REQUEST_TIMEOUT_MS/);
     const no_file = await keel(['post', '--input', '/nonexistent/events.jsonl'], { KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), 'keel-cli-')) });
-    expect(no_file.code).toBe(1);
-    expect(no_file.stderr).toContain('/nonexistent/events.jsonl');
+    expect(no_file.code).toBe(2);
+    expect(no_file.stderr).toContain('KEEL_ERR_INPUT_FILE_NOT_FOUND: /nonexistent/events.jsonl');
+    const no_assets = await keel(['post', '--input', 'x.jsonl'], { KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), 'keel-cli-')), KEEL_ASSETS_FILE: '/nonexistent/assets.json' });
+    expect(no_assets.code).toBe(2);
+    expect(no_assets.stderr).toContain('KEEL_ERR_INPUT_FILE_NOT_FOUND: /nonexistent/assets.json: no such file');
   });
 });

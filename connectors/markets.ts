@@ -1,7 +1,9 @@
 // What the normalisers need of ccxt's market list, read once per exchange. A venue id can name a
 // spot market and a contract at once (Bybit `LTCUSDT`); ledger rows of derivatives ask for the contract.
 import type { Exchange } from 'ccxt';
+import type { ConnectorErrorKind } from './connector-metrics.js';
 import { exactDecimal } from './exact-decimal.js';
+import { default_retry_policy, real_retry_environment, withRetry, type RetryEnvironment, type RetryPolicy } from './retry.js';
 import type { MarketInfo } from './venue-records.js';
 
 type CcxtMarket = {
@@ -16,6 +18,20 @@ type CcxtMarket = {
   inverse?: unknown;
   contract?: unknown;
 };
+
+/**
+ * Loads the venue's market list as every other venue request is made: a network error, an outage or
+ * a rate limit is retried with back-off, and after the last attempt it is KEEL_ERR_CONNECTOR_VENUE_UNAVAILABLE.
+ */
+export async function loadMarketsWithRetry(
+  exchange: Exchange,
+  what: string,
+  on_error: (kind: ConnectorErrorKind, error: Error, retry_in_ms: number | null) => void,
+  retry: { policy?: RetryPolicy; environment?: RetryEnvironment } = {},
+): Promise<void> {
+  // reload: ccxt keeps a failed load's rejected promise and would hand it back to every retry.
+  await withRetry(() => exchange.loadMarkets(true), `${what} loadMarkets`, retry.policy ?? default_retry_policy, retry.environment ?? real_retry_environment, on_error);
+}
 
 export type MarketLookup = (symbol_or_id: string, prefer?: 'contract' | 'any') => MarketInfo | undefined;
 

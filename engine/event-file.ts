@@ -1,43 +1,28 @@
 // Reading a file of canonical events (JSON Lines). A bad line never stops the file: it is
 // reported with its line number and the reading goes on, so one typo cannot hide a day of fills.
-// Lines are split as bytes and each is decoded by `decodeEvent`, so a line that is not UTF-8 is
-// rejected with the same code as such a Kafka message instead of being read with U+FFFD in it.
-import { createReadStream } from 'node:fs';
-import { decodeEvent, type DecodedEvent } from './event-decode.js';
+// Lines are read as bytes by `platform/line-file.ts` (bounded, a byte-order mark skipped, a line
+// that is not UTF-8 rejected, never repaired with U+FFFD) and each is decoded by `decodeEvent`,
+// the decoder every Kafka message goes through.
+import { readFileLines } from '../platform/line-file.js';
+import { engine_error_codes } from './engine-errors.js';
+import { decodeEvent, event_length_max, type DecodedEvent } from './event-decode.js';
 import type { KeelEvent } from './event-schema.js';
 import { rejections_listed_max } from './rejections.js';
 
 export type EventLine = DecodedEvent & { line: number };
-export type FileLine = { line: number; bytes: Buffer };
 /** A line of a file that is not a valid event: where, which event when it could tell, and why. */
 export type Rejection = { line: number; id: string | null; reason: string };
 
-const newline = 0x0a;
-const carriage_return = 0x0d;
-
-/** Every non-blank line of the file as bytes (without its line break), numbered from 1, in order. */
-export async function* readFileLines(file_path: string): AsyncGenerator<FileLine> {
-  let line = 0;
-  let pending: Buffer[] = [];
-  for await (const chunk of createReadStream(file_path) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let end = chunk.indexOf(newline); end !== -1; end = chunk.indexOf(newline, start)) {
-      line += 1;
-      const tail = chunk.subarray(start, end);
-      const bytes = withoutCarriageReturn(pending.length === 0 ? tail : Buffer.concat([...pending, tail]));
-      pending = [];
-      start = end + 1;
-      if (!isBlank(bytes)) yield { line, bytes };
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+/**
+ * Every non-blank line of the file decoded as an event, numbered from 1, in order. A line longer
+ * than `line_bytes_max` (default: the longest event) or not UTF-8 is a rejection, and reading goes
+ * on; a missing file or a directory is a coded error (platform/line-file.ts).
+ */
+export async function* readEventFile(file_path: string, line_bytes_max = event_length_max): AsyncGenerator<EventLine> {
+  for await (const read of readFileLines(file_path, line_bytes_max)) {
+    if (!read.ok) yield { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: read.reason, line: read.line };
+    else if (read.text.trim().length > 0) yield { ...decodeEvent(read.text), line: read.line };
   }
-  const last = withoutCarriageReturn(Buffer.concat(pending));
-  if (!isBlank(last)) yield { line: line + 1, bytes: last };
-}
-
-/** Every non-blank line of the file decoded as an event, numbered from 1, in order. */
-export async function* readEventFile(file_path: string): AsyncGenerator<EventLine> {
-  for await (const { line, bytes } of readFileLines(file_path)) yield { ...decodeEvent(bytes), line };
 }
 
 /** Every event of a file that must be valid throughout (examples, fixtures): the first bad line is an error naming it. */
@@ -48,15 +33,6 @@ export async function readValidEventFile(file_path: string): Promise<KeelEvent[]
     events.push(line.event);
   }
   return events;
-}
-
-function withoutCarriageReturn(bytes: Buffer): Buffer {
-  return bytes.length > 0 && bytes[bytes.length - 1] === carriage_return ? bytes.subarray(0, -1) : bytes;
-}
-
-/** Only spaces, tabs and line breaks (what `trim` removes from a JSON line in practice). */
-function isBlank(bytes: Buffer): boolean {
-  return bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x0b || byte === 0x0c);
 }
 
 /** The valid events of a file, and its bad lines (listed up to `rejections_listed_max`, then counted). */

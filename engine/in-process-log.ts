@@ -1,10 +1,10 @@
 // The embedded event log: Kafka's role in one process, fed from a JSON Lines file. Records keep
-// their value exactly as read (a file line's bytes, undecoded, like a Kafka message value), get
-// gap-free offsets, and are read by offset in bounded batches, so the posting and audit steps
-// consume it as they would a Kafka partition: decode, validate, act.
+// their value exactly as read, get gap-free offsets, and are read by offset in bounded batches, so
+// the posting and audit steps consume it as they would a Kafka partition: decode, validate, act.
 import { KeelError } from '../platform/errors.js';
+import { readFileLines } from '../platform/line-file.js';
 import { engine_error_codes } from './engine-errors.js';
-import { readFileLines } from './event-file.js';
+import { event_length_max } from './event-decode.js';
 
 export type LogValue = Buffer | string;
 export type LogRecord = { offset: number; value: LogValue };
@@ -18,7 +18,11 @@ export class InProcessEventLog {
 
   static async fromFile(file_path: string): Promise<InProcessEventLog> {
     const log = new InProcessEventLog();
-    for await (const { bytes } of readFileLines(file_path)) log.append(bytes);
+    for await (const read of readFileLines(file_path, event_length_max)) {
+      // Like a Kafka producer refusing an oversized message: the line never enters the log.
+      if (!read.ok) throw new KeelError(engine_error_codes.event_malformed, `${file_path} line ${read.line}: ${read.reason}`);
+      if (read.text.trim().length > 0) log.append(read.text);
+    }
     return log;
   }
 

@@ -38,10 +38,12 @@ const api_tokens_text = z.string().transform((text, context) => {
     const colon = item.lastIndexOf(':');
     const parsed = api_token_schema.safeParse({ token: colon < 0 ? item : item.slice(0, colon), scopes: colon < 0 ? [] : item.slice(colon + 1).split('+') });
     for (const issue of parsed.success ? [] : parsed.error.issues) context.addIssue({ code: 'custom', message: `token ${index + 1}: ${issue.message}` });
-    return { name: `token-${index + 1}`, token: parsed.data?.token ?? '', scopes: [...new Set(parsed.data?.scopes ?? [])] };
+    return parsed.success ? { name: `token-${index + 1}`, token: parsed.data.token, scopes: [...new Set(parsed.data.scopes)] } : null;
   });
-  if (new Set(tokens.map((token) => token.token)).size !== tokens.length) context.addIssue({ code: 'custom', message: 'the same token is listed twice' });
-  return tokens;
+  // Only valid entries are compared: two bad ones are not "the same token" (each is reported above).
+  const valid = tokens.filter((token) => token !== null);
+  if (new Set(valid.map((token) => token.token)).size !== valid.length) context.addIssue({ code: 'custom', message: 'the same token is listed twice' });
+  return valid;
 });
 
 const env_schema = z

@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client): one registry per process with the default process metrics,
 // and a small HTTP endpoint serving it on /metrics, bound to loopback unless configured otherwise.
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export function createMetricsRegistry(): Registry {
@@ -25,4 +26,10 @@ export async function startMetricsServer(registry: Registry, host: string, port:
     server.listen(port, host, () => resolve());
   });
   return server;
+}
+
+/** Where a started metrics server answers: the port it got, not the one asked for (0 means any free port). */
+export function metricsUrl(server: Server): string {
+  const { address, family, port } = server.address() as AddressInfo;
+  return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}/metrics`;
 }

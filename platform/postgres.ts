@@ -52,6 +52,24 @@ export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:[redacted]@');
 }
 
+/** Socket errors that mean the server is not there (down, restarting, unreachable), not that a statement failed. */
+const unreachable_error_codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** SQLSTATEs of a server that is going away or not taking connections: 57P01..57P03 (shutdown, crash, starting). */
+const server_unavailable_states = new Set(['57P01', '57P02', '57P03']);
+
+/**
+ * True when `error` says PostgreSQL cannot be reached or is going away (worth a 503 and a retry),
+ * not that the query or its data are wrong. pg reports a pool connect timeout and a dropped
+ * connection by message only.
+ */
+export function isPostgresUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (unreachable_error_codes.has(code) || server_unavailable_states.has(code) || code.startsWith('08'))) return true;
+  if (error instanceof AggregateError && error.errors.some(isPostgresUnavailable)) return true;
+  return /^(timeout exceeded when trying to connect|Connection terminated)/.test(error.message);
+}
+
 export function createPool(url: string, options: PoolOptions = {}): Pool {
   assertPostgresUrl(url);
   const settings = { ...pool_defaults, ...options };

@@ -5,7 +5,7 @@
 // figures. The same data gives the same bytes: the file's dates are the period's end.
 import type { RecordedSettings } from '../audit/lots/lot-settings.js';
 import { drawStepChart } from './charts.js';
-import { colors, contentWidth, createPdf, ensureSpace, finishPdf, fonts, footers, heading, keyValues, pageBottom, paragraph, table, type Column, type Pdf } from './pdf-document.js';
+import { colors, contentWidth, createPdf, ensureSpace, finishPdf, fonts, footers, heading, heading_keep_with_next_pt, keyValues, pageBottom, paragraph, table, type Column, type Pdf } from './pdf-document.js';
 import { groupDigits, humanTime, money } from './pdf-text.js';
 import type { AuditReportData } from './report-data.js';
 
@@ -260,7 +260,8 @@ function drawTrades(doc: Pdf, data: AuditReportData, rows: (done: number, total:
 }
 
 function drawReconciliation(doc: Pdf, data: AuditReportData): void {
-  heading(doc, 'Reconciliation');
+  // The section title stays with the first sub-heading and what that one keeps.
+  heading(doc, 'Reconciliation', 14, 11 * 2.5 + heading_keep_with_next_pt);
   heading(doc, 'Venue balances against the ledger (I7)', 11);
   const venues = data.reconciliation.venues;
   if (venues === null) paragraph(doc, 'No venue reconciliation results were supplied for this report (keel reconcile --format json produces them).', { color: colors.muted });

@@ -66,8 +66,16 @@ export function ensureSpace(doc: Pdf, height: number): void {
   if (doc.y + height > pageBottom(doc)) doc.addPage();
 }
 
-export function heading(doc: Pdf, text: string, size = 14): void {
-  ensureSpace(doc, size * 4);
+/**
+ * What a heading keeps with it on its page: a note of two or three lines, a table's header and its
+ * first few rows. A heading with less room below it starts the next page instead of being left
+ * alone at the foot of this one (with its table on the next).
+ */
+export const heading_keep_with_next_pt = 110;
+
+/** A heading, on a new page unless `keep_with_next_pt` (what follows it) fits below it on this one. */
+export function heading(doc: Pdf, text: string, size = 14, keep_with_next_pt = heading_keep_with_next_pt): void {
+  ensureSpace(doc, size * 2.5 + keep_with_next_pt);
   doc.moveDown(0.6);
   doc.font(fonts.bold).fontSize(size).fillColor(colors.text).text(winAnsiText(text), doc.page.margins.left, doc.y, { width: contentWidth(doc) });
   doc.moveDown(0.3);

@@ -42,6 +42,10 @@ describe('API configuration', () => {
     expect(scope).not.toContain('aaaaaaaaaaaaaaaa1');
     expect(configError(() => loadConfig({ KEEL_API_TOKENS: 'aaaaaaaaaaaaaaaa1' }))).toContain('at least one scope');
     expect(configError(() => loadConfig({ KEEL_API_TOKENS: 'aaaaaaaaaaaaaaaa1:read,aaaaaaaaaaaaaaaa1:write' }))).toContain('twice');
+    // Two bad entries are each reported, and not as one token listed twice.
+    const two_bad = configError(() => loadConfig({ KEEL_API_TOKENS: 'short-one:read,short-two:write,bbbbbbbbbbbbbbbb2:read' }));
+    expect(two_bad).toMatch(/token 1: a token must have at least 16 characters[\s\S]*token 2: a token must have at least 16 characters/);
+    expect(two_bad).not.toContain('twice');
     expect(configError(() => loadConfig({ KEEL_API_TOKENS: 'aaaaaaaaaaaaaaaa1:read', KEEL_API_TOKENS_FILE: '/x.json' }))).toContain('not both');
     expect(configError(() => loadConfig({ KEEL_API_PORT: '70000', KEEL_API_BODY_LIMIT_BYTES: '10' }))).toMatch(/KEEL_API_PORT[\s\S]*KEEL_API_BODY_LIMIT_BYTES/);
   });

@@ -1,5 +1,5 @@
 // /readyz against real and unreachable dependencies: a closed port for PostgreSQL and for Kafka, a
-// closed ledger; each failure is named with its reason, within the bound, and /healthz stays up.
+// closed ledger; each failure is named (its reason goes to the log), within the bound, and /healthz stays up.
 import { createServer, type Server } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,8 +55,7 @@ describe('GET /readyz', () => {
     const body = response.json();
     expect(body.ready).toBe(false);
     for (const name of ['ledger', 'kafka', 'postgres']) {
-      expect(body.checks[name].ok, name).toBe(false);
-      expect(body.checks[name].error, name).toEqual(expect.any(String));
+      expect(body.checks[name], name).toEqual({ ok: false, latency_ms: expect.any(Number) });
     }
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });

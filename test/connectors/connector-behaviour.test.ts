@@ -8,6 +8,9 @@ import { MemoryCursorStore } from '../../connectors/cursor-store.js';
 import { MemoryEventSink } from '../../connectors/event-sink.js';
 import { loadCredentials, redactError, redactSecrets } from '../../connectors/credentials.js';
 import { backoffMs, withRetry } from '../../connectors/retry.js';
+import { createExchange, type FetchImplementation } from '../../connectors/ccxt-exchange.js';
+import { loadMarketsWithRetry } from '../../connectors/markets.js';
+import { venueSpec } from '../../connectors/venue-registry.js';
 import { loadSession } from '../../connectors/replay.js';
 import { replaySession } from '../../connectors/replay-runner.js';
 import { join } from 'node:path';
@@ -105,6 +108,28 @@ describe('retries', () => {
     await expect(withRetry(async () => Promise.reject(new ccxt.RequestTimeout('timeout')), 'bybit/x fills', policy, { sleep: async () => undefined, random: () => 0 }, () => undefined)).rejects.toMatchObject({
       code: 'KEEL_ERR_CONNECTOR_VENUE_UNAVAILABLE',
     });
+  });
+
+  it('retries loading the markets (a real ccxt exchange whose venue is away), then gives up with VENUE_UNAVAILABLE', async () => {
+    let requests = 0;
+    const venue_away: FetchImplementation = async () => {
+      requests += 1;
+      return new Response('<html>503 Service Temporarily Unavailable</html>', { status: 503, headers: { 'content-type': 'text/html' } });
+    };
+    const exchange = createExchange(venueSpec('bybit'), { fetch_implementation: venue_away, rate_limit: false });
+    const failures: { kind: string; retry_in_ms: number | null; requests: number }[] = [];
+    const waits: number[] = [];
+    const loading = loadMarketsWithRetry(exchange, 'bybit/unified-main', (kind, _error, retry_in_ms) => void failures.push({ kind, retry_in_ms, requests }), {
+      policy,
+      environment: { sleep: async (duration_ms) => void waits.push(duration_ms), random: () => 0.5 },
+    });
+    await expect(loading).rejects.toMatchObject({ code: 'KEEL_ERR_CONNECTOR_VENUE_UNAVAILABLE', message: expect.stringContaining('bybit/unified-main loadMarkets: still failing after 4 attempts') });
+    expect(failures.map((failure) => failure.kind)).toEqual(['outage', 'outage', 'outage', 'outage']);
+    expect(failures.at(-1)?.retry_in_ms).toBeNull();
+    expect(waits).toEqual([75, 150, 300]);
+    // Every attempt asked the venue again (not the first failure handed back).
+    const per_attempt = failures.map((failure, index) => failure.requests - (failures[index - 1]?.requests ?? 0));
+    expect(per_attempt.every((count) => count > 0)).toBe(true);
   });
 
   it('does not retry refused credentials: a clear coded error, with the key redacted', async () => {
