@@ -1,24 +1,24 @@
 // The audit consumer: reads `keel.events` in its own consumer group, stores every valid event in
 // PostgreSQL (each id once; a changed repeat is a conflict, appended to the audit log and never
-// stored), commits the offsets, and seals whenever it has caught up with the log: lots and trade
-// records are recomputed, changed records become new versions with an audit entry each, and are
-// published on `keel.trade-records` for the strategy and risk engines.
+// stored), commits the offsets, and seals after every batch (`audit-seal.ts`): the new events are
+// folded into the persisted lot state, incrementally. Trade records are built when the consumer
+// has caught up with the log: changed records become new versions with an audit entry each, and
+// are published on `keel.trade-records` for the strategy and risk engines.
 //
-// Sealing only when caught up keeps a bulk replay from writing intermediate versions, so a replay
-// from offset 0 into an empty store gives the same records and the same chain head. A seal
-// recomputes from every stored event, so under a trickle of events (caught up after every batch)
-// seals are spaced by at least `seal_interval_ms`; a seal put off is run by a timer, and only if
-// the consumer is still caught up then (otherwise the batch that catches up seals). Batches that
-// store nothing new (re-deliveries, republished duplicates) do not call for a seal at all.
+// Building records only when caught up keeps a bulk replay from writing intermediate versions, so
+// a replay from offset 0 into an empty store gives the same records and the same chain head. At
+// start the consumer seals at once: a process killed after storing events and before sealing them
+// leaves them for the next one. Seals of one process run one at a time.
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { decodeEvent } from '../engine/event-file.js';
 import type { KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
+import { describeError } from '../platform/errors.js';
 import { ensureTopics } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
 import type { Pool } from '../platform/postgres.js';
 import { appendAuditEntries, type AuditHead } from './audit-log.js';
-import { seal, type SealResult } from './audit-seal.js';
+import { FoldCache, seal, type SealResult } from './audit-seal.js';
 import { storeEvents, type ChangedRecord, type EventSource } from './audit-store.js';
 import type { AuditMetrics } from './audit-metrics.js';
 import type { LotSettings } from './lots/lot-settings.js';
@@ -30,10 +30,8 @@ export type AuditConsumerOptions = {
   session_timeout_ms?: number;
   lot_settings?: Partial<LotSettings>;
   metrics?: AuditMetrics;
-  /** Least time between the starts of two seals; 0 seals after every batch that catches up. */
+  /** Least time between two record builds; 0 builds after every batch that catches up. */
   seal_interval_ms?: number;
-  /** The most stored events a seal takes on (default: what the heap limit holds). */
-  seal_events_max?: number;
   on_sealed?: (result: SealResult) => void;
 };
 
@@ -48,9 +46,11 @@ export class AuditConsumer {
   private seal_retry: NodeJS.Timeout | undefined;
   private seal_retry_ms = seal_retry_ms_min;
   private seal_deferred: NodeJS.Timeout | undefined;
-  private last_seal_started_ms = Number.NEGATIVE_INFINITY;
-  /** Stored events no seal has covered yet. True at start: the last process may have stored events and stopped before sealing them. */
-  private unsealed_events = true;
+  private last_build_started_ms = Number.NEGATIVE_INFINITY;
+  /** The fold this process carries from one seal to the next. */
+  private readonly fold_cache = new FoldCache();
+  /** Seals of this process, one after the other (they share the fold). */
+  private sealing: Promise<void> = Promise.resolve();
   last_head: AuditHead | undefined;
 
   constructor(
@@ -74,6 +74,8 @@ export class AuditConsumer {
     this.running = true;
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
     this.logger.info({ topic: this.options.events_topic, group: this.options.group_id }, 'audit consumer consuming');
+    // What an earlier process stored and did not seal is sealed now, not when the next event comes.
+    void this.sealSoon();
   }
 
   async stop(): Promise<void> {
@@ -100,7 +102,6 @@ export class AuditConsumer {
       const stored = await storeEvents(client, items);
       await client.query('commit');
       this.options.metrics?.events_stored.inc(stored.stored);
-      if (stored.stored > 0) this.unsealed_events = true;
       this.options.metrics?.events_duplicate.inc(stored.duplicates);
       this.options.metrics?.conflicts.inc(stored.conflicts.length);
       // Each conflict is recorded as of its own event time, so a replay writes the same entry.
@@ -118,25 +119,15 @@ export class AuditConsumer {
     resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
     this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-    if (this.unsealed_events && batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealWhenDue();
+    const caught_up = batch.offsetLag() === '0' && (await this.caughtUp().catch(() => false));
+    await this.sealSoon(caught_up);
   }
 
-  /** Seals now, or defers to when `seal_interval_ms` has passed since the last seal started. */
-  private async sealWhenDue(): Promise<void> {
-    const wait_ms = this.last_seal_started_ms + (this.options.seal_interval_ms ?? 0) - Date.now();
-    if (wait_ms <= 0) return this.sealNow();
-    if (this.seal_deferred !== undefined) return;
-    this.seal_deferred = setTimeout(() => void this.runDeferredSeal(), wait_ms);
-  }
-
-  private async runDeferredSeal(): Promise<void> {
-    this.seal_deferred = undefined;
-    try {
-      if (this.running && this.unsealed_events && (await this.caughtUp())) await this.sealNow();
-    } catch (error) {
-      // The next batch that catches up seals instead.
-      this.logger.warn({ error: (error as Error).message }, 'deferred audit seal skipped: could not read the group offsets');
-    }
+  /** Queues a seal behind the ones of this process already running (they share the fold). */
+  private sealSoon(caught_up?: boolean): Promise<void> {
+    const run = this.sealing.then(() => this.sealOnce(caught_up));
+    this.sealing = run.catch(() => undefined);
+    return run;
   }
 
   /** Every partition of the event topic committed up to its end. */
@@ -148,37 +139,50 @@ export class AuditConsumer {
   }
 
   /**
+   * Folds whatever is stored and not yet folded; builds records too when the consumer has caught
+   * up and `seal_interval_ms` has passed since the last build (otherwise a timer builds them then).
    * A failed seal is retried with back-off on a timer, not by failing the batch: the events are
-   * already stored and committed, so re-reading them would not bring the seal back.
+   * already stored and committed, and the next seal folds them whatever happened to this one.
    */
-  private async sealNow(): Promise<void> {
+  private async sealOnce(caught_up_hint: boolean | undefined): Promise<void> {
+    if (!this.running) return;
     clearTimeout(this.seal_retry);
     this.seal_retry = undefined;
-    this.last_seal_started_ms = Date.now();
-    // Cleared before the seal reads: events stored while it runs set it again and get a seal of their own.
-    this.unsealed_events = false;
     const stop_timer = this.options.metrics?.seal_duration.startTimer();
     try {
+      const caught_up = caught_up_hint ?? (await this.caughtUp());
+      const due_in_ms = this.last_build_started_ms + (this.options.seal_interval_ms ?? 0) - Date.now();
+      const build_records = caught_up && due_in_ms <= 0;
+      if (build_records) this.last_build_started_ms = Date.now();
+      else if (caught_up) this.deferBuild(due_in_ms);
       const client = await this.pool.connect();
       try {
-        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { events_max: this.options.seal_events_max });
+        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { build_records, fold_cache: this.fold_cache });
         this.last_head = result.head;
         this.seal_retry_ms = seal_retry_ms_min;
         stop_timer?.();
         this.options.metrics?.seals.inc();
         this.options.metrics?.records_changed.inc(result.changed.length);
-        this.logger.info({ events: result.events, changed: result.changed.length, lot_rows: result.lot_rows, head: result.head }, 'audit sealed');
+        const level = result.changed.length > 0 || result.fold.resumed_from !== 'memory' ? 'info' : 'debug';
+        this.logger[level]({ ...result.fold, records_changed: result.changed.length, head: result.head }, build_records ? 'audit sealed' : 'audit folded');
         this.options.on_sealed?.(result);
       } finally {
         client.release();
       }
     } catch (error) {
-      this.unsealed_events = true;
       this.options.metrics?.seal_failures.inc();
-      this.logger.error({ error: (error as Error).message, retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
-      if (this.running) this.seal_retry = setTimeout(() => void this.sealNow(), this.seal_retry_ms);
+      this.logger.error({ error: describeError(error), retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
+      if (this.running) this.seal_retry = setTimeout(() => void this.sealSoon(), this.seal_retry_ms);
       this.seal_retry_ms = Math.min(this.seal_retry_ms * 2, seal_retry_ms_max);
     }
+  }
+
+  private deferBuild(wait_ms: number): void {
+    if (this.seal_deferred !== undefined) return;
+    this.seal_deferred = setTimeout(() => {
+      this.seal_deferred = undefined;
+      void this.sealSoon();
+    }, wait_ms);
   }
 
   /** At least once: published inside the seal's transaction, keyed by trade id, versioned. */

@@ -94,7 +94,7 @@ describe('the audit fold', () => {
       const report = lotReport(events, settings, price_rows);
       const outputs = foldInPieces(events, settings, price_rows, seed);
       expect(outputs.length).toBeGreaterThan(10);
-      const all = (kind: keyof Omit<FoldOutput, 'remaining' | 'fills'>) => outputs.flatMap((output) => output[kind]);
+      const all = (kind: keyof Omit<FoldOutput, 'remaining' | 'fills'>): unknown[] => outputs.flatMap((output): unknown[] => output[kind]);
       expect(all('disposals')).toEqual(report.disposals);
       expect(all('acquisitions')).toEqual(report.acquisitions);
       expect(all('missing_basis')).toEqual(report.missing_basis);

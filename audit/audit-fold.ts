@@ -102,7 +102,8 @@ export class AuditFold {
     return {
       engine: this.engine.exportState(),
       balances: this.balances.exportState(),
-      prices: this.series.points(),
+      // Points after the fold's time (price rows read ahead) are read again by whoever restores it.
+      prices: this.series.points().filter((point) => point.time_ms <= this.last_time_ms),
       last_time_ms: this.last_time_ms,
       events_applied: this.events_applied,
     };

@@ -5,7 +5,7 @@
 // stated as missing, never guessed. The same events always give the same records, byte for byte
 // in canonical JSON, whatever order they arrived in.
 import type { EventOf, KeelEvent } from '../engine/event-schema.js';
-import { chainTransfers, postingChain, type PostingChain } from '../engine/posting-rules.js';
+import { chainTransfers, postingChain, postingLegs, type PostingChain } from '../engine/posting-rules.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { AccountType } from '../ledger/chart-of-accounts.js';
 import { addDecimals, formatDecimal, formatUnits, parseDecimal, zero_decimal } from '../ledger/money.js';
@@ -262,7 +262,11 @@ function balanceSnapshots(
 /** What a first fill the ledger could not post saw: nothing (its trade's lines start from 0). */
 export const no_balances: FillBalances = { before: [], after: [] };
 
-/** Balances as (key, units) pairs: the key is `type \0 asset \0 scale`, within the fill's venue account. */
+/**
+ * Balances as (key, units) pairs: the key is `type ␟ asset ␟ scale` (U+001F between: below every
+ * character of a type, asset or scale, so keys sort by type, then asset, then scale; and storable in
+ * jsonb, which refuses U+0000), within the fill's venue account.
+ */
 export type BalanceEntries = [key: string, units: string][];
 
 /** What a fill saw of its account: the cash and position accounts it moves just before it, and every one of them just after. */
@@ -277,7 +281,7 @@ export function balanceLines(first: FillBalances, last: FillBalances): BalanceLi
   const after = new Map(last.after);
   const keys = [...new Set([...before.keys(), ...last.before.map(([key]) => key)])].sort();
   return keys.map((key) => {
-    const [type, asset, scale] = key.split('\u0000');
+    const [type, asset, scale] = key.split('\u001f');
     return {
       type: type as AccountType,
       asset: asset!,
@@ -308,15 +312,15 @@ export class BalanceBook {
 
   /** Applies one event; for a fill, returns the balances it saw. */
   apply(event: KeelEvent, registry: AssetRegistry): FillBalances | undefined {
-    let chain: PostingChain;
+    let legs: PostingChain['legs'];
     try {
-      chain = postingChain(event, registry);
+      legs = postingLegs(event, registry);
     } catch {
       return undefined; // An event the ledger cannot post moves no balance there either.
     }
-    const touched = event.type === 'trade' ? tradeAccounts(chain) : undefined;
+    const touched = event.type === 'trade' ? tradeAccounts(legs) : undefined;
     const before: BalanceEntries | undefined = touched && [...touched].map((key) => [accountPart(key), (this.balances.get(key) ?? 0n).toString()]);
-    for (const leg of chain.legs) {
+    for (const leg of legs) {
       this.add(balanceKey(leg.debit.type, leg.debit.asset, leg.debit.scale, event), leg.amount);
       this.add(balanceKey(leg.credit.type, leg.credit.asset, leg.credit.scale, event), -leg.amount);
     }
@@ -342,9 +346,9 @@ export class BalanceBook {
 }
 
 /** The cash and position accounts a chain moves (fees and the venue's side are in the transfers). */
-function tradeAccounts(chain: PostingChain): Set<string> {
+function tradeAccounts(legs: PostingChain['legs']): Set<string> {
   const keys = new Set<string>();
-  for (const leg of chain.legs) {
+  for (const leg of legs) {
     for (const spec of [leg.debit, leg.credit]) {
       if (spec.type === 'cash' || spec.type === 'position') keys.add(balanceKey(spec.type, spec.asset, spec.scale, spec));
     }
@@ -361,9 +365,9 @@ function ownerKey(owner: { venue: string; account: string }): string {
   return `${owner.venue}\u0000${owner.account}`;
 }
 
-/** `type \0 asset \0 scale` of a full balance key. */
+/** `type ␟ asset ␟ scale` of a full balance key. */
 function accountPart(key: string): string {
-  return key.split('\u0000', 3).join('\u0000');
+  return key.split('\u0000', 3).join('\u001f');
 }
 
 function sumGains(closed: readonly LotClosed[]): string | null {

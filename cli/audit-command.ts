@@ -32,7 +32,6 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     trade_records_topic: config.audit.trade_records_topic,
     group_id: config.audit.group_id,
     seal_interval_ms: config.audit.seal_interval_ms,
-    seal_events_max: config.audit.seal_events_max,
     metrics: createAuditMetrics(metrics_registry),
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
