@@ -16,7 +16,7 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { describeError } from '../platform/errors.js';
 import { ensureTopics } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
-import type { Pool } from '../platform/postgres.js';
+import type { Pool, PoolClient } from '../platform/postgres.js';
 import { appendAuditEntries, type AuditHead } from './audit-log.js';
 import { FoldCache, seal, type SealResult } from './audit-seal.js';
 import { storeEvents, type ChangedRecord, type EventSource } from './audit-store.js';
@@ -35,6 +35,11 @@ export type AuditConsumerOptions = {
   on_sealed?: (result: SealResult) => void;
 };
 
+/** The session-level advisory lock held by the one `keel audit` that writes the audit store. */
+const audit_writer_lock_key = 7_241_900_003;
+/** How often a standing-by process asks for the lock (a killed writer's lock is freed as soon as PostgreSQL sees its connection close). */
+const standby_poll_ms = 1_000;
+
 const seal_retry_ms_min = 500;
 const seal_retry_ms_max = 30_000;
 
@@ -43,6 +48,9 @@ export class AuditConsumer {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private running = false;
+  private stopping = false;
+  /** The connection holding the writer lock, for as long as this process consumes. */
+  private lock_client: PoolClient | undefined;
   private seal_retry: NodeJS.Timeout | undefined;
   private seal_retry_ms = seal_retry_ms_min;
   private seal_deferred: NodeJS.Timeout | undefined;
@@ -65,7 +73,15 @@ export class AuditConsumer {
     this.admin = kafka.admin();
   }
 
+  /**
+   * One process writes the audit store at a time: the first to take the writer lock consumes; a
+   * second one stands by, asking again every second, and takes over when the first stops or dies
+   * (its partitions come back to the group within the Kafka session timeout). Resolves once this
+   * process consumes, or when it is stopped while standing by.
+   */
   async start(): Promise<void> {
+    await this.takeWriterLock();
+    if (this.stopping) return;
     await this.admin.connect();
     await ensureTopics(this.admin, [{ topic: this.options.trade_records_topic, numPartitions: 3 }]);
     await this.producer.connect();
@@ -79,13 +95,50 @@ export class AuditConsumer {
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
+    this.stopping = true;
+    if (!this.running) {
+      this.releaseWriterLock();
+      return;
+    }
     this.running = false;
     clearTimeout(this.seal_retry);
     clearTimeout(this.seal_deferred);
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.admin.disconnect();
+    await this.sealing;
+    this.releaseWriterLock();
+    this.logger.info({ group: this.options.group_id }, 'audit consumer stopped');
+  }
+
+  private async takeWriterLock(): Promise<void> {
+    let standing_by = false;
+    while (!this.stopping) {
+      try {
+        const client = await this.pool.connect();
+        const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock($1) as held', [audit_writer_lock_key]);
+        if (rows[0]?.held === true) {
+          // An error on this idle connection (PostgreSQL restarted) must not crash the process;
+          // sealing stays safe without the lock (each seal takes its own), only not exclusive.
+          client.on('error', (error) => this.logger.warn({ error: error.message }, 'the connection holding the audit writer lock failed'));
+          this.lock_client = client;
+          if (standing_by) this.logger.info('audit writer lock taken: this process now consumes');
+          return;
+        }
+        client.release();
+        if (!standing_by) this.logger.info('another keel audit writes the audit store: standing by until it stops');
+        standing_by = true;
+      } catch (error) {
+        this.logger.warn({ error: describeError(error), retry_in_ms: standby_poll_ms }, 'KEEL_ERR_AUDIT_STORE_UNAVAILABLE: PostgreSQL does not answer; waiting');
+      }
+      await new Promise((resolve) => setTimeout(resolve, standby_poll_ms));
+    }
+  }
+
+  private releaseWriterLock(): void {
+    // Destroyed, not returned to the pool: closing the session frees the lock.
+    this.lock_client?.release(true);
+    this.lock_client = undefined;
   }
 
   private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {

@@ -53,7 +53,8 @@ import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/p
 import { buildTradeRecords, tradeIdOf, tradeRecordOf, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
 
 /** What one seal did: the records it changed, the chain head, and how its fold went. */
-export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number; fold: FoldSummary };
+/** `events`: every event the fold has applied so far; `records_built`: whether this seal rebuilt the touched records. */
+export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number; records_built: boolean; fold: FoldSummary };
 export type FoldSummary = {
   /** Events applied by this seal (new ones, and earlier ones again when something arrived late). */
   events_applied: number;
@@ -119,7 +120,7 @@ export async function seal(
       await session.query('lock table events in share mode');
       const fold = await foldArrivals(session, registry, full_settings, cache, options);
       const changed = options.build_records === false ? [] : await buildDirtyRecords(session, registry, full_settings, before_commit);
-      return { changed, head: await auditHead(session), events: cache.fold?.applied ?? 0, fold };
+      return { changed, head: await auditHead(session), events: cache.fold?.applied ?? 0, records_built: options.build_records !== false, fold };
     });
   } catch (error) {
     cache.forget();
