@@ -32,6 +32,11 @@ export type AuditConsumerOptions = {
   metrics?: AuditMetrics;
   /** Least time between two record builds; 0 builds after every batch that catches up. */
   seal_interval_ms?: number;
+  /**
+   * While catching up, how far behind the slowest partition the fold stays (event time): an event
+   * that much later than others of its partition still needs no re-fold.
+   */
+  catch_up_lateness_ms?: number;
   on_sealed?: (result: SealResult) => void;
 };
 
@@ -39,6 +44,13 @@ export type AuditConsumerOptions = {
 const audit_writer_lock_key = 7_241_900_003;
 /** How often a standing-by process asks for the lock (a killed writer's lock is freed as soon as PostgreSQL sees its connection close). */
 const standby_poll_ms = 1_000;
+
+/** While catching up, the fold stays this far (event time) behind the slowest partition. */
+const catch_up_lateness_ms_default = 10 * 60_000;
+
+/** Kafka's default largest message is 1 MiB: a record's message stays under it, and so does a send (a request holds several messages). */
+const trade_record_message_bytes_max = 900 * 1024;
+const trade_records_send_bytes_max = 900 * 1024;
 
 const seal_retry_ms_min = 500;
 const seal_retry_ms_max = 30_000;
@@ -57,6 +69,8 @@ export class AuditConsumer {
   private last_build_started_ms = Number.NEGATIVE_INFINITY;
   /** The fold this process carries from one seal to the next. */
   private readonly fold_cache = new FoldCache();
+  /** The latest event time read from each partition: while catching up, the fold stays behind the slowest. */
+  private readonly partition_times_ms = new Map<number, number>();
   /** Seals of this process, one after the other (they share the fold). */
   private sealing: Promise<void> = Promise.resolve();
   last_head: AuditHead | undefined;
@@ -172,23 +186,30 @@ export class AuditConsumer {
     resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
     this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-    const caught_up = batch.offsetLag() === '0' && (await this.caughtUp().catch(() => false));
-    await this.sealSoon(caught_up);
+    const batch_time_ms = items.reduce((latest, item) => Math.max(latest, Date.parse(item.event.time)), Number.NEGATIVE_INFINITY);
+    this.partition_times_ms.set(batch.partition, Math.max(this.partition_times_ms.get(batch.partition) ?? Number.NEGATIVE_INFINITY, batch_time_ms));
+    await this.sealSoon(await this.position().catch(() => ({ caught_up: false, fold_through_ms: Number.NEGATIVE_INFINITY })));
   }
 
-  /** Queues a seal behind the ones of this process already running (they share the fold). */
-  private sealSoon(caught_up?: boolean): Promise<void> {
-    const run = this.sealing.then(() => this.sealOnce(caught_up));
-    this.sealing = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Every partition of the event topic committed up to its end. */
-  private async caughtUp(): Promise<boolean> {
+  /**
+   * Caught up (every partition committed to its end), or how far the fold may go: to the latest
+   * event time the slowest partition still behind has delivered, less the lateness allowance.
+   */
+  private async position(): Promise<{ caught_up: boolean; fold_through_ms: number }> {
     const ends = await this.admin.fetchTopicOffsets(this.options.events_topic);
     const [committed] = await this.admin.fetchOffsets({ groupId: this.options.group_id, topics: [this.options.events_topic] });
     const committed_by_partition = new Map((committed?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]));
-    return ends.every((end) => BigInt(end.high) === 0n || (committed_by_partition.get(end.partition) ?? -1n) >= BigInt(end.high));
+    const behind = ends.filter((end) => BigInt(end.high) > 0n && (committed_by_partition.get(end.partition) ?? -1n) < BigInt(end.high));
+    if (behind.length === 0) return { caught_up: true, fold_through_ms: Number.POSITIVE_INFINITY };
+    const slowest_ms = Math.min(...behind.map((end) => this.partition_times_ms.get(end.partition) ?? Number.NEGATIVE_INFINITY));
+    return { caught_up: false, fold_through_ms: slowest_ms - (this.options.catch_up_lateness_ms ?? catch_up_lateness_ms_default) };
+  }
+
+  /** Queues a seal behind the ones of this process already running (they share the fold). */
+  private sealSoon(position?: { caught_up: boolean; fold_through_ms: number }): Promise<void> {
+    const run = this.sealing.then(() => this.sealOnce(position));
+    this.sealing = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -197,20 +218,20 @@ export class AuditConsumer {
    * A failed seal is retried with back-off on a timer, not by failing the batch: the events are
    * already stored and committed, and the next seal folds them whatever happened to this one.
    */
-  private async sealOnce(caught_up_hint: boolean | undefined): Promise<void> {
+  private async sealOnce(position_hint: { caught_up: boolean; fold_through_ms: number } | undefined): Promise<void> {
     if (!this.running) return;
     clearTimeout(this.seal_retry);
     this.seal_retry = undefined;
     const stop_timer = this.options.metrics?.seal_duration.startTimer();
     try {
-      const caught_up = caught_up_hint ?? (await this.caughtUp());
+      const { caught_up, fold_through_ms } = position_hint ?? (await this.position());
       const due_in_ms = this.last_build_started_ms + (this.options.seal_interval_ms ?? 0) - Date.now();
       const build_records = caught_up && due_in_ms <= 0;
       if (build_records) this.last_build_started_ms = Date.now();
       else if (caught_up) this.deferBuild(due_in_ms);
       const client = await this.pool.connect();
       try {
-        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { build_records, fold_cache: this.fold_cache });
+        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { build_records, fold_through_ms, fold_cache: this.fold_cache });
         this.last_head = result.head;
         this.seal_retry_ms = seal_retry_ms_min;
         stop_timer?.();
@@ -238,17 +259,30 @@ export class AuditConsumer {
     }, wait_ms);
   }
 
-  /** At least once: published inside the seal's transaction, keyed by trade id, versioned. */
+  /**
+   * At least once: published inside the seal's transaction, keyed by trade id, versioned. Sends
+   * are bounded in bytes (the broker refuses requests over its message size); a record too large
+   * for one message is published without its content, marked so, to be read from the API.
+   */
   private async publish(changed: readonly ChangedRecord[]): Promise<void> {
-    for (let start = 0; start < changed.length; start += 1_000) {
-      await this.producer.send({
-        topic: this.options.trade_records_topic,
-        acks: -1,
-        messages: changed.slice(start, start + 1_000).map((entry) => ({
-          key: entry.trade_id,
-          value: JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record }),
-        })),
-      });
+    let messages: { key: string; value: string }[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (messages.length === 0) return;
+      await this.producer.send({ topic: this.options.trade_records_topic, acks: -1, messages });
+      messages = [];
+      bytes = 0;
+    };
+    for (const entry of changed) {
+      let value = JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record });
+      if (Buffer.byteLength(value) > trade_record_message_bytes_max) {
+        value = JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: null, record_too_large: true });
+      }
+      const value_bytes = Buffer.byteLength(value);
+      if (bytes + value_bytes > trade_records_send_bytes_max || messages.length >= 1_000) await flush();
+      messages.push({ key: entry.trade_id, value });
+      bytes += value_bytes;
     }
+    await flush();
   }
 }

@@ -41,6 +41,7 @@ import {
   usableCheckpoint,
   writeFoldOutput,
   newJoiningEvents,
+  eventsBetween,
   writeFoldProgress,
   type Checkpoint,
   type DirtyTrade,
@@ -67,6 +68,11 @@ export type FoldSummary = {
 export type SealOptions = {
   /** Build the records of the trades touched so far (default true); the consumer waits until it has caught up. */
   build_records?: boolean;
+  /**
+   * Without records: fold only events up to this time (ms). While it catches up, the consumer folds
+   * no further than every partition has reached, so that events of a lagging partition are not late.
+   */
+  fold_through_ms?: number;
   /** The fold a process keeps between its seals; without one, each seal restores from a stored checkpoint. */
   fold_cache?: FoldCache;
   checkpoint_interval_events?: number;
@@ -133,46 +139,64 @@ async function foldArrivals(session: Session, registry: AssetRegistry, settings:
   const stored = await readFoldProgress(session);
   // Other lot settings than the store was folded with: everything is folded again.
   const progress: FoldProgress =
-    stored !== undefined && stored.settings === settings_text ? stored : { folded_store_id: 0, folded_price_seq: 0, settings: settings_text, generation: (stored?.generation ?? 0) + 1, events_applied: 0 };
+    stored !== undefined && stored.settings === settings_text
+      ? stored
+      : { folded_store_id: 0, folded_through_ms: -Infinity, folded_price_seq: 0, settings: settings_text, generation: (stored?.generation ?? 0) + 1, events_applied: 0 };
   if (progress !== stored) {
     await dropCheckpoints(session);
     cache.forget();
   }
+  // Records need every fill folded: a seal that builds them folds everything.
+  const through_ms = options.build_records === false ? (options.fold_through_ms ?? Infinity) : Infinity;
   const arrivals = await arrivalsSince(session, progress, settings.reporting_currency);
-  if (stored === progress && arrivals.events === 0 && arrivals.price_seq_max === progress.folded_price_seq) {
+  const arrived = arrivals.events > 0 || arrivals.price_seq_max > progress.folded_price_seq;
+  const late_ms = Math.min(arrivals.event_time_min_ms ?? Infinity, arrivals.price_time_min_ms ?? Infinity);
+  const late = late_ms <= progress.folded_through_ms;
+  if (stored === progress && !late && !(await anyToFold(session, progress.folded_through_ms, through_ms, arrived))) {
+    await writeFoldProgress(session, { ...progress, folded_store_id: arrivals.store_id_max, folded_price_seq: arrivals.price_seq_max });
     return { events_applied: 0, resumed_from: 'nothing_new', refold_from: null };
   }
-  const earliest_ms = Math.min(arrivals.event_time_min_ms ?? Infinity, arrivals.price_time_min_ms ?? Infinity);
-  const in_order = cache.fold !== undefined && cache.generation === progress.generation && earliest_ms > cache.fold.time_ms;
+  const in_order = !late && cache.fold !== undefined && cache.generation === progress.generation;
   let fold: AuditFold;
   let resumed_from: FoldSummary['resumed_from'];
-  let events: AsyncGenerator<KeelEvent[]>;
   if (in_order) {
     fold = cache.fold!;
     resumed_from = 'memory';
     fold.addPriceRows(await priceRowsAfter(session, settings.reporting_currency, fold.time_ms, progress.folded_price_seq));
-    events = foldEvents(session, { store_id_after: progress.folded_store_id });
   } else {
-    const checkpoint = await bestCheckpoint(session, cache, progress, earliest_ms);
+    const checkpoint = await bestCheckpoint(session, cache, progress, late ? late_ms : progress.folded_through_ms + 1);
     fold = new AuditFold(settings, registry, checkpoint === undefined ? undefined : decodeFoldState(checkpoint.state));
     resumed_from = checkpoint === undefined ? 'beginning' : 'checkpoint';
     const state = checkpoint === undefined ? undefined : fold.exportState();
     await rewindDerivedRows(session, checkpoint?.boundary_ms ?? -Infinity, openLotsOf(state));
     fold.addPriceRows(await priceRowsAfter(session, settings.reporting_currency, fold.time_ms));
-    events = foldEvents(session, { time_from_ms: checkpoint?.boundary_ms ?? -Infinity });
   }
   const applied_before = fold.applied;
   const refold_from = in_order ? null : Number.isFinite(fold.time_ms) ? new Date(fold.time_ms + 1).toISOString() : 'beginning';
   // While it folds, the cached fold is neither here nor there: a seal that fails leaves it unusable.
   cache.generation = -1;
-  await applyEvents(session, fold, events, cache, {
+  await applyEvents(session, fold, foldEvents(session, fold.time_ms + 1, through_ms), cache, {
     checkpoint_interval_events: options.checkpoint_interval_events ?? seal_defaults.checkpoint_interval_events,
     stored_checkpoint_interval_events: options.stored_checkpoint_interval_events ?? seal_defaults.stored_checkpoint_interval_events,
   });
   await markDirty(session, await tradesJoinedBy(session, await newJoiningEvents(session, progress.folded_store_id)));
   const generation = progress.generation + 1;
-  await writeProgressAndCache(session, { ...progress, folded_store_id: arrivals.store_id_max, folded_price_seq: arrivals.price_seq_max, generation, events_applied: fold.applied }, fold, cache);
+  const next: FoldProgress = {
+    ...progress,
+    folded_store_id: arrivals.store_id_max,
+    folded_through_ms: fold.time_ms,
+    folded_price_seq: arrivals.price_seq_max,
+    generation,
+    events_applied: fold.applied,
+  };
+  await writeProgressAndCache(session, next, fold, cache);
   return { events_applied: fold.applied - applied_before, resumed_from, refold_from };
+}
+
+/** Whether stored events wait in (`after_ms`, `through_ms`]: new ones, or ones an earlier seal held back. */
+async function anyToFold(session: Session, after_ms: number, through_ms: number, arrived: boolean): Promise<boolean> {
+  if (arrived) return true;
+  return eventsBetween(session, after_ms, through_ms);
 }
 
 async function writeProgressAndCache(session: Session, progress: FoldProgress, fold: AuditFold, cache: FoldCache): Promise<void> {

@@ -11,20 +11,21 @@ import type { PricePoint, PriceRow } from './lots/pricing.js';
 import { priceRowsFromTrades } from './lots/pricing.js';
 import { parseDecimal } from '../ledger/money.js';
 
-export type FoldProgress = { folded_store_id: number; folded_price_seq: number; settings: string; generation: number; events_applied: number };
+export type FoldProgress = { folded_store_id: number; folded_through_ms: number; folded_price_seq: number; settings: string; generation: number; events_applied: number };
 export type Checkpoint = { boundary_ms: number; events_applied: number; state: string };
 export type DirtyTrade = { trade_id: string; venue: string; account: string; order_id: string };
 
 const row_chunk = 5_000;
 
 export async function readFoldProgress(session: Session): Promise<FoldProgress | undefined> {
-  const { rows } = await session.query<{ folded_store_id: string; folded_price_seq: string; settings: unknown; generation: string; events_applied: string }>(
-    'select folded_store_id, folded_price_seq, settings, generation, events_applied from audit_fold',
+  const { rows } = await session.query<{ folded_store_id: string; folded_through_ms: string | null; folded_price_seq: string; settings: unknown; generation: string; events_applied: string }>(
+    'select folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied from audit_fold',
   );
   const row = rows[0];
   if (row === undefined) return undefined;
   return {
     folded_store_id: Number(row.folded_store_id),
+    folded_through_ms: row.folded_through_ms === null ? Number.NEGATIVE_INFINITY : Number(row.folded_through_ms),
     folded_price_seq: Number(row.folded_price_seq),
     settings: canonicalJson(row.settings),
     generation: Number(row.generation),
@@ -34,9 +35,16 @@ export async function readFoldProgress(session: Session): Promise<FoldProgress |
 
 export async function writeFoldProgress(session: Session, progress: FoldProgress): Promise<void> {
   await session.query(
-    `insert into audit_fold (singleton, folded_store_id, folded_price_seq, settings, generation, events_applied) values (true, $1, $2, $3, $4, $5)
-     on conflict (singleton) do update set folded_store_id = $1, folded_price_seq = $2, settings = $3, generation = $4, events_applied = $5`,
-    [progress.folded_store_id, progress.folded_price_seq, progress.settings, progress.generation, progress.events_applied],
+    `insert into audit_fold (singleton, folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied) values (true, $1, $6, $2, $3, $4, $5)
+     on conflict (singleton) do update set folded_store_id = $1, folded_through_ms = $6, folded_price_seq = $2, settings = $3, generation = $4, events_applied = $5`,
+    [
+      progress.folded_store_id,
+      progress.folded_price_seq,
+      progress.settings,
+      progress.generation,
+      progress.events_applied,
+      Number.isFinite(progress.folded_through_ms) ? progress.folded_through_ms : null,
+    ],
   );
 }
 
@@ -100,11 +108,14 @@ export async function rewindDerivedRows(session: Session, boundary_ms: number, o
   await updateRemaining(session, open_lots);
 }
 
-/** Stored events of the fold: new ones (by store id) or every one from a time on, in time order, a chunk at a time. */
-export async function* foldEvents(session: Session, from: { store_id_after: number } | { time_from_ms: number }, chunk_rows = row_chunk): AsyncGenerator<KeelEvent[]> {
-  const [where, parameter] = 'store_id_after' in from ? ['store_id > $1', from.store_id_after] : ['($1::timestamptz is null or event_time >= $1)', timeBound(from.time_from_ms)];
+/** Stored events of a stretch of time (`from_ms` ≤ time ≤ `through_ms`), in time order, a chunk at a time. */
+export async function* foldEvents(session: Session, from_ms: number, through_ms: number, chunk_rows = row_chunk): AsyncGenerator<KeelEvent[]> {
   const cursor = `keel_fold_${Math.floor(Math.random() * 1e9)}`;
-  await session.query(`declare ${cursor} no scroll cursor for select event from events where ${where} order by event_time`, [parameter]);
+  await session.query(
+    `declare ${cursor} no scroll cursor for select event from events
+     where ($1::timestamptz is null or event_time >= $1) and ($2::timestamptz is null or event_time <= $2) order by event_time`,
+    [timeBound(from_ms), timeBound(through_ms)],
+  );
   for (;;) {
     const { rows } = await session.query<{ event: unknown }>(`fetch ${chunk_rows} from ${cursor}`);
     if (rows.length === 0) break;
@@ -116,6 +127,15 @@ export async function* foldEvents(session: Session, from: { store_id_after: numb
     if (rows.length < chunk_rows) break;
   }
   await session.query(`close ${cursor}`);
+}
+
+/** Whether any event is stored in (`after_ms`, `through_ms`]. */
+export async function eventsBetween(session: Session, after_ms: number, through_ms: number): Promise<boolean> {
+  const { rows } = await session.query<{ found: boolean }>(
+    `select exists (select 1 from events where ($1::timestamptz is null or event_time > $1) and ($2::timestamptz is null or event_time <= $2)) as found`,
+    [timeBound(after_ms), timeBound(through_ms)],
+  );
+  return rows[0]!.found;
 }
 
 /** Price rows (not implied by trades) after a time (and arrived after `price_seq_after`), for the fold to add as it goes. */

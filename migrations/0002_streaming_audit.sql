@@ -30,7 +30,8 @@ create index fill_facts_by_time on fill_facts (fill_time);
 -- The fold's progress: one row.
 create table audit_fold (
   singleton        boolean primary key default true check (singleton),
-  folded_store_id  bigint not null check (folded_store_id >= 0),  -- every event stored up to this id is folded
+  folded_store_id  bigint not null check (folded_store_id >= 0),  -- every event stored up to this id has been seen
+  folded_through_ms bigint,                                        -- the last millisecond folded: later events wait
   folded_price_seq bigint not null check (folded_price_seq >= 0),
   settings         jsonb not null,                                 -- the lot settings folded with
   generation       bigint not null check (generation >= 0),        -- bumped by every fold
