@@ -1,22 +1,22 @@
 // The audit consumer: reads `keel.events` in its own consumer group, stores every valid event in
 // PostgreSQL (each id once; a changed repeat is a conflict, appended to the audit log and never
-// stored), commits the offsets, and seals whenever it has caught up with the log: lots and trade
-// records are recomputed, changed records become new versions with an audit entry each, and are
-// published on `keel.trade-records` for the strategy and risk engines.
+// stored), commits the offsets, and seals after every batch (`audit-seal.ts`): the new events are
+// folded into the persisted lot state, incrementally. Trade records are built when the consumer
+// has caught up with the log: changed records become new versions with an audit entry each, and
+// are published on `keel.trade-records` for the strategy and risk engines.
 //
-// Sealing only when caught up keeps a bulk replay from writing intermediate versions, so a replay
-// from offset 0 into an empty store gives the same records and the same chain head. A seal
-// recomputes from every stored event, so under a trickle of events (caught up after every batch)
-// seals are spaced by at least `seal_interval_ms`; a seal put off is run by a timer, and only if
-// the consumer is still caught up then (otherwise the batch that catches up seals). Batches that
-// store nothing new (re-deliveries, republished duplicates) do not call for a seal at all.
+// Building records only when caught up keeps a bulk replay from writing intermediate versions, so
+// a replay from offset 0 into an empty store gives the same records and the same chain head. At
+// start the consumer seals at once: a process killed after storing events and before sealing them
+// leaves them for the next one. Seals of one process run one at a time.
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
-import { ensureTopics, messages_per_send, producerOf, sendMessages } from '../platform/kafka.js';
+import { describeError } from '../platform/errors.js';
+import { ensureTopics, producerOf, send_bytes_max, sendMessages } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
-import type { Pool } from '../platform/postgres.js';
+import type { Pool, PoolClient } from '../platform/postgres.js';
 import type { AuditHead } from './audit-log.js';
-import { seal, type SealResult } from './audit-seal.js';
+import { FoldCache, seal, type SealResult } from './audit-seal.js';
 import type { ChangedRecord } from './audit-store.js';
 import type { AuditMetrics } from './audit-metrics.js';
 import { storeBatch } from './store-step.js';
@@ -29,12 +29,23 @@ export type AuditConsumerOptions = {
   session_timeout_ms?: number;
   lot_settings?: Partial<LotSettings>;
   metrics?: AuditMetrics;
-  /** Least time between the starts of two seals; 0 seals after every batch that catches up. */
+  /** Least time between two record builds; 0 builds after every batch that catches up. */
   seal_interval_ms?: number;
-  /** The most stored events a seal takes on (default: what the heap limit holds). */
-  seal_events_max?: number;
+  /**
+   * While catching up, how far behind the slowest partition the fold stays (event time): an event
+   * that much later than others of its partition still needs no re-fold.
+   */
+  catch_up_lateness_ms?: number;
   on_sealed?: (result: SealResult) => void;
 };
+
+/** The session-level advisory lock held by the one `keel audit` that writes the audit store. */
+const audit_writer_lock_key = 7_241_900_003;
+/** How often a standing-by process asks for the lock (a killed writer's lock is freed as soon as PostgreSQL sees its connection close). */
+const standby_poll_ms = 1_000;
+
+/** While catching up, the fold stays this far (event time) behind the slowest partition. */
+const catch_up_lateness_ms_default = 10 * 60_000;
 
 const seal_retry_ms_min = 500;
 const seal_retry_ms_max = 30_000;
@@ -44,12 +55,19 @@ export class AuditConsumer {
   private readonly producer: Producer;
   private readonly admin: Admin;
   private running = false;
+  private stopping = false;
+  /** The connection holding the writer lock, for as long as this process consumes. */
+  private lock_client: PoolClient | undefined;
   private seal_retry: NodeJS.Timeout | undefined;
   private seal_retry_ms = seal_retry_ms_min;
   private seal_deferred: NodeJS.Timeout | undefined;
-  private last_seal_started_ms = Number.NEGATIVE_INFINITY;
-  /** Stored events no seal has covered yet. True at start: the last process may have stored events and stopped before sealing them. */
-  private unsealed_events = true;
+  private last_build_started_ms = Number.NEGATIVE_INFINITY;
+  /** The fold this process carries from one seal to the next. */
+  private readonly fold_cache = new FoldCache();
+  /** The latest event time read from each partition: while catching up, the fold stays behind the slowest. */
+  private readonly partition_times_ms = new Map<number, number>();
+  /** Seals of this process, one after the other (they share the fold). */
+  private sealing: Promise<void> = Promise.resolve();
   last_head: AuditHead | undefined;
 
   constructor(
@@ -64,7 +82,15 @@ export class AuditConsumer {
     this.admin = kafka.admin();
   }
 
+  /**
+   * One process writes the audit store at a time: the first to take the writer lock consumes; a
+   * second one stands by, asking again every second, and takes over when the first stops or dies
+   * (its partitions come back to the group within the Kafka session timeout). Resolves once this
+   * process consumes, or when it is stopped while standing by.
+   */
   async start(): Promise<void> {
+    await this.takeWriterLock();
+    if (this.stopping) return;
     await this.admin.connect();
     await ensureTopics(this.admin, [{ topic: this.options.trade_records_topic, numPartitions: 3 }]);
     await this.producer.connect();
@@ -73,26 +99,66 @@ export class AuditConsumer {
     this.running = true;
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
     this.logger.info({ topic: this.options.events_topic, group: this.options.group_id }, 'audit consumer consuming');
+    // What an earlier process stored and did not seal is sealed now, not when the next event comes.
+    void this.sealSoon();
   }
 
   async stop(): Promise<void> {
-    if (!this.running) return;
+    this.stopping = true;
+    if (!this.running) {
+      this.releaseWriterLock();
+      return;
+    }
     this.running = false;
     clearTimeout(this.seal_retry);
     clearTimeout(this.seal_deferred);
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.admin.disconnect();
+    await this.sealing;
+    this.releaseWriterLock();
+    this.logger.info({ group: this.options.group_id }, 'audit consumer stopped');
+  }
+
+  private async takeWriterLock(): Promise<void> {
+    let standing_by = false;
+    while (!this.stopping) {
+      try {
+        const client = await this.pool.connect();
+        const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock($1) as held', [audit_writer_lock_key]);
+        if (rows[0]?.held === true) {
+          // An error on this idle connection (PostgreSQL restarted) must not crash the process;
+          // sealing stays safe without the lock (each seal takes its own), only not exclusive.
+          client.on('error', (error) => this.logger.warn({ error: error.message }, 'the connection holding the audit writer lock failed'));
+          this.lock_client = client;
+          if (standing_by) this.logger.info('audit writer lock taken: this process now consumes');
+          return;
+        }
+        client.release();
+        if (!standing_by) this.logger.info('another keel audit writes the audit store: standing by until it stops');
+        standing_by = true;
+      } catch (error) {
+        this.logger.warn({ error: describeError(error), retry_in_ms: standby_poll_ms }, 'KEEL_ERR_AUDIT_STORE_UNAVAILABLE: PostgreSQL does not answer; waiting');
+      }
+      await new Promise((resolve) => setTimeout(resolve, standby_poll_ms));
+    }
+  }
+
+  private releaseWriterLock(): void {
+    // Destroyed, not returned to the pool: closing the session frees the lock.
+    this.lock_client?.release(true);
+    this.lock_client = undefined;
   }
 
   private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const inputs = batch.messages.map((message) => ({ value: message.value, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } }));
     const client = await this.pool.connect();
+    let latest_event_time_ms = Number.NEGATIVE_INFINITY;
     try {
       const stored = await storeBatch(client, inputs);
+      latest_event_time_ms = stored.latest_event_time_ms;
       this.options.metrics?.events_stored.inc(stored.stored);
-      if (stored.stored > 0) this.unsealed_events = true;
       this.options.metrics?.events_duplicate.inc(stored.duplicates);
       this.options.metrics?.conflicts.inc(stored.conflicts.length);
       if (stored.conflicts.length > 0) {
@@ -105,78 +171,91 @@ export class AuditConsumer {
     resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
     this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-    if (this.unsealed_events && batch.offsetLag() === '0' && (await this.caughtUp())) await this.sealWhenDue();
-  }
-
-  /** Seals now, or defers to when `seal_interval_ms` has passed since the last seal started. */
-  private async sealWhenDue(): Promise<void> {
-    const wait_ms = this.last_seal_started_ms + (this.options.seal_interval_ms ?? 0) - Date.now();
-    if (wait_ms <= 0) return this.sealNow();
-    if (this.seal_deferred !== undefined) return;
-    this.seal_deferred = setTimeout(() => void this.runDeferredSeal(), wait_ms);
-  }
-
-  private async runDeferredSeal(): Promise<void> {
-    this.seal_deferred = undefined;
-    try {
-      if (this.running && this.unsealed_events && (await this.caughtUp())) await this.sealNow();
-    } catch (error) {
-      // The next batch that catches up seals instead.
-      this.logger.warn({ error: (error as Error).message }, 'deferred audit seal skipped: could not read the group offsets');
-    }
-  }
-
-  /** Every partition of the event topic committed up to its end. */
-  private async caughtUp(): Promise<boolean> {
-    const ends = await this.admin.fetchTopicOffsets(this.options.events_topic);
-    const [committed] = await this.admin.fetchOffsets({ groupId: this.options.group_id, topics: [this.options.events_topic] });
-    const committed_by_partition = new Map((committed?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]));
-    return ends.every((end) => BigInt(end.high) === 0n || (committed_by_partition.get(end.partition) ?? -1n) >= BigInt(end.high));
+    this.partition_times_ms.set(batch.partition, Math.max(this.partition_times_ms.get(batch.partition) ?? Number.NEGATIVE_INFINITY, latest_event_time_ms));
+    await this.sealSoon(await this.position().catch(() => ({ caught_up: false, fold_through_ms: Number.NEGATIVE_INFINITY })));
   }
 
   /**
-   * A failed seal is retried with back-off on a timer, not by failing the batch: the events are
-   * already stored and committed, so re-reading them would not bring the seal back.
+   * Caught up (every partition committed to its end), or how far the fold may go: to the latest
+   * event time the slowest partition still behind has delivered, less the lateness allowance.
    */
-  private async sealNow(): Promise<void> {
+  private async position(): Promise<{ caught_up: boolean; fold_through_ms: number }> {
+    const ends = await this.admin.fetchTopicOffsets(this.options.events_topic);
+    const [committed] = await this.admin.fetchOffsets({ groupId: this.options.group_id, topics: [this.options.events_topic] });
+    const committed_by_partition = new Map((committed?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]));
+    const behind = ends.filter((end) => BigInt(end.high) > 0n && (committed_by_partition.get(end.partition) ?? -1n) < BigInt(end.high));
+    if (behind.length === 0) return { caught_up: true, fold_through_ms: Number.POSITIVE_INFINITY };
+    const slowest_ms = Math.min(...behind.map((end) => this.partition_times_ms.get(end.partition) ?? Number.NEGATIVE_INFINITY));
+    return { caught_up: false, fold_through_ms: slowest_ms - (this.options.catch_up_lateness_ms ?? catch_up_lateness_ms_default) };
+  }
+
+  /** Queues a seal behind the ones of this process already running (they share the fold). */
+  private sealSoon(position?: { caught_up: boolean; fold_through_ms: number }): Promise<void> {
+    const run = this.sealing.then(() => this.sealOnce(position));
+    this.sealing = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Folds whatever is stored and not yet folded; builds records too when the consumer has caught
+   * up and `seal_interval_ms` has passed since the last build (otherwise a timer builds them then).
+   * A failed seal is retried with back-off on a timer, not by failing the batch: the events are
+   * already stored and committed, and the next seal folds them whatever happened to this one.
+   */
+  private async sealOnce(position_hint: { caught_up: boolean; fold_through_ms: number } | undefined): Promise<void> {
+    if (!this.running) return;
     clearTimeout(this.seal_retry);
     this.seal_retry = undefined;
-    this.last_seal_started_ms = Date.now();
-    // Cleared before the seal reads: events stored while it runs set it again and get a seal of their own.
-    this.unsealed_events = false;
     const stop_timer = this.options.metrics?.seal_duration.startTimer();
     try {
+      const { caught_up, fold_through_ms } = position_hint ?? (await this.position());
+      const due_in_ms = this.last_build_started_ms + (this.options.seal_interval_ms ?? 0) - Date.now();
+      const build_records = caught_up && due_in_ms <= 0;
+      if (build_records) this.last_build_started_ms = Date.now();
+      else if (caught_up) this.deferBuild(due_in_ms);
       const client = await this.pool.connect();
       try {
-        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { events_max: this.options.seal_events_max });
+        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { build_records, fold_through_ms, fold_cache: this.fold_cache });
         this.last_head = result.head;
         this.seal_retry_ms = seal_retry_ms_min;
         stop_timer?.();
         this.options.metrics?.seals.inc();
         this.options.metrics?.records_changed.inc(result.changed.length);
-        this.logger.info({ events: result.events, changed: result.changed.length, lot_rows: result.lot_rows, head: result.head }, 'audit sealed');
+        const level = result.changed.length > 0 || result.fold.resumed_from !== 'memory' ? 'info' : 'debug';
+        this.logger[level]({ ...result.fold, records_changed: result.changed.length, head: result.head }, build_records ? 'audit sealed' : 'audit folded');
         this.options.on_sealed?.(result);
       } finally {
         client.release();
       }
     } catch (error) {
-      this.unsealed_events = true;
       this.options.metrics?.seal_failures.inc();
-      this.logger.error({ error: (error as Error).message, retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
-      if (this.running) this.seal_retry = setTimeout(() => void this.sealNow(), this.seal_retry_ms);
+      this.logger.error({ error: describeError(error), retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
+      if (this.running) this.seal_retry = setTimeout(() => void this.sealSoon(), this.seal_retry_ms);
       this.seal_retry_ms = Math.min(this.seal_retry_ms * 2, seal_retry_ms_max);
     }
   }
 
-  /** At least once: published inside the seal's transaction, keyed by trade id, versioned. */
+  private deferBuild(wait_ms: number): void {
+    if (this.seal_deferred !== undefined) return;
+    this.seal_deferred = setTimeout(() => {
+      this.seal_deferred = undefined;
+      void this.sealSoon();
+    }, wait_ms);
+  }
+
+  /**
+   * At least once: published inside the seal's transaction, keyed by trade id, versioned. Sends
+   * are bounded in bytes (the broker refuses requests over its message size); a record too large
+   * for one message is published without its content, marked so, to be read from the API.
+   */
   private async publish(changed: readonly ChangedRecord[]): Promise<void> {
-    // Serialised one send at a time, so a seal that changed many records never holds them all as JSON.
-    for (let start = 0; start < changed.length; start += messages_per_send) {
-      const messages = changed.slice(start, start + messages_per_send).map((entry) => ({
-        key: entry.trade_id,
-        value: JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record }),
-      }));
-      await sendMessages(this.producer, this.options.trade_records_topic, messages);
-    }
+    // Serialised one record at a time into the sends; a record too large for one message is
+    // published without its content, marked so, to be read from the API.
+    const messages = changed.map((entry) => {
+      const value = JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record });
+      if (Buffer.byteLength(value) <= send_bytes_max) return { key: entry.trade_id, value };
+      return { key: entry.trade_id, value: JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: null, record_too_large: true }) };
+    });
+    await sendMessages(this.producer, this.options.trade_records_topic, messages);
   }
 }

@@ -244,6 +244,15 @@ export async function currentRecordVersions(session: Session): Promise<Map<strin
   return new Map(rows.map((row) => [row.trade_id, { version: row.version, record_hash: row.record_hash }]));
 }
 
+/** The current version and hash of the records of some trades. */
+export async function currentVersionsOf(session: Session, trade_ids: readonly string[]): Promise<Map<string, { version: number; record_hash: string }>> {
+  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string }>(
+    'select trade_id, version, record_hash from trade_records where is_current and trade_id = any($1)',
+    [trade_ids],
+  );
+  return new Map(rows.map((row) => [row.trade_id, { version: row.version, record_hash: row.record_hash }]));
+}
+
 /**
  * The records whose content differs from their current version, each as the next version. Lazy:
  * records are hashed as they come and unchanged ones dropped, so a seal holds only what changed.

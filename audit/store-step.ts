@@ -12,7 +12,10 @@ import { storeEvents, type EventSource, type StoredEvents } from './audit-store.
 /** One input as read: the message value (or log record) and where it was read. */
 export type StoreInput = { value: Uint8Array | string | null; source: EventSource };
 
-export async function storeBatch(session: Session, inputs: readonly StoreInput[]): Promise<StoredEvents> {
+/** What was stored, and the latest event time among the batch's valid events (the consumer's position in event time). */
+export type StoredBatch = StoredEvents & { latest_event_time_ms: number };
+
+export async function storeBatch(session: Session, inputs: readonly StoreInput[]): Promise<StoredBatch> {
   const items: { event: KeelEvent; source: EventSource }[] = [];
   for (const input of inputs) {
     const decoded = decodeEvent(input.value);
@@ -25,6 +28,7 @@ export async function storeBatch(session: Session, inputs: readonly StoreInput[]
     for (const conflict of stored.conflicts) {
       await appendAuditEntriesInTransaction(session, [{ kind: 'event_conflict', payload: conflict }], { recorded_at: conflict.event_time });
     }
-    return stored;
+    const latest_event_time_ms = items.reduce((latest, item) => Math.max(latest, Date.parse(item.event.time)), Number.NEGATIVE_INFINITY);
+    return { ...stored, latest_event_time_ms };
   });
 }

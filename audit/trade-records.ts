@@ -15,7 +15,7 @@
 // folding here uses the very posting rules that feed the ledger, so both agree whenever the ledger
 // holds the whole log (invariant I3 checks the ledger against such a fold).
 import type { EventOf, KeelEvent } from '../engine/event-schema.js';
-import { chainTransfers, postingChain, type PostingChain } from '../engine/posting-rules.js';
+import { chainTransfers, postingChain, postingLegs, type PostingChain } from '../engine/posting-rules.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { AccountType } from '../ledger/chart-of-accounts.js';
 import { addDecimals, formatDecimal, formatUnits, parseDecimal, zero_decimal } from '../ledger/money.js';
@@ -122,6 +122,37 @@ export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, regi
   }
 }
 
+/** Everything one trade record is made of, as the streaming audit reads it back from the store. */
+export type TradeParts = {
+  trade_id: string;
+  /** The trade's fills, with what each saw of its account (null: the ledger could not post it). */
+  fills: readonly { event: EventOf<'trade'>; balances: FillBalances | null }[];
+  orders: readonly EventOf<'order'>[];
+  /** Decisions and risk checks of the client order ids involved (any order: the rules below pick). */
+  decisions: readonly EventOf<'decision'>[];
+  risk_checks: readonly EventOf<'risk_check'>[];
+  lots: LotFacts;
+};
+
+/**
+ * One record from its parts, by the same rules as `tradeRecords` over every event: fills and
+ * orders in canonical order, the first decision and the last risk check of the client order id.
+ */
+export function tradeRecordOf(parts: TradeParts, registry: AssetRegistry): TradeRecord {
+  const fills = [...parts.fills].sort((left, right) => compareEvents(left.event, right.event));
+  if (fills.length === 0) throw new Error(`trade ${parts.trade_id} has no fills`);
+  const lifecycle = [...parts.orders].sort(compareEvents);
+  const decisions = new Map<string, EventOf<'decision'>>();
+  for (const decision of [...parts.decisions].sort(compareEvents)) if (!decisions.has(decision.client_order_id)) decisions.set(decision.client_order_id, decision);
+  const risk_checks = new Map<string, EventOf<'risk_check'>>();
+  for (const risk of [...parts.risk_checks].sort(compareEvents)) risk_checks.set(risk.client_order_id, risk);
+  const fill_events = fills.map((fill) => fill.event);
+  const client_order_id = fill_events.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
+  const last = fills[fills.length - 1]!.balances;
+  const balances = last === null ? [] : balanceLines(fills[0]!.balances ?? no_balances, last);
+  return buildRecord(parts.trade_id, fill_events, lifecycle, client_order_id, decisions, risk_checks, parts.lots, balances, registry);
+}
+
 function buildRecord(
   trade_id: string,
   fills: EventOf<'trade'>[],
@@ -224,52 +255,113 @@ function balanceSnapshots(
     first_fill.set(fills[0]!.id, trade_id);
     last_fill.set(fills[fills.length - 1]!.id, trade_id);
   }
-  const balances = new Map<string, bigint>();
-  const before = new Map<string, Map<string, bigint>>();
+  const book = new BalanceBook();
+  const opening = new Map<string, FillBalances>();
   const result = new Map<string, BalanceLine[]>();
   for (const event of sorted) {
-    let chain: PostingChain;
-    try {
-      chain = postingChain(event, registry);
-    } catch {
-      continue; // An event the ledger cannot post moves no balance there either.
-    }
-    const touched = tradeAccounts(chain);
+    const fill = book.apply(event, registry);
+    if (fill === undefined) continue;
     const opening_trade = first_fill.get(event.id);
-    if (opening_trade !== undefined) before.set(opening_trade, new Map([...touched.keys()].map((key) => [key, balances.get(key) ?? 0n])));
-    for (const leg of chain.legs) {
-      const debit_key = balanceKey(leg.debit.type, leg.debit.asset, leg.debit.scale, leg.debit);
-      const credit_key = balanceKey(leg.credit.type, leg.credit.asset, leg.credit.scale, leg.credit);
-      balances.set(debit_key, (balances.get(debit_key) ?? 0n) + leg.amount);
-      balances.set(credit_key, (balances.get(credit_key) ?? 0n) - leg.amount);
-    }
+    if (opening_trade !== undefined) opening.set(opening_trade, fill);
     const closing_trade = last_fill.get(event.id);
-    if (closing_trade !== undefined) {
-      const opening = before.get(closing_trade) ?? new Map<string, bigint>();
-      const keys = [...new Set([...opening.keys(), ...touched.keys()])].sort();
-      result.set(
-        closing_trade,
-        keys.map((key) => {
-          const [type, asset, scale] = key.split('\u0000');
-          return {
-            type: type as AccountType,
-            asset: asset!,
-            before: formatUnits(opening.get(key) ?? 0n, Number(scale)),
-            after: formatUnits(balances.get(key) ?? 0n, Number(scale)),
-          };
-        }),
-      );
-    }
+    if (closing_trade !== undefined) result.set(closing_trade, balanceLines(opening.get(closing_trade) ?? no_balances, fill));
   }
   return result;
 }
 
+/** What a first fill the ledger could not post saw: nothing (its trade's lines start from 0). */
+export const no_balances: FillBalances = { before: [], after: [] };
+
+/**
+ * Balances as (key, units) pairs: the key is `type ␟ asset ␟ scale` (U+001F between: below every
+ * character of a type, asset or scale, so keys sort by type, then asset, then scale; and storable in
+ * jsonb, which refuses U+0000), within the fill's venue account.
+ */
+export type BalanceEntries = [key: string, units: string][];
+
+/** What a fill saw of its account: the cash and position accounts it moves just before it, and every one of them just after. */
+export type FillBalances = { before: BalanceEntries; after: BalanceEntries };
+
+/**
+ * The before/after lines of a trade: the accounts its first or its last fill moves, before the
+ * first (0 when the account was not there yet) and after the last.
+ */
+export function balanceLines(first: FillBalances, last: FillBalances): BalanceLine[] {
+  const before = new Map(first.before);
+  const after = new Map(last.after);
+  const keys = [...new Set([...before.keys(), ...last.before.map(([key]) => key)])].sort();
+  return keys.map((key) => {
+    const [type, asset, scale] = key.split('\u001f');
+    return {
+      type: type as AccountType,
+      asset: asset!,
+      before: formatUnits(BigInt(before.get(key) ?? '0'), Number(scale)),
+      after: formatUnits(BigInt(after.get(key) ?? '0'), Number(scale)),
+    };
+  });
+}
+
+/**
+ * Running balances of every account per the posting rules, folded in canonical order (a fold's
+ * state: `exportState` / the constructor carry it across a checkpoint). Keys name each account's
+ * own venue account, so a transfer moves cash from one to the other.
+ */
+export class BalanceBook {
+  private readonly balances: Map<string, bigint>;
+  /** The cash and position keys of each venue account: what a fill's `after` lists. */
+  private readonly trade_keys = new Map<string, Set<string>>();
+
+  constructor(state: BalanceEntries = []) {
+    this.balances = new Map(state.map(([key, units]) => [key, BigInt(units)]));
+    for (const key of this.balances.keys()) this.noteTradeKey(key);
+  }
+
+  exportState(): BalanceEntries {
+    return [...this.balances.entries()].map(([key, units]) => [key, units.toString()]);
+  }
+
+  /** Applies one event; for a fill, returns the balances it saw. */
+  apply(event: KeelEvent, registry: AssetRegistry): FillBalances | undefined {
+    let legs: PostingChain['legs'];
+    try {
+      legs = postingLegs(event, registry);
+    } catch {
+      return undefined; // An event the ledger cannot post moves no balance there either.
+    }
+    const touched = event.type === 'trade' ? tradeAccounts(legs) : undefined;
+    const before: BalanceEntries | undefined = touched && [...touched].map((key) => [accountPart(key), (this.balances.get(key) ?? 0n).toString()]);
+    // Each side under its own account: a transfer leaves one venue account and reaches another.
+    for (const leg of legs) {
+      this.add(balanceKey(leg.debit.type, leg.debit.asset, leg.debit.scale, leg.debit), leg.amount);
+      this.add(balanceKey(leg.credit.type, leg.credit.asset, leg.credit.scale, leg.credit), -leg.amount);
+    }
+    if (before === undefined) return undefined;
+    const keys = this.trade_keys.get(ownerKey(event)) ?? new Set<string>();
+    const after: BalanceEntries = [...keys].map((key) => [accountPart(key), (this.balances.get(key) ?? 0n).toString()]);
+    return { before, after };
+  }
+
+  private add(key: string, units: bigint): void {
+    if (!this.balances.has(key)) this.noteTradeKey(key);
+    this.balances.set(key, (this.balances.get(key) ?? 0n) + units);
+  }
+
+  private noteTradeKey(key: string): void {
+    const [type, , , venue, account] = key.split('\u0000');
+    if (type !== 'cash' && type !== 'position') return;
+    const owner = `${venue}\u0000${account}`;
+    let keys = this.trade_keys.get(owner);
+    if (keys === undefined) this.trade_keys.set(owner, (keys = new Set()));
+    keys.add(key);
+  }
+}
+
 /** The cash and position accounts a chain moves (fees and the venue's side are in the transfers). */
-function tradeAccounts(chain: PostingChain): Map<string, true> {
-  const keys = new Map<string, true>();
-  for (const leg of chain.legs) {
+function tradeAccounts(legs: PostingChain['legs']): Set<string> {
+  const keys = new Set<string>();
+  for (const leg of legs) {
     for (const spec of [leg.debit, leg.credit]) {
-      if (spec.type === 'cash' || spec.type === 'position') keys.set(balanceKey(spec.type, spec.asset, spec.scale, spec), true);
+      if (spec.type === 'cash' || spec.type === 'position') keys.add(balanceKey(spec.type, spec.asset, spec.scale, spec));
     }
   }
   return keys;
@@ -279,6 +371,15 @@ function balanceKey(type: AccountType, asset: string, scale: number, owner: { ve
   // The fold runs over every venue account, and a transfer moves cash from one to another: the key
   // carries the account's own venue and account (not the event's), so two accounts never mix.
   return [type, asset, scale, owner.venue, owner.account].join('\u0000');
+}
+
+function ownerKey(owner: { venue: string; account: string }): string {
+  return `${owner.venue}\u0000${owner.account}`;
+}
+
+/** `type ␟ asset ␟ scale` of a full balance key. */
+function accountPart(key: string): string {
+  return key.split('\u0000', 3).join('\u001f');
 }
 
 function sumGains(closed: readonly LotClosed[]): string | null {

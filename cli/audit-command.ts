@@ -11,13 +11,13 @@ import type { CommandContext } from './command.js';
 export const audit_usage = `keel audit
 
 Consumes canonical events from Kafka (KEEL_EVENTS_TOPIC) in its own group (KEEL_AUDIT_GROUP), stores
-them in PostgreSQL (DATABASE_URL, migrated at start), and whenever it has caught up (at most once
-per KEEL_AUDIT_SEAL_INTERVAL_MS, default 5000) recomputes tax lots and trade records: changed
-records become new versions, each appended to the hash-chained audit log and published on
-KEEL_TRADE_RECORDS_TOPIC. A seal holds every stored event in memory: past KEEL_AUDIT_SEAL_EVENTS_MAX
-(default: the heap limit / 10 KiB, about 420,000 events in Node's default heap) it stops with
-KEEL_ERR_AUDIT_TOO_MANY_EVENTS; raise NODE_OPTIONS=--max-old-space-size to take more. Metrics on
-http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics. Stops cleanly on SIGTERM or SIGINT.`;
+them in PostgreSQL (DATABASE_URL, migrated at start) and folds each batch into the tax lots
+incrementally (a late event re-folds from the checkpoint before it). Whenever it has caught up (at
+most once per KEEL_AUDIT_SEAL_INTERVAL_MS, default 0) it rebuilds the trade records the new events
+touched: changed records become new versions, each appended to the hash-chained audit log and
+published on KEEL_TRADE_RECORDS_TOPIC. One process writes the store: a second one stands by and
+takes over when the first stops or dies. Metrics on http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics.
+Stops cleanly on SIGTERM or SIGINT.`;
 
 export async function auditCommand(context: CommandContext): Promise<number> {
   context.parse({});
@@ -31,7 +31,7 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     trade_records_topic: config.audit.trade_records_topic,
     group_id: config.audit.group_id,
     seal_interval_ms: config.audit.seal_interval_ms,
-    seal_events_max: config.audit.seal_events_max,
+    session_timeout_ms: config.audit.session_timeout_ms,
     metrics: createAuditMetrics(metrics_registry),
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
@@ -45,7 +45,8 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   try {
-    await consumer.start();
+    // Standing by (another process writes the store) lasts until it stops or this one is told to.
+    await Promise.race([consumer.start(), stopped]);
     await stopped;
   } finally {
     await consumer.stop();

@@ -60,7 +60,7 @@ export type PostingChain = {
 
 /** The chain for one event. Throws a coded error naming the field when an amount does not fit. */
 export function postingChain(event: KeelEvent, registry: AssetRegistry): PostingChain {
-  const legs = legsFor(event, registry);
+  const legs = postingLegs(event, registry);
   const code = event.type in event_type_codes ? event_type_codes[event.type as keyof typeof event_type_codes] : 0;
   const chain = { event_id: event.id, event_id_hash: eventIdHash(event.id), event_key: eventKey(event), event_time_ms: eventTimeMs(event), code, legs };
   assertChainBalanced(chain);
@@ -125,7 +125,8 @@ export function assertChainBalanced(chain: PostingChain): void {
   for (const [ledger, net] of net_by_ledger) assertInvariant(net === 0n, broken, `${event}: ledger ${ledger} is out of balance by ${net}`);
 }
 
-function legsFor(event: KeelEvent, registry: AssetRegistry): Leg[] {
+/** The legs of an event's chain without its ids and key: what a fold of balances needs (throws as `postingChain` does on an event the ledger cannot post). */
+export function postingLegs(event: KeelEvent, registry: AssetRegistry): Leg[] {
   switch (event.type) {
     case 'trade':
       return event.instrument.kind === 'spot' ? spotTradeLegs(event, registry) : derivativeTradeLegs(event, registry);

@@ -69,8 +69,8 @@ const env_schema = z
     KEEL_ENGINE_GROUP: z.string().min(1).max(249).default('keel-engine'),
     KEEL_TRADE_RECORDS_TOPIC: topic_name.default('keel.trade-records'),
     KEEL_AUDIT_GROUP: z.string().min(1).max(249).default('keel-audit'),
-    KEEL_AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
-    KEEL_AUDIT_SEAL_EVENTS_MAX: z.coerce.number().int().min(1).max(1_000_000_000).optional(),
+    KEEL_AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
+    KEEL_AUDIT_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
     KEEL_ENGINE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
     KEEL_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     KEEL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
@@ -105,7 +105,7 @@ export type Config = {
   tigerbeetle: { replica_addresses: string[]; cluster_id: bigint; request_timeout_ms: number };
   kafka: { brokers: string[]; client_id: string; events_topic: string; dlq_topic: string; events_partitions: number };
   engine: { group_id: string; session_timeout_ms: number };
-  audit: { group_id: string; trade_records_topic: string; seal_interval_ms: number; seal_events_max: number | undefined };
+  audit: { group_id: string; trade_records_topic: string; seal_interval_ms: number; session_timeout_ms: number };
   metrics: { host: string; port: number };
   database: { url: string };
   /** Venue connectors: where API keys may be kept (else the environment), and how often to poll once caught up. */
@@ -140,7 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       events_partitions: settings.KEEL_EVENTS_PARTITIONS,
     },
     engine: { group_id: settings.KEEL_ENGINE_GROUP, session_timeout_ms: settings.KEEL_ENGINE_SESSION_TIMEOUT_MS },
-    audit: { group_id: settings.KEEL_AUDIT_GROUP, trade_records_topic: settings.KEEL_TRADE_RECORDS_TOPIC, seal_interval_ms: settings.KEEL_AUDIT_SEAL_INTERVAL_MS, seal_events_max: settings.KEEL_AUDIT_SEAL_EVENTS_MAX },
+    audit: { group_id: settings.KEEL_AUDIT_GROUP, trade_records_topic: settings.KEEL_TRADE_RECORDS_TOPIC, seal_interval_ms: settings.KEEL_AUDIT_SEAL_INTERVAL_MS, session_timeout_ms: settings.KEEL_AUDIT_SESSION_TIMEOUT_MS },
     metrics: { host: settings.KEEL_METRICS_HOST, port: settings.KEEL_METRICS_PORT },
     database: { url: settings.DATABASE_URL },
     connectors: { credentials_file: settings.KEEL_CREDENTIALS_FILE, poll_interval_ms: settings.KEEL_CONNECT_POLL_INTERVAL_MS },

@@ -69,9 +69,30 @@ export function producerOf(kafka: Kafka): Producer {
   return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
 }
 
-/** Sends messages in order, `messages_per_send` at a time, each send acknowledged by every in-sync replica. */
+/**
+ * What one send may carry: the broker refuses a request larger than its largest message (1 MiB by
+ * default, `message.max.bytes`), so sends are cut by bytes as well as by count.
+ */
+export const send_bytes_max = 900 * 1024;
+
+/** Sends messages in order, at most `messages_per_send` and `send_bytes_max` at a time, each send acknowledged by every in-sync replica. */
 export async function sendMessages(producer: Producer, topic: string, messages: readonly Message[]): Promise<void> {
-  for (let start = 0; start < messages.length; start += messages_per_send) {
-    await producer.send({ topic, acks: -1, messages: messages.slice(start, start + messages_per_send) });
+  let start = 0;
+  while (start < messages.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < messages.length && end - start < messages_per_send) {
+      const size = messageBytes(messages[end]!);
+      if (end > start && bytes + size > send_bytes_max) break;
+      bytes += size;
+      end += 1;
+    }
+    await producer.send({ topic, acks: -1, messages: messages.slice(start, end) });
+    start = end;
   }
+}
+
+function messageBytes(message: Message): number {
+  const size = (value: Message['value'] | Message['key']) => (value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+  return size(message.key) + size(message.value) + 64;
 }

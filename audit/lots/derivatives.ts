@@ -37,6 +37,9 @@ type Position = {
   notes: string[];
 };
 
+/** A position as plain data (fees as entries), for checkpoints. */
+export type PositionState = Omit<Position, 'fees'> & { fees: [asset: string, amount: Decimal][] };
+
 type Instrument = EventOf<'trade'>['instrument'];
 
 const notes_max = 16;
@@ -44,7 +47,27 @@ const notes_max = 16;
 export class DerivativeBook {
   private readonly positions = new Map<string, Position>();
 
-  constructor(private readonly rounding_scale: number) {}
+  /** `positions`: a checkpoint's (from `exportPositions`) to continue from. */
+  constructor(
+    private readonly rounding_scale: number,
+    positions: readonly PositionState[] = [],
+  ) {
+    for (const state of positions) {
+      const position: Position = { ...state, lots: state.lots.map((lot) => ({ ...lot })), notes: [...state.notes], fees: new Map(state.fees) };
+      this.positions.set(`${position.venue}\u0000${position.account}\u0000${position.instrument}`, position);
+    }
+  }
+
+  /** Every position as plain data, closed lots dropped: what a checkpoint keeps. */
+  exportPositions(): PositionState[] {
+    return [...this.positions.values()].map((position) => ({
+      ...position,
+      lots: position.lots.slice(position.head).map((lot) => ({ ...lot })),
+      head: 0,
+      notes: [...position.notes],
+      fees: [...position.fees.entries()],
+    }));
+  }
 
   trade(event: EventOf<'trade'>): void {
     assertAudit(event.instrument.kind !== 'spot', 'derivative book given a spot trade');

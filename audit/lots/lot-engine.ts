@@ -20,9 +20,9 @@ import { canonicalJson } from '../../platform/canonical-json.js';
 import { assertAudit, audit_error_codes, auditError } from '../audit-errors.js';
 import { isNegative, parseExact, isPositive, isZero, proportionalShare } from './decimal-math.js';
 import { addDecimals, formatDecimal, multiplyDecimals, negateDecimal, subtractDecimals, zero_decimal } from '../../ledger/money.js';
-import { DerivativeBook } from './derivatives.js';
+import { DerivativeBook, type PositionState } from './derivatives.js';
 import { anniversaryKey, termOf, utcDateKey } from './holding-period.js';
-import { LotPool, method_order, type Lot, type LotPiece } from './lot-pool.js';
+import { LotPool, method_order, type Lot, type LotPiece, type Taken } from './lot-pool.js';
 import type {
   AcquisitionKind,
   AcquisitionRow,
@@ -40,6 +40,28 @@ import type {
 import { lotSettings, recordSettings, type LotSettings } from './lot-settings.js';
 import { empty_price_table, Pricer, type PriceTable, type UnitPrice } from './pricing.js';
 import { flatConcat } from '../../platform/flat-string.js';
+
+/** The fold's state between two events (see `LotEngine.exportState`). */
+export type LotEngineState = {
+  pools: (readonly [key: string, lots: Lot[]])[];
+  positions: PositionState[];
+  sequence: number;
+  last_time_ms: number;
+  last_id: string;
+  pegs_used: string[];
+};
+
+/** What a stretch of the fold produced: rows by kind, and the remaining quantity of every lot it changed. */
+export type LotRowsDrained = {
+  disposals: DisposalRow[];
+  acquisitions: AcquisitionRow[];
+  missing_basis: MissingBasisRow[];
+  withdrawn: WithdrawnRow[];
+  transferred: TransferredRow[];
+  unpriced: UnpricedRow[];
+  deposits_without_basis: DepositWithoutBasisRow[];
+  remaining: { lot_id: string; quantity: string }[];
+};
 
 /** More events than this in one computation is refused rather than left to exhaust memory. */
 export const events_max = 50_000_000;
@@ -63,19 +85,72 @@ export class LotEngine {
   private last_time_ms = -Infinity;
   private last_id = '';
 
-  private readonly disposals: DisposalRow[] = [];
-  private readonly acquisitions: AcquisitionRow[] = [];
-  private readonly missing_basis: MissingBasisRow[] = [];
-  private readonly withdrawn: WithdrawnRow[] = [];
-  private readonly transferred: TransferredRow[] = [];
-  private readonly unpriced: UnpricedRow[] = [];
-  private readonly deposits_without_basis: DepositWithoutBasisRow[] = [];
+  private disposals: DisposalRow[] = [];
+  private acquisitions: AcquisitionRow[] = [];
+  private missing_basis: MissingBasisRow[] = [];
+  private withdrawn: WithdrawnRow[] = [];
+  private transferred: TransferredRow[] = [];
+  private unpriced: UnpricedRow[] = [];
+  private deposits_without_basis: DepositWithoutBasisRow[] = [];
   private readonly conflicts: ConflictRow[] = [];
+  /** Lots added or taken from since the last `drain`: the audit store keeps their remaining quantity. */
+  private touched = new Map<string, Lot | LotPiece>();
 
-  constructor(settings: LotSettings, prices: PriceTable = empty_price_table) {
+  /** `state`: a checkpoint to continue from (`exportState` of an engine with the same settings). */
+  constructor(settings: LotSettings, prices: PriceTable = empty_price_table, state?: LotEngineState) {
     this.settings = settings;
     this.pricer = new Pricer(settings, prices);
-    this.derivatives = new DerivativeBook(settings.rounding_scale);
+    this.derivatives = new DerivativeBook(settings.rounding_scale, state?.positions);
+    if (state !== undefined) this.importState(state);
+  }
+
+  /**
+   * Everything the fold carries from one event to the next (open lots, positions, counters): what
+   * a checkpoint keeps. Continuing from it gives exactly what an engine that never stopped gives.
+   */
+  exportState(): LotEngineState {
+    return {
+      pools: [...this.pools.entries()].map(([key, pool]) => [key, pool.lots().map((lot) => ({ ...lot }))] as const).filter(([, lots]) => lots.length > 0),
+      positions: this.derivatives.exportPositions(),
+      sequence: this.sequence,
+      last_time_ms: this.last_time_ms,
+      last_id: this.last_id,
+      pegs_used: [...this.pricer.pegs_used].sort(),
+    };
+  }
+
+  private importState(state: LotEngineState): void {
+    for (const [key, lots] of state.pools) this.pools.set(key, LotPool.of(method_order[this.settings.method], lots.map((lot) => ({ ...lot }))));
+    this.sequence = state.sequence;
+    this.last_time_ms = state.last_time_ms;
+    this.last_id = state.last_id;
+    for (const asset of state.pegs_used) this.pricer.pegs_used.add(asset);
+  }
+
+  /** The rows made since the last drain, and the lots whose remaining quantity changed; then forgets them. */
+  drain(): LotRowsDrained {
+    const remaining = [...this.touched.values()].map((entry) =>
+      'emptied' in entry ? { lot_id: entry.lot.lot_id, quantity: entry.emptied ? '0' : formatDecimal(entry.lot.quantity) } : { lot_id: entry.lot_id, quantity: formatDecimal(entry.quantity) },
+    );
+    const drained: LotRowsDrained = {
+      disposals: this.disposals,
+      acquisitions: this.acquisitions,
+      missing_basis: this.missing_basis,
+      withdrawn: this.withdrawn,
+      transferred: this.transferred,
+      unpriced: this.unpriced,
+      deposits_without_basis: this.deposits_without_basis,
+      remaining,
+    };
+    this.disposals = [];
+    this.acquisitions = [];
+    this.missing_basis = [];
+    this.withdrawn = [];
+    this.transferred = [];
+    this.unpriced = [];
+    this.deposits_without_basis = [];
+    this.touched = new Map();
+    return drained;
   }
 
   /** Applies one event; events must come in strictly increasing (time, id) order. */
@@ -217,7 +292,7 @@ export class LotEngine {
   private withdrawal(context: Context, event: EventOf<'withdrawal'>): void {
     const amount = parseExact(event.amount, 'amount');
     if (event.asset !== this.settings.reporting_currency) {
-      const taken = this.pool(context.place, event.asset).take(amount, this.settings.rounding_scale);
+      const taken = this.take(context.place, event.asset, amount);
       for (const piece of taken.pieces) this.withdrawn.push(this.withdrawnRow(context, event.asset, piece));
       if (isPositive(taken.uncovered)) this.missing(context, 'withdrawal', event.asset, taken.uncovered, null);
     }
@@ -237,8 +312,7 @@ export class LotEngine {
     if (this.settings.pool === 'global' || event.asset === this.settings.reporting_currency) return;
     const amount = parseExact(event.amount, 'amount');
     const destination: Place = { venue: event.to_venue, account: event.to_account };
-    const taken = this.pool(context.place, event.asset).take(amount, this.settings.rounding_scale);
-    const target = this.pool(destination, event.asset);
+    const taken = this.take(context.place, event.asset, amount);
     for (const piece of taken.pieces) {
       const moved: Lot = {
         ...piece.lot,
@@ -249,7 +323,7 @@ export class LotEngine {
         cost: piece.cost,
         sequence: this.nextSequence(),
       };
-      target.add(moved);
+      this.addLot(destination, event.asset, moved);
       this.transferred.push({
         event_id: event.id,
         asset: event.asset,
@@ -293,7 +367,7 @@ export class LotEngine {
       unit_cost_amount: cost,
       unit_cost_quantity: quantity,
     };
-    this.pool(place, asset).add(lot);
+    this.addLot(place, asset, lot);
     const row: AcquisitionRow = {
       lot_id: lot.lot_id,
       event_id: context.event_id,
@@ -316,7 +390,7 @@ export class LotEngine {
    */
   private dispose(context: Context, kind: DisposalKind, place: Place, asset: string, quantity: Decimal, proceeds: Decimal | null): void {
     if (asset === this.settings.reporting_currency) return;
-    const taken = this.pool(place, asset).take(quantity, this.settings.rounding_scale);
+    const taken = this.take(place, asset, quantity);
     let proceeds_left = proceeds;
     let quantity_left = quantity;
     for (const piece of taken.pieces) {
@@ -386,6 +460,18 @@ export class LotEngine {
 
   private recordUnpriced(context: Context, asset: string, quantity: Decimal, role: string): void {
     this.unpriced.push({ event_id: context.event_id, time: context.time, asset, quantity: formatDecimal(quantity), role });
+  }
+
+  /** Takes from a pool, remembering each lot taken from (its remaining quantity changed). */
+  private take(place: Place, asset: string, quantity: Decimal): Taken {
+    const taken = this.pool(place, asset).take(quantity, this.settings.rounding_scale);
+    for (const piece of taken.pieces) this.touched.set(piece.lot.lot_id, piece);
+    return taken;
+  }
+
+  private addLot(place: Place, asset: string, lot: Lot): void {
+    this.pool(place, asset).add(lot);
+    this.touched.set(lot.lot_id, lot);
   }
 
   private pool(place: Place, asset: string): LotPool {

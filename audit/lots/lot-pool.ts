@@ -32,7 +32,8 @@ export type Lot = {
 };
 
 /** A part of one lot taken by a disposal, withdrawal or transfer. */
-export type LotPiece = { lot: Lot; quantity: Decimal; cost: Decimal | null };
+/** `emptied`: the piece was all that was left of the lot, which has left the pool. */
+export type LotPiece = { lot: Lot; quantity: Decimal; cost: Decimal | null; emptied: boolean };
 export type Taken = { pieces: LotPiece[]; uncovered: Decimal };
 
 type Before = (left: Lot, right: Lot) => boolean;
@@ -84,12 +85,12 @@ export class LotPool {
     while (isPositive(remaining) && this.heap.length > 0) {
       const lot = this.heap[0]!;
       if (compareDecimals(lot.quantity, remaining) <= 0) {
-        pieces.push({ lot, quantity: lot.quantity, cost: lot.cost });
+        pieces.push({ lot, quantity: lot.quantity, cost: lot.cost, emptied: true });
         remaining = subtractDecimals(remaining, lot.quantity);
         this.pop();
       } else {
         const cost = lot.cost === null ? null : proportionalShare(lot.cost, remaining, lot.quantity, rounding_scale);
-        pieces.push({ lot, quantity: remaining, cost });
+        pieces.push({ lot, quantity: remaining, cost, emptied: false });
         lot.quantity = subtractDecimals(lot.quantity, remaining);
         lot.cost = lot.cost === null || cost === null ? null : subtractDecimals(lot.cost, cost);
         remaining = zero_decimal;
@@ -101,6 +102,13 @@ export class LotPool {
   /** Every open lot, in no particular order. */
   lots(): readonly Lot[] {
     return this.heap;
+  }
+
+  /** A pool holding exactly these lots (a restored checkpoint): heap order rebuilt, not trusted. */
+  static of(before: Before, lots: readonly Lot[]): LotPool {
+    const pool = new LotPool(before);
+    for (const lot of lots) pool.add(lot);
+    return pool;
   }
 
   private pop(): void {

@@ -163,3 +163,57 @@ export function priceRowsFromTrades(
   }
   return rows;
 }
+
+/**
+ * A price table that grows as a fold moves forward in time (the streaming audit): points are
+ * added as the events that imply them are reached, and points too old to answer any later
+ * question are dropped, so it holds what the age limit can still use, not every price ever seen.
+ * For the same points it answers exactly as `InMemoryPriceTable`.
+ */
+export class SeriesPriceTable implements PriceTable {
+  private readonly series = new Map<string, PricePoint[]>();
+  /** The time of the last `forgetBefore`: questions before it may find a point gone. */
+  horizon_ms = Number.NEGATIVE_INFINITY;
+
+  add(row: PriceRow): void {
+    const point = checkedPoint(row);
+    const points = this.series.get(row.asset) ?? [];
+    this.series.set(row.asset, points);
+    // Mostly an append: walk back over the few points that sort after it (same order as InMemoryPriceTable).
+    let index = points.length;
+    while (index > 0 && comparePoints(points[index - 1]!, point) > 0) index -= 1;
+    points.splice(index, 0, point);
+  }
+
+  priceAt(asset: string, time_ms: number): PricePoint | undefined {
+    const points = this.series.get(asset);
+    if (points === undefined) return undefined;
+    let low = 0;
+    let high = points.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (points[middle]!.time_ms <= time_ms) low = middle + 1;
+      else high = middle;
+    }
+    return low === 0 ? undefined : points[low - 1];
+  }
+
+  /** Drops points before `time_ms` except the latest of each asset: no question at or after `time_ms` needs them. */
+  forgetBefore(time_ms: number): void {
+    this.horizon_ms = Math.max(this.horizon_ms, time_ms);
+    for (const points of this.series.values()) {
+      let first_kept = 0;
+      while (first_kept + 1 < points.length && points[first_kept + 1]!.time_ms <= time_ms) first_kept += 1;
+      if (first_kept > 0) points.splice(0, first_kept);
+    }
+  }
+
+  /** Every point held, with its asset: what a checkpoint keeps. */
+  points(): (PricePoint & { asset: string })[] {
+    return [...this.series.entries()].flatMap(([asset, points]) => points.map((point) => ({ asset, ...point })));
+  }
+}
+
+function comparePoints(left: PricePoint, right: PricePoint): number {
+  return left.time_ms - right.time_ms || (left.source < right.source ? -1 : left.source > right.source ? 1 : 0);
+}

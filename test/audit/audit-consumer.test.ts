@@ -58,7 +58,7 @@ async function auditUntilSealed(
     session_timeout_ms: 6_000,
     seal_interval_ms,
     on_sealed: (result) => {
-      if (result.events >= events) resolve_sealed(result);
+      if (result.events >= events && result.records_built) resolve_sealed(result);
     },
   });
   cleanup.push(() => consumer.stop());
@@ -121,7 +121,9 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
     };
     let resolve_second: (result: SealResult) => void = () => undefined;
     const second = new Promise<SealResult>((resolve) => (resolve_second = resolve));
-    (consumer as unknown as { options: { on_sealed: (result: SealResult) => void } }).options.on_sealed = resolve_second;
+    (consumer as unknown as { options: { on_sealed: (result: SealResult) => void } }).options.on_sealed = (result) => {
+      if (result.records_built && result.changed.length > 0) resolve_second(result);
+    };
     await publish(kafka, topics.events_topic, [late]);
     const resealed = await second;
 
@@ -138,7 +140,7 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
     expect(await onClient(db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
   });
 
-  it('spaces seals under a trickle of events, and a seal put off still runs once the trickle stops', { timeout: 120_000 }, async () => {
+  it('folds every batch of a trickle, spaces record builds by the interval, and a build put off still runs once the trickle stops', { timeout: 120_000 }, async () => {
     const kafka = testKafka();
     const topics = uniqueTopics('audit-trickle');
     await createTopics(kafka, topics, 1);
@@ -151,8 +153,8 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
     const all_sealed = new Promise<SealResult>((resolve) => (resolve_all = resolve));
     const trickle = [...generateEvents(6, { seed: 4242 })];
     (consumer as unknown as { options: { on_sealed: (result: SealResult) => void } }).options.on_sealed = (result) => {
-      seals.push(result);
-      if (result.events === examples.length + trickle.length) resolve_all(result);
+      if (result.records_built) seals.push(result);
+      if (result.records_built && result.events === examples.length + trickle.length) resolve_all(result);
     };
     const trickle_started_ms = Date.now();
     for (const event of trickle) {
@@ -160,14 +162,14 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const last = await Promise.race([all_sealed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no seal of the whole trickle within 30 s')), 30_000))]);
-    // Caught up after each of the 6 events, yet at most one seal per interval (plus the one at its end).
+    // Caught up after each of the 6 events, yet at most one record build per interval (plus the one at its end).
     const trickle_ms = Date.now() - trickle_started_ms;
     expect(seals.length).toBeLessThanOrEqual(Math.ceil(trickle_ms / seal_interval_ms) + 1);
     expect(last.events).toBe(examples.length + trickle.length);
     expect(await onClient(db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
   });
 
-  it('does not seal for batches that store nothing new, and seals again when a new event arrives', { timeout: 120_000 }, async () => {
+  it('applies nothing and changes no record for batches that store nothing new, and folds a new event alone', { timeout: 120_000 }, async () => {
     const kafka = testKafka();
     const topics = uniqueTopics('audit-repeats');
     await createTopics(kafka, topics, 1);
@@ -177,16 +179,19 @@ describe('audit consumer on real Kafka and PostgreSQL', () => {
     const seals: SealResult[] = [];
     (consumer as unknown as { options: { on_sealed: (result: SealResult) => void } }).options.on_sealed = (result) => seals.push(result);
 
-    // Every example again: consumed, committed, stored as duplicates; no seal is due.
+    // Every example again: consumed, committed, stored as duplicates; nothing to fold.
     await publish(kafka, topics.events_topic, examples);
     await waitForGroupCaughtUp(kafka, topics.events_topic, topics.group_id, 30_000);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(seals).toEqual([]);
+    expect(seals.every((result) => result.fold.events_applied === 0 && result.changed.length === 0)).toBe(true);
+    seals.splice(0);
 
-    const [fresh] = [...generateEvents(1, { seed: 31337 })];
+    // Later than every stored event: folded where the fold stands, alone.
+    const latest_ms = Math.max(...examples.map((event) => Date.parse(event.time)));
+    const [fresh] = [...generateEvents(1, { seed: 31337, start_time_ms: latest_ms + 86_400_000 })];
     await publish(kafka, topics.events_topic, [fresh!]);
     const deadline_ms = Date.now() + 30_000;
-    while (seals.length === 0 && Date.now() < deadline_ms) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(seals.map((result) => result.events)).toEqual([sealed.events + 1]);
+    while (!seals.some((result) => result.fold.events_applied > 0) && Date.now() < deadline_ms) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seals.filter((result) => result.fold.events_applied > 0).map((result) => [result.events, result.fold.events_applied, result.fold.resumed_from])).toEqual([[sealed.events + 1, 1, 'memory']]);
   });
 });
