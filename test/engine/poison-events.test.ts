@@ -95,7 +95,7 @@ async function auditUntilSealed(pool: Pool, events_topic: string, group_id: stri
     session_timeout_ms: 6_000,
     seal_interval_ms: 0,
     on_sealed: (result) => {
-      if (result.events >= events) resolve_sealed(result);
+      if (result.events >= events && result.records_built) resolve_sealed(result);
     },
   });
   cleanup.push(() => consumer.stop());
