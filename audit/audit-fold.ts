@@ -18,7 +18,7 @@ import { assertAudit } from './audit-errors.js';
 import { LotEngine, type LotEngineState, type LotRowsDrained } from './lots/lot-engine.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
 import { priceRowsFromTrades, SeriesPriceTable, type PricePoint, type PriceRow, type PriceTable } from './lots/pricing.js';
-import { BalanceBook, type BalanceEntries, type FillBalances, type LotClosed, type LotOpened, type MissingBasis } from './trade-records.js';
+import { BalanceBook, lotClosedOf, lotOpenedOf, missingBasisOf, type BalanceEntries, type FillBalances, type LotClosed, type LotOpened, type MissingBasis } from './trade-records.js';
 
 /** Everything a fold carries between two events: what a checkpoint stores. */
 export type FoldState = {
@@ -141,18 +141,9 @@ export class AuditFold {
     const missing = groupByEvent(rows.missing_basis);
     const fills = this.fills.map((fill) => ({
       ...fill,
-      opened: (opened.get(fill.event_id) ?? []).map((row) => ({ lot_id: row.lot_id, asset: row.asset, quantity: row.quantity, cost_basis: row.cost_basis, acquired_at: row.acquired_at })),
-      closed: (closed.get(fill.event_id) ?? []).map((row) => ({
-        lot_id: row.lot_id,
-        asset: row.asset,
-        quantity: row.quantity,
-        acquired_at: row.acquired_at,
-        cost_basis: row.cost_basis,
-        proceeds: row.proceeds,
-        gain: row.gain,
-        term: row.term,
-      })),
-      missing_basis: (missing.get(fill.event_id) ?? []).map((row) => ({ asset: row.asset, quantity: row.quantity })),
+      opened: (opened.get(fill.event_id) ?? []).map(lotOpenedOf),
+      closed: (closed.get(fill.event_id) ?? []).map(lotClosedOf),
+      missing_basis: (missing.get(fill.event_id) ?? []).map(missingBasisOf),
     }));
     this.fills = [];
     this.lookups.clear();

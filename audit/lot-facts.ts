@@ -8,29 +8,16 @@ import { computeLots } from './lots/lot-engine.js';
 import type { LotReport } from './lots/lot-report.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
 import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/pricing.js';
-import { buildTradeRecords, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
+import { buildTradeRecords, lotClosedOf, lotOpenedOf, missingBasisOf, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
 
 /** The lot report seen per event, as trade records need it. */
 export function lotFactsOf(report: LotReport): LotFacts {
   const opened = new Map<string, LotOpened[]>();
   const closed = new Map<string, TradeRecord['lots']['closed']>();
   const missing_basis = new Map<string, TradeRecord['lots']['missing_basis']>();
-  for (const row of report.acquisitions) {
-    push(opened, row.event_id, { lot_id: row.lot_id, asset: row.asset, quantity: row.quantity, cost_basis: row.cost_basis, acquired_at: row.acquired_at });
-  }
-  for (const row of report.disposals) {
-    push(closed, row.event_id, {
-      lot_id: row.lot_id,
-      asset: row.asset,
-      quantity: row.quantity,
-      acquired_at: row.acquired_at,
-      cost_basis: row.cost_basis,
-      proceeds: row.proceeds,
-      gain: row.gain,
-      term: row.term,
-    });
-  }
-  for (const row of report.missing_basis) push(missing_basis, row.event_id, { asset: row.asset, quantity: row.quantity });
+  for (const row of report.acquisitions) push(opened, row.event_id, lotOpenedOf(row));
+  for (const row of report.disposals) push(closed, row.event_id, lotClosedOf(row));
+  for (const row of report.missing_basis) push(missing_basis, row.event_id, missingBasisOf(row));
   return { opened, closed, missing_basis, reporting_currency: report.settings.reporting_currency };
 }
 

@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseEvent, type KeelEvent } from '../engine/event-schema.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
-import type { PoolClient } from '../platform/postgres.js';
+import { withSession } from '../platform/postgres.js';
 import { arrivalOrder, auditStreamEvents } from '../test/support/audit-stream.js';
 import { seededRandom } from '../test/support/event-generator.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
@@ -35,15 +35,6 @@ function validated(events: KeelEvent[]): KeelEvent[] {
   });
 }
 
-async function withClient<T>(database: TestDatabase, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await database.pool.connect();
-  try {
-    return await work(client);
-  } finally {
-    client.release();
-  }
-}
-
 type Run = { settings: Partial<LotSettings>; seed: number; records_at_random: boolean };
 
 /** Feeds events and price rows in arrival order, a random batch at a time, sealing after each. */
@@ -58,7 +49,7 @@ async function stream(database: TestDatabase, arrivals: readonly (KeelEvent | Pr
     start += size;
     const events = batch.filter((item): item is KeelEvent => 'id' in item);
     const prices = batch.filter((item): item is PriceRow => !('id' in item));
-    await withClient(database, async (client) => {
+    await withSession(database.pool, async (client) => {
       await storeEvents(client, events.map((event) => ({ event, source: null })));
       for (const row of prices) {
         await client.query(`insert into prices (asset, currency, price_time, source, price) values ($1, 'USD', $2, $3, $4)`, [row.asset, new Date(row.time_ms).toISOString(), row.source, row.price]);
@@ -76,7 +67,7 @@ async function stream(database: TestDatabase, arrivals: readonly (KeelEvent | Pr
       if (result.fold.resumed_from === 'checkpoint') counts.refolds += 1;
     });
   }
-  await withClient(database, (client) => seal(client, registry, run.settings, undefined, options()));
+  await withSession(database.pool, (client) => seal(client, registry, run.settings, undefined, options()));
   return counts;
 }
 
@@ -140,7 +131,7 @@ describe('the streaming audit equals the full recompute (real PostgreSQL)', () =
       const report = lotReport(events, run.settings, price_rows);
       expect(await storedTables(database)).toEqual(expectedTables(report, run.settings));
       const expected = tradeRecordsOf(events, registry, run.settings, price_rows);
-      const stored = await withClient(database, currentTradeRecords);
+      const stored = await withSession(database.pool, currentTradeRecords);
       expect(stored.map((row) => row.trade_id).sort()).toEqual(expected.map((record) => record.trade_id).sort());
       const by_id = new Map(stored.map((row) => [row.trade_id, row.record]));
       for (const record of expected) expect(by_id.get(record.trade_id)).toEqual(record);
@@ -158,7 +149,7 @@ describe('the streaming audit equals the full recompute (real PostgreSQL)', () =
       const database = await createTestDatabase({ migrated: true });
       databases.push(database);
       await stream(database, log, { settings: {}, seed, records_at_random: false });
-      heads.push(await withClient(database, auditHead));
+      heads.push(await withSession(database.pool, auditHead));
     }
     expect(heads[0]!.sequence).toBeGreaterThan(100);
     expect(heads[1]).toEqual(heads[0]);

@@ -19,6 +19,8 @@ import { chainTransfers, postingChain, postingLegs, type PostingChain } from '..
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import type { AccountType } from '../ledger/chart-of-accounts.js';
 import { addDecimals, formatDecimal, formatUnits, parseDecimal, zero_decimal } from '../ledger/money.js';
+import { assertAudit } from './audit-errors.js';
+import type { AcquisitionRow, DisposalRow, MissingBasisRow } from './lots/lot-report.js';
 
 export const trade_record_version = 1;
 
@@ -34,6 +36,20 @@ export type LotClosed = {
   term: 'short' | 'long';
 };
 export type MissingBasis = { asset: string; quantity: string };
+
+/** A lot opened, closed or left without basis, as a trade record shows it (from the lot engine's rows). */
+export function lotOpenedOf(row: AcquisitionRow): LotOpened {
+  return { lot_id: row.lot_id, asset: row.asset, quantity: row.quantity, cost_basis: row.cost_basis, acquired_at: row.acquired_at };
+}
+
+export function lotClosedOf(row: DisposalRow): LotClosed {
+  const { lot_id, asset, quantity, acquired_at, cost_basis, proceeds, gain, term } = row;
+  return { lot_id, asset, quantity, acquired_at, cost_basis, proceeds, gain, term };
+}
+
+export function missingBasisOf(row: MissingBasisRow): MissingBasis {
+  return { asset: row.asset, quantity: row.quantity };
+}
 
 /** What the lot engine says about each event, keyed by event id. */
 export type LotFacts = {
@@ -140,7 +156,7 @@ export type TradeParts = {
  */
 export function tradeRecordOf(parts: TradeParts, registry: AssetRegistry): TradeRecord {
   const fills = [...parts.fills].sort((left, right) => compareEvents(left.event, right.event));
-  if (fills.length === 0) throw new Error(`trade ${parts.trade_id} has no fills`);
+  assertAudit(fills.length > 0, `trade ${parts.trade_id} has no fills`);
   const lifecycle = [...parts.orders].sort(compareEvents);
   const decisions = new Map<string, EventOf<'decision'>>();
   for (const decision of [...parts.decisions].sort(compareEvents)) if (!decisions.has(decision.client_order_id)) decisions.set(decision.client_order_id, decision);

@@ -12,7 +12,7 @@ import { tradeRecordsOf } from '../../audit/lot-facts.js';
 import { currentTradeRecords } from '../../audit/audit-store.js';
 import { parseEvent, type KeelEvent } from '../../engine/event-schema.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
-import type { PoolClient } from '../../platform/postgres.js';
+import { withSession } from '../../platform/postgres.js';
 import { arrivalOrder, auditStreamEvents } from '../support/audit-stream.js';
 import { seededRandom } from '../support/event-generator.js';
 import { createTopics, kafkaBrokers, publish, testKafka, uniqueTopics } from '../support/kafka-test-kit.js';
@@ -54,15 +54,6 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 function sleep(duration_ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, duration_ms));
-}
-
-async function onClient<T>(db: TestDatabase, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.pool.connect();
-  try {
-    return await work(client);
-  } finally {
-    client.release();
-  }
 }
 
 async function database(): Promise<TestDatabase> {
@@ -144,11 +135,11 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
     expect(await exited(last.child)).toBe(0);
 
     const context = `seed ${seed}, kill points ${kill_points_ms.join(',')} ms`;
-    const calm_records = await onClient(calm_db, currentTradeRecords);
-    const crash_records = await onClient(crash_db, currentTradeRecords);
+    const calm_records = await withSession(calm_db.pool, currentTradeRecords);
+    const crash_records = await withSession(crash_db.pool, currentTradeRecords);
     expect(crash_records, context).toEqual(calm_records);
-    expect(await onClient(crash_db, auditHead), context).toEqual(await onClient(calm_db, auditHead));
-    expect(await onClient(crash_db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
+    expect(await withSession(crash_db.pool, auditHead), context).toEqual(await withSession(calm_db.pool, auditHead));
+    expect(await withSession(crash_db.pool, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
     const expected = tradeRecordsOf(events, new AssetRegistry());
     const by_id = new Map(crash_records.map((row) => [row.trade_id, row.record]));
     expect(by_id.size).toBe(expected.length);
@@ -178,7 +169,7 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
     await publish(kafka, topics.events_topic, events.slice(600));
     await untilSealed(db, events.length);
 
-    const records = await onClient(db, currentTradeRecords);
+    const records = await withSession(db.pool, currentTradeRecords);
     const expected = tradeRecordsOf(events, new AssetRegistry());
     expect(records.map((row) => row.trade_id).sort()).toEqual(expected.map((record) => record.trade_id).sort());
     const by_id = new Map(records.map((row) => [row.trade_id, row.record]));
@@ -189,6 +180,6 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
          on newer.trade_id = older.trade_id and newer.version = older.version + 1 and newer.record_hash = older.record_hash`,
     );
     expect(rows[0]!.repeats).toBe(0);
-    expect(await onClient(db, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
+    expect(await withSession(db.pool, (client) => verifyAuditChain(client))).toMatchObject({ ok: true });
   });
 });
