@@ -56,6 +56,8 @@ export class AuditConsumer {
   private readonly admin: Admin;
   private running = false;
   private stopping = false;
+  private connected = false;
+  private starting: Promise<void> | undefined;
   /** The connection holding the writer lock, for as long as this process consumes. */
   private lock_client: PoolClient | undefined;
   private seal_retry: NodeJS.Timeout | undefined;
@@ -89,13 +91,21 @@ export class AuditConsumer {
    * process consumes, or when it is stopped while standing by.
    */
   async start(): Promise<void> {
+    this.starting = this.connectAndConsume();
+    return this.starting;
+  }
+
+  private async connectAndConsume(): Promise<void> {
     await this.takeWriterLock();
     if (this.stopping) return;
+    // Connected before anything can fail half-way, so that `stop` always has all three to close.
+    this.connected = true;
     await this.admin.connect();
     await ensureTopics(this.admin, [{ topic: this.options.trade_records_topic, numPartitions: 3 }]);
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.events_topic, fromBeginning: true });
+    if (this.stopping) return;
     this.running = true;
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
     this.logger.info({ topic: this.options.events_topic, group: this.options.group_id }, 'audit consumer consuming');
@@ -103,18 +113,19 @@ export class AuditConsumer {
     void this.sealSoon();
   }
 
+  /** Stops whatever stage it is in: standing by, connecting (waits for it to finish), or consuming. */
   async stop(): Promise<void> {
+    if (this.stopping) return;
     this.stopping = true;
-    if (!this.running) {
-      this.releaseWriterLock();
-      return;
-    }
+    await this.starting?.catch(() => undefined);
     this.running = false;
     clearTimeout(this.seal_retry);
     clearTimeout(this.seal_deferred);
-    await this.consumer.disconnect();
-    await this.producer.disconnect();
-    await this.admin.disconnect();
+    if (this.connected) {
+      await this.consumer.disconnect();
+      await this.producer.disconnect();
+      await this.admin.disconnect();
+    }
     await this.sealing;
     this.releaseWriterLock();
     this.logger.info({ group: this.options.group_id }, 'audit consumer stopped');

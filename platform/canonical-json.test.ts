@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonical_json_depth_max, canonical_json_error_codes, canonicalJson } from './canonical-json.js';
+import { canonical_json_depth_max, canonicalJson } from './canonical-json.js';
+import { platform_error_codes } from './platform-errors.js';
 
 describe('canonical JSON', () => {
   it('orders keys at every depth and drops undefined, so equal content gives equal text', () => {
@@ -49,7 +50,7 @@ describe('canonical JSON', () => {
     };
     expect(canonicalJson(nest(canonical_json_depth_max))).toContain('"leaf"');
     for (const levels of [canonical_json_depth_max + 1, 100_000]) {
-      expect(() => canonicalJson(nest(levels))).toThrow(expect.objectContaining({ code: canonical_json_error_codes.too_deep }));
+      expect(() => canonicalJson(nest(levels))).toThrow(expect.objectContaining({ code: platform_error_codes.json_too_deep }));
     }
   });
 });

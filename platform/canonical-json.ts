@@ -6,8 +6,8 @@
 // Written as one string-building pass (no entry arrays, no per-level joins): a seal canonicalises
 // every trade record and every event's content, and this function was a third of its time.
 import { KeelError } from './errors.js';
+import { platform_error_codes } from './platform-errors.js';
 
-export const canonical_json_error_codes = { too_deep: 'KEEL_ERR_CANONICAL_JSON_TOO_DEEP' } as const;
 /**
  * Deepest nesting written. Events are held to 64 levels at validation and the records that wrap them
  * add a few; the bound turns a runaway value into a coded error instead of a stack overflow.
@@ -26,7 +26,7 @@ function canonicalText(value: unknown, depth: number): string {
   }
   if (typeof value === 'bigint') return `"${value.toString()}"`;
   if (typeof value === 'object' && depth > canonical_json_depth_max) {
-    throw new KeelError(canonical_json_error_codes.too_deep, `canonical JSON: a value nested deeper than ${canonical_json_depth_max} levels`);
+    throw new KeelError(platform_error_codes.json_too_deep, `canonical JSON: a value nested deeper than ${canonical_json_depth_max} levels`);
   }
   if (Array.isArray(value)) {
     let text = '[';

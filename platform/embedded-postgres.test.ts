@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { createPool, migrate } from './postgres.js';
+import { createPool, migrate, readMigrations } from './postgres.js';
 import { join } from 'node:path';
 
 describe('embedded PostgreSQL (PGlite behind its socket)', () => {
@@ -8,8 +8,9 @@ describe('embedded PostgreSQL (PGlite behind its socket)', () => {
     const embedded = await startEmbeddedPostgres();
     const pool = createPool(embedded.url, { max_connections: 1 });
     try {
-      const applied = await migrate(pool, join(import.meta.dirname, '..', 'migrations'));
-      expect(applied).toMatchObject({ applied: ['0001_audit_store.sql'] });
+      const directory = join(import.meta.dirname, '..', 'migrations');
+      const applied = await migrate(pool, directory);
+      expect(applied).toMatchObject({ applied: readMigrations(directory).map((migration) => migration.name) });
       const { rows } = await pool.query<{ total: string }>("select (1.1 + 2.2)::numeric::text as total");
       expect(rows).toEqual([{ total: '3.3' }]);
       await expect(pool.query('delete from audit_log')).rejects.toThrow(/KEEL_ERR_AUDIT_LOG_APPEND_ONLY/);

@@ -7,12 +7,8 @@ import { readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { KeelError } from './errors.js';
+import { platform_error_codes } from './platform-errors.js';
 
-export const line_file_error_codes = {
-  not_found: 'KEEL_ERR_INPUT_FILE_NOT_FOUND',
-  not_a_file: 'KEEL_ERR_INPUT_NOT_A_FILE',
-  unreadable: 'KEEL_ERR_INPUT_FILE_UNREADABLE',
-} as const;
 
 /** A line as text (without its line break), or why it was not read: too long, or not UTF-8. Numbered from 1. */
 export type FileLine = { line: number; ok: true; text: string } | { line: number; ok: false; reason: string };
@@ -33,15 +29,15 @@ async function openForReading(file_path: string): Promise<FileHandle> {
   // open(2) succeeds on a directory; reading it would fail later with EISDIR.
   if ((await handle.stat()).isDirectory()) {
     await handle.close();
-    throw new KeelError(line_file_error_codes.not_a_file, `${file_path} is a directory, not a file`, { field: 'file' });
+    throw new KeelError(platform_error_codes.input_not_a_file, `${file_path} is a directory, not a file`, { field: 'file' });
   }
   return handle;
 }
 
 function openError(file_path: string, error: NodeJS.ErrnoException): KeelError {
-  if (error.code === 'ENOENT') return new KeelError(line_file_error_codes.not_found, `${file_path}: no such file`, { field: 'file' });
-  if (error.code === 'EISDIR') return new KeelError(line_file_error_codes.not_a_file, `${file_path} is a directory, not a file`, { field: 'file' });
-  return new KeelError(line_file_error_codes.unreadable, `${file_path}: cannot read (${error.code ?? error.message})`, { field: 'file', cause: error });
+  if (error.code === 'ENOENT') return new KeelError(platform_error_codes.input_file_not_found, `${file_path}: no such file`, { field: 'file' });
+  if (error.code === 'EISDIR') return new KeelError(platform_error_codes.input_not_a_file, `${file_path} is a directory, not a file`, { field: 'file' });
+  return new KeelError(platform_error_codes.input_file_unreadable, `${file_path}: cannot read (${error.code ?? error.message})`, { field: 'file', cause: error });
 }
 
 /** One line being gathered: its pieces while within the limit, only its length once past it. */

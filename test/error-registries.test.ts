@@ -9,7 +9,7 @@ const root = join(import.meta.dirname, '..');
 const skipped_directories = new Set(['node_modules', 'dist', '.git', '.cache', 'test-support']);
 const code_pattern = /^KEEL_ERR_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
-/** The AREA part each folder's codes may use (platform holds configuration and PostgreSQL). */
+/** The AREA part each folder's codes may use (platform holds configuration, PostgreSQL, input files and canonical JSON). */
 const code_areas: Record<string, string[]> = {
   api: ['API'],
   audit: ['AUDIT'],
@@ -17,7 +17,7 @@ const code_areas: Record<string, string[]> = {
   connectors: ['CONNECTOR'],
   engine: ['ENGINE'],
   ledger: ['LEDGER'],
-  platform: ['CONFIG', 'POSTGRES'],
+  platform: ['CONFIG', 'POSTGRES', 'INPUT', 'JSON'],
   reports: ['REPORT'],
 };
 

@@ -114,6 +114,7 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
     const calm_db = await database();
     const calm = startAudit(auditEnv(calm_db, topics, `${topics.group_id}-calm`));
     await untilSealed(calm_db, events.length);
+    await calm.logged('"msg":"audit consumer consuming"');
     calm.child.kill('SIGTERM');
     expect(await exited(calm.child)).toBe(0);
 
@@ -131,6 +132,8 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
     }
     const last = startAudit(env);
     await untilSealed(crash_db, events.length);
+    // Stopped once it is up (a signal during start-up, before its handlers exist, is not the point here).
+    await last.logged('"msg":"audit consumer consuming"');
     last.child.kill('SIGTERM');
     expect(await exited(last.child)).toBe(0);
 
