@@ -63,7 +63,7 @@ async function database(): Promise<TestDatabase> {
 }
 
 /** Waits until every event is stored, folded, and every touched record built. */
-async function untilSealed(db: TestDatabase, events: number, timeout_ms = 180_000): Promise<void> {
+async function untilSealed(db: TestDatabase, events: number, timeout_ms = 400_000): Promise<void> {
   const deadline_ms = Date.now() + timeout_ms;
   for (;;) {
     const { rows } = await db.pool.query<{ stored: number; unfolded: number; dirty: number }>(
