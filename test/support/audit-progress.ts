@@ -2,14 +2,19 @@
 // on the store itself, not on a process's log, for "every event stored, folded and its records built".
 import type { Pool } from '../../platform/postgres.js';
 
-export type SealProgress = { stored: number; unfolded: number; dirty: number };
+export type SealProgress = { stored: number; folded: boolean; dirty: number };
 
-/** Events stored; stored events the fold has not applied yet; trades whose records wait to be built. */
+/**
+ * Events stored; whether the fold has applied all of them (the latest store id and the latest event
+ * time are both within its progress: two index lookups, so polling does not load a large store);
+ * trades whose records wait to be built.
+ */
 export async function sealProgress(pool: Pool): Promise<SealProgress> {
   const { rows } = await pool.query<SealProgress>(
     `select (select count(*)::int from events) as stored,
-            (select count(*)::int from events where store_id > coalesce((select folded_store_id from audit_fold), 0)
-               or (extract(epoch from event_time) * 1000)::bigint > coalesce((select folded_through_ms from audit_fold), -1)) as unfolded,
+            coalesce((select max(store_id) from events) <= (select folded_store_id from audit_fold)
+               and (select (extract(epoch from max(event_time)) * 1000)::bigint from events) <= (select folded_through_ms from audit_fold), false)
+              or not exists (select 1 from events) as folded,
             (select count(*)::int from audit_dirty_trades) as dirty`,
   );
   return rows[0]!;
@@ -20,7 +25,7 @@ export async function untilSealed(db: { pool: Pool }, events: number, timeout_ms
   const deadline_ms = Date.now() + timeout_ms;
   for (;;) {
     const state = await sealProgress(db.pool);
-    if (state.stored === events && state.unfolded === 0 && state.dirty === 0) return;
+    if (state.stored === events && state.folded && state.dirty === 0) return;
     if (Date.now() > deadline_ms) throw new Error(`not sealed within ${timeout_ms} ms: ${JSON.stringify(state)} of ${events} events`);
     await new Promise((resolve) => setTimeout(resolve, poll_ms));
   }
