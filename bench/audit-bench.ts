@@ -48,7 +48,7 @@ export type AuditBenchOptions = {
   profile_dir?: string;
 };
 export type Rate = { events: number; seconds: number; events_per_second: number };
-/** Seals (`builds` of them rebuilt records; `refolds` went back to a checkpoint or the beginning). */
+/** Seals (`builds` of them rebuilt records; `refolds` went back to a checkpoint or the beginning: not the process's first fold). */
 export type SealTally = { seals: number; builds: number; refolds: number; events_applied: number; records_changed: number };
 export type AuditBenchResult = {
   events: number;
@@ -236,12 +236,15 @@ function startAudit(database_url: string, topics: { events: string; records: str
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let tally = emptyTally();
+  let folded_before = false;
   const tail: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
     tail.push(line);
     if (tail.length > audit_log_tail_lines) tail.shift();
     const seal = sealOfLogLine(line);
-    if (seal !== undefined) tally = addSeal(tally, seal);
+    if (seal === undefined) return;
+    tally = addSeal(tally, seal, folded_before);
+    folded_before ||= seal.resumed_from !== 'nothing_new';
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const died = exited.then((code) => Promise.reject(new Error(`keel audit exited with ${code}:\n${tail.join('\n')}`)));
@@ -273,8 +276,8 @@ function emptyTally(): SealTally {
   return { seals: 0, builds: 0, refolds: 0, events_applied: 0, records_changed: 0 };
 }
 
-function addSeal(tally: SealTally, seal: SealLine): SealTally {
-  const refold = seal.resumed_from === 'checkpoint' || seal.resumed_from === 'beginning';
+function addSeal(tally: SealTally, seal: SealLine, folded_before: boolean): SealTally {
+  const refold = folded_before && (seal.resumed_from === 'checkpoint' || seal.resumed_from === 'beginning');
   return {
     seals: tally.seals + 1,
     builds: tally.builds + (seal.msg === 'audit sealed' ? 1 : 0),
