@@ -13,6 +13,7 @@ import { currentTradeRecords } from '../../audit/audit-store.js';
 import { parseEvent, type KeelEvent } from '../../engine/event-schema.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
 import { withSession } from '../../platform/postgres.js';
+import { untilSealed } from '../support/audit-progress.js';
 import { arrivalOrder, auditStreamEvents } from '../support/audit-stream.js';
 import { seededRandom } from '../support/event-generator.js';
 import { createTopics, kafkaBrokers, publish, testKafka, uniqueTopics } from '../support/kafka-test-kit.js';
@@ -60,23 +61,6 @@ async function database(): Promise<TestDatabase> {
   const created = await createTestDatabase({ migrated: true });
   cleanup.push(() => created.drop());
   return created;
-}
-
-/** Waits until every event is stored, folded, and every touched record built. */
-async function untilSealed(db: TestDatabase, events: number, timeout_ms = 400_000): Promise<void> {
-  const deadline_ms = Date.now() + timeout_ms;
-  for (;;) {
-    const { rows } = await db.pool.query<{ stored: number; unfolded: number; dirty: number }>(
-      `select (select count(*)::int from events) as stored,
-              (select count(*)::int from events where store_id > coalesce((select folded_store_id from audit_fold), 0)
-                 or (extract(epoch from event_time) * 1000)::bigint > coalesce((select folded_through_ms from audit_fold), -1)) as unfolded,
-              (select count(*)::int from audit_dirty_trades) as dirty`,
-    );
-    const state = rows[0]!;
-    if (state.stored === events && state.unfolded === 0 && state.dirty === 0) return;
-    if (Date.now() > deadline_ms) throw new Error(`not sealed within ${timeout_ms} ms: ${JSON.stringify(state)} of ${events} events`);
-    await sleep(200);
-  }
 }
 
 function validated(events: KeelEvent[]): KeelEvent[] {
