@@ -68,6 +68,10 @@ export class AuditConsumer {
   private readonly fold_cache = new FoldCache();
   /** The latest event time read from each partition: while catching up, the fold stays behind the slowest. */
   private readonly partition_times_ms = new Map<number, number>();
+  /** Each partition's lag when its last batch was fetched: 0 means it had read all there was then. */
+  private readonly partition_lags = new Map<number, bigint>();
+  /** A seal queued and not started yet: later requests join it instead of queuing another. */
+  private seal_queued: Promise<void> | undefined;
   /** Seals of this process, one after the other (they share the fold). */
   private sealing: Promise<void> = Promise.resolve();
   last_head: AuditHead | undefined;
@@ -183,26 +187,39 @@ export class AuditConsumer {
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
     this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
     this.partition_times_ms.set(batch.partition, Math.max(this.partition_times_ms.get(batch.partition) ?? Number.NEGATIVE_INFINITY, latest_event_time_ms));
-    await this.sealSoon(await this.position().catch(() => ({ caught_up: false, fold_through_ms: Number.NEGATIVE_INFINITY })));
+    this.partition_lags.set(batch.partition, BigInt(batch.offsetLag()));
+    await this.sealSoon();
   }
 
   /**
-   * Caught up (every partition committed to its end), or how far the fold may go: to the latest
-   * event time the slowest partition still behind has delivered, less the lateness allowance.
+   * Caught up (every partition had read all there was when its last batch was fetched; one that
+   * delivered no batch yet, all committed), or how far the fold may go: to the latest event time the
+   * slowest partition still behind has delivered, less the lateness allowance. Under a steady load a
+   * partition is caught up when its last fetch emptied it, though more has arrived since.
    */
   private async position(): Promise<{ caught_up: boolean; fold_through_ms: number }> {
     const ends = await this.admin.fetchTopicOffsets(this.options.events_topic);
     const [committed] = await this.admin.fetchOffsets({ groupId: this.options.group_id, topics: [this.options.events_topic] });
     const committed_by_partition = new Map((committed?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]));
-    const behind = ends.filter((end) => BigInt(end.high) > 0n && (committed_by_partition.get(end.partition) ?? -1n) < BigInt(end.high));
+    const caughtUp = (end: { partition: number; high: string }) => {
+      const lag = this.partition_lags.get(end.partition);
+      if (lag !== undefined) return lag === 0n;
+      return BigInt(end.high) === 0n || (committed_by_partition.get(end.partition) ?? -1n) >= BigInt(end.high);
+    };
+    const behind = ends.filter((end) => !caughtUp(end));
     if (behind.length === 0) return { caught_up: true, fold_through_ms: Number.POSITIVE_INFINITY };
     const slowest_ms = Math.min(...behind.map((end) => this.partition_times_ms.get(end.partition) ?? Number.NEGATIVE_INFINITY));
     return { caught_up: false, fold_through_ms: slowest_ms - (this.options.catch_up_lateness_ms ?? catch_up_lateness_ms_default) };
   }
 
-  /** Queues a seal behind the ones of this process already running (they share the fold). */
-  private sealSoon(position?: { caught_up: boolean; fold_through_ms: number }): Promise<void> {
-    const run = this.sealing.then(() => this.sealOnce(position));
+  /** Queues a seal behind the one of this process running (they share the fold); one queued seal serves every request made before it starts. */
+  private sealSoon(): Promise<void> {
+    if (this.seal_queued !== undefined) return this.seal_queued;
+    const run = this.sealing.then(() => {
+      this.seal_queued = undefined;
+      return this.sealOnce();
+    });
+    this.seal_queued = run;
     this.sealing = run.catch(() => undefined);
     return run;
   }
@@ -213,13 +230,13 @@ export class AuditConsumer {
    * A failed seal is retried with back-off on a timer, not by failing the batch: the events are
    * already stored and committed, and the next seal folds them whatever happened to this one.
    */
-  private async sealOnce(position_hint: { caught_up: boolean; fold_through_ms: number } | undefined): Promise<void> {
+  private async sealOnce(): Promise<void> {
     if (!this.running) return;
     clearTimeout(this.seal_retry);
     this.seal_retry = undefined;
     const stop_timer = this.options.metrics?.seal_duration.startTimer();
     try {
-      const { caught_up, fold_through_ms } = position_hint ?? (await this.position());
+      const { caught_up, fold_through_ms } = await this.position();
       const due_in_ms = this.last_build_started_ms + (this.options.seal_interval_ms ?? 0) - Date.now();
       const build_records = caught_up && due_in_ms <= 0;
       if (build_records) this.last_build_started_ms = Date.now();

@@ -80,7 +80,7 @@ type CheckpointIntervals = { checkpoint_interval_events: number; stored_checkpoi
 
 export const seal_defaults = {
   checkpoint_interval_events: 2_000,
-  checkpoints_in_memory_max: 32,
+  checkpoints_in_memory_max: 8,
   stored_checkpoint_interval_events: 50_000,
   stored_checkpoints_max: 4,
   records_per_chunk: 1_000,

@@ -159,14 +159,16 @@ export async function priceAtFromStore(session: Session, settings: LotSettings, 
   const trades = await session.query<{ event: unknown }>(
     `select event from events
      where type = 'trade' and event -> 'instrument' ->> 'kind' = 'spot' and event -> 'instrument' ->> 'base' = $1 and event -> 'instrument' ->> 'quote' = any($2)
-       and event_time = (select max(event_time) from events
+       and event_time = (select event_time from events
                          where type = 'trade' and event -> 'instrument' ->> 'kind' = 'spot' and event -> 'instrument' ->> 'base' = $1
-                           and event -> 'instrument' ->> 'quote' = any($2) and event_time <= $3)`,
+                           and event -> 'instrument' ->> 'quote' = any($2) and event_time <= $3
+                         order by event_time desc limit 1)`,
     [asset, fixed_quotes, at],
   );
   const table = await session.query<{ time_ms: string; price: string; source: string }>(
     `select (extract(epoch from price_time) * 1000)::bigint::text as time_ms, price::text, source from prices
-     where currency = $1 and asset = $2 and price_time = (select max(price_time) from prices where currency = $1 and asset = $2 and price_time <= $3)`,
+     where currency = $1 and asset = $2
+       and price_time = (select price_time from prices where currency = $1 and asset = $2 and price_time <= $3 order by price_time desc limit 1)`,
     [settings.reporting_currency, asset, at],
   );
   const implied = priceRowsFromTrades(
