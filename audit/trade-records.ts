@@ -87,15 +87,16 @@ export function compareEvents(left: KeelEvent, right: KeelEvent): number {
   return left.id < right.id ? -1 : left.id > right.id ? 1 : 0;
 }
 
-export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry): TradeRecord[] {
-  return [...tradeRecords(events, lots, registry)];
+/** `order_time_ms`: each event's ordering time (`period-close.ts`), in which balances are folded; by default its own time. */
+export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry, order_time_ms?: (event: KeelEvent) => number): TradeRecord[] {
+  return [...tradeRecords(events, lots, registry, order_time_ms)];
 }
 
 /**
  * The trade records one at a time, in (opened_at, trade_id) order: a seal hashes each and keeps
  * only those that changed, so a large store never holds every record in memory at once.
  */
-export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry): Generator<TradeRecord> {
+export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry, order_time_ms?: (event: KeelEvent) => number): Generator<TradeRecord> {
   const sorted = uniqueById(events).sort(compareEvents);
   const fills_by_trade = new Map<string, EventOf<'trade'>[]>();
   const decisions = new Map<string, EventOf<'decision'>>();
@@ -107,7 +108,7 @@ export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, regi
     else if (event.type === 'risk_check') risk_checks.set(event.client_order_id, event);
     else if (event.type === 'order') push(orders, `${event.venue}:${event.account}:order:${event.order_id}`, event);
   }
-  const balances = balanceSnapshots(sorted, fills_by_trade, registry);
+  const balances = balanceSnapshots(order_time_ms === undefined ? sorted : inOrderTime(sorted, order_time_ms), fills_by_trade, registry);
   // A record opens at its first fill's time; ties go to the trade id.
   const trade_ids = [...fills_by_trade.keys()].sort((left, right) => {
     const left_opened = fills_by_trade.get(left)![0]!.time;
@@ -385,6 +386,13 @@ function accountPart(key: string): string {
 function sumGains(closed: readonly LotClosed[]): string | null {
   if (closed.some((lot) => lot.gain === null)) return null;
   return formatDecimal(closed.reduce((sum, lot) => addDecimals(sum, parseDecimal(lot.gain!, 'gain')), zero_decimal));
+}
+
+/** Events (sorted by own time) in ordering-time order: prior-period adjustments move to their close boundary. */
+function inOrderTime(sorted: readonly KeelEvent[], order_time_ms: (event: KeelEvent) => number): KeelEvent[] {
+  const keyed = sorted.map((event) => ({ event, order_ms: order_time_ms(event) }));
+  keyed.sort((left, right) => left.order_ms - right.order_ms || (left.event.id < right.event.id ? -1 : left.event.id > right.event.id ? 1 : 0));
+  return keyed.map((entry) => entry.event);
 }
 
 function uniqueById(events: readonly KeelEvent[]): KeelEvent[] {
