@@ -65,7 +65,7 @@ function recordsFromFacts(events: readonly KeelEvent[], fills: readonly FillFact
     return tradeRecordOf(
       {
         trade_id,
-        fills: trade_fills.map((event) => ({ event, balances: facts.get(event.id)!.balances })),
+        fills: trade_fills.map((event) => ({ event, balances: facts.get(event.id)!.balances, order_time_ms: eventTimeMs(event) })),
         orders: events.filter((event): event is EventOf<'order'> => event.type === 'order' && `${event.venue}:${event.account}:order:${event.order_id}` === trade_id),
         decisions: events.filter((event): event is EventOf<'decision'> => event.type === 'decision'),
         risk_checks: events.filter((event): event is EventOf<'risk_check'> => event.type === 'risk_check'),

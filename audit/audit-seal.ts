@@ -366,7 +366,7 @@ async function recordsOf(session: Session, registry: AssetRegistry, settings: Lo
     };
     records.push(
       tradeRecordOf(
-        { trade_id: trade.trade_id, fills: entry.fills.map((event, index) => ({ event, balances: facts[index]!.balances })), orders: entry.orders, decisions, risk_checks, lots },
+        { trade_id: trade.trade_id, fills: entry.fills.map((event, index) => ({ event, balances: facts[index]!.balances, order_time_ms: parts.order_times_ms.get(event.id)! })), orders: entry.orders, decisions, risk_checks, lots },
         registry,
       ),
     );

@@ -190,10 +190,9 @@ async function writeOrderTimes(session: Session, events: readonly { event_id: st
 async function storeBaseline(session: Session, close: PeriodClose, from_ms: number): Promise<void> {
   await session.query(
     `insert into reopen_baselines (close_id, kind, item_id, fingerprint)
-     select $1, 'disposal', disposal_id, fingerprint from (${disposals_in_reach}) as reach
+     select $1::bigint, 'disposal', disposal_id, fingerprint from (${disposals_in_reach}) as reach
      union all
-     select $1, 'record', trade_id, record_hash from trade_records
-       where is_current and trade_time >= $2 and trade_time <= $3`,
+     select $1::bigint, 'record', trade_id, record_hash from (${records_in_reach}) as reach`,
     [close.close_id, new Date(from_ms).toISOString(), new Date(close.through_ms).toISOString()],
   );
 }
@@ -204,6 +203,11 @@ const disposals_in_reach = `
                                      currency, holding_period, missing_basis)) as fingerprint
   from disposals
   where disposed_at <= $3 and (disposed_at >= $2 or disposal_event_id in (select event_id from events where order_time is not null and order_time >= $2))`;
+
+/** Current records dated through $3 that a re-fold from $2 may change: opened from $2 on, or with a fill from then on. */
+const records_in_reach = `
+  select trade_id, version, record_hash from trade_records
+  where is_current and trade_time <= $3 and (trade_time >= $2 or trade_id in (select trade_id from fill_facts where fill_time >= $2))`;
 
 /**
  * After the seal that re-folded a reopened period and built its records: what changed against
@@ -233,15 +237,15 @@ async function changesAgainstBaseline(session: Session, close_id: number, from_m
      from (${disposals_in_reach}) as cur
      full join (select item_id, fingerprint from reopen_baselines where close_id = $1 and kind = 'disposal') as closed on closed.item_id = cur.disposal_id
      where closed.fingerprint is distinct from cur.fingerprint
-     order by 1 collate "C" limit $4`,
+     order by coalesce(cur.disposal_id, closed.item_id) collate "C" limit $4`,
     bounds,
   );
   const records = await session.query<{ trade_id: string; version: number; change: 'changed' | 'added' }>(
     `select cur.trade_id, cur.version, case when closed.item_id is null then 'added' else 'changed' end as change
-     from trade_records as cur
+     from (${records_in_reach}) as cur
      left join reopen_baselines as closed on closed.close_id = $1 and closed.kind = 'record' and closed.item_id = cur.trade_id
-     where cur.is_current and cur.trade_time >= $2 and cur.trade_time <= $3 and closed.fingerprint is distinct from cur.record_hash
-     order by 1 collate "C" limit $4`,
+     where closed.fingerprint is distinct from cur.record_hash
+     order by cur.trade_id collate "C" limit $4`,
     bounds,
   );
   return { disposals: disposals.rows, records: records.rows };

@@ -379,14 +379,16 @@ export async function clearDirty(session: Session, trade_ids: readonly string[])
 export async function tradeParts(
   session: Session,
   trades: readonly DirtyTrade[],
-): Promise<{ events: KeelEvent[]; facts: Map<string, FillFacts>; joined: KeelEvent[] }> {
-  const { rows } = await session.query<{ event: unknown }>(
-    `select event from events e join unnest($1::text[], $2::text[], $3::text[]) as t (venue, account, order_id)
+): Promise<{ events: KeelEvent[]; order_times_ms: Map<string, number>; facts: Map<string, FillFacts>; joined: KeelEvent[] }> {
+  const { rows } = await session.query<{ event: unknown; order_time_ms: string }>(
+    `select event, (extract(epoch from coalesce(order_time, event_time)) * 1000)::bigint::text as order_time_ms
+     from events e join unnest($1::text[], $2::text[], $3::text[]) as t (venue, account, order_id)
        on e.venue = t.venue and e.account = t.account and e.event ->> 'order_id' = t.order_id
      where e.type in ('trade', 'order')`,
     [trades.map((trade) => trade.venue), trades.map((trade) => trade.account), trades.map((trade) => trade.order_id)],
   );
   const events = rows.map((row) => parseStored(row.event));
+  const order_times_ms = new Map(events.map((event, index) => [event.id, Number(rows[index]!.order_time_ms)]));
   const fill_ids = events.filter((event) => event.type === 'trade').map((event) => event.id);
   const facts_rows = await session.query<{ facts: FillFacts }>('select facts from fill_facts where event_id = any($1)', [fill_ids]);
   const facts = new Map(facts_rows.rows.map((row) => [row.facts.event_id, row.facts]));
@@ -395,7 +397,7 @@ export async function tradeParts(
     `select event from events where event ? 'client_order_id' and event ->> 'client_order_id' = any($1) and type in ('decision', 'risk_check')`,
     [client_order_ids],
   );
-  return { events, facts, joined: joined_rows.rows.map((row) => parseStored(row.event)) };
+  return { events, order_times_ms, facts, joined: joined_rows.rows.map((row) => parseStored(row.event)) };
 }
 
 function parseStored(value: unknown): KeelEvent {

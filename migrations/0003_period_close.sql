@@ -29,6 +29,12 @@ create unique index period_closes_active_through on period_closes (through_date)
 alter table events add column order_time timestamptz(3);
 create index events_by_order_time on events ((coalesce(order_time, event_time)), event_id);
 create index events_adjusted on events (order_time) where order_time is not null;
+-- The prices spot trades imply count from their ordering time: 0002's index by event time gives way.
+create index events_spot_by_base_order_time on events ((event -> 'instrument' ->> 'base'), (coalesce(order_time, event_time)))
+  where type = 'trade' and event -> 'instrument' ->> 'kind' = 'spot';
+drop index events_spot_by_base_time;
+-- lots.event_time (0002) holds the ordering time of the event that made the lot row: a re-fold
+-- from a time rewrites the rows of the events ordered from then on, adjustments included.
 
 -- A close or reopen asks the next seal to re-fold from a millisecond (null: nothing asked).
 alter table audit_fold add column refold_from_ms bigint;
