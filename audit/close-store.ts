@@ -1,7 +1,7 @@
 // Period close and reopen in the audit store (migrations/0003): the closes table, the ordering
 // time the adjustment rule gives late events (`lots/period-close.ts`, the rule's one home; this
 // file only says which closes an event arrived after), and what a reopen compares against.
-import type { Session } from '../platform/postgres.js';
+import type { Queryable, Session } from '../platform/postgres.js';
 import { inTransaction } from '../platform/postgres.js';
 import { audit_error_codes, auditError } from './audit-errors.js';
 import type { AuditEntry } from './audit-chain.js';
@@ -32,7 +32,7 @@ const seal_lock_key = 7241900002;
 /** Bounds the listing of one reopen: beyond this the audit entry would be too large to be useful. */
 const reopen_changes_max = 10_000;
 
-export async function activeCloses(session: Session): Promise<PeriodClose[]> {
+export async function activeCloses(session: Queryable): Promise<PeriodClose[]> {
   const { rows } = await session.query<{
     close_id: string;
     through_date: string;
@@ -57,7 +57,7 @@ export async function activeCloses(session: Session): Promise<PeriodClose[]> {
 }
 
 /** The date the books are closed through (the latest open close), or null. */
-export async function closedThrough(session: Session): Promise<string | null> {
+export async function closedThrough(session: Queryable): Promise<string | null> {
   const closes = await activeCloses(session);
   return closes[closes.length - 1]?.through_date ?? null;
 }
@@ -249,4 +249,33 @@ async function changesAgainstBaseline(session: Session, close_id: number, from_m
     bounds,
   );
   return { disposals: disposals.rows, records: records.rows };
+}
+
+/** A prior-period adjustment as served: its original event, where it was applied, and the rows it made. */
+export type StoredAdjustment = {
+  event_id: string;
+  type: string;
+  /** Its own time, which its rows keep. */
+  event_time: string;
+  /** The close boundary it was applied at. */
+  applied_at: string;
+  event: unknown;
+  /** The lots it acquired (a late transfer's moved lots keep their acquisition's id). */
+  lot_ids: string[];
+  disposal_ids: string[];
+};
+
+/** Up to `rows_max` adjustments after `after`, in (applied at, event id) order. */
+export async function adjustmentsAfter(db: Queryable, after: readonly [applied_at: string, event_id: string] | undefined, rows_max: number): Promise<StoredAdjustment[]> {
+  const { rows } = await db.query<Omit<StoredAdjustment, 'event_time' | 'applied_at'> & { event_time: Date; applied_at: Date }>(
+    `select e.event_id, e.type, e.event_time, e.order_time as applied_at, e.event,
+            array(select lot_id from lots where acquisition_event_id = e.event_id order by lot_id collate "C") as lot_ids,
+            array(select disposal_id from disposals where disposal_event_id = e.event_id order by disposal_id collate "C") as disposal_ids
+       from events e
+      where e.order_time is not null and ($1::timestamptz is null or (e.order_time, e.event_id) > ($1::timestamptz, $2::text))
+      order by e.order_time, e.event_id
+      limit $3`,
+    [after?.[0] ?? null, after?.[1] ?? null, rows_max],
+  );
+  return rows.map((row) => ({ ...row, event_time: row.event_time.toISOString(), applied_at: row.applied_at.toISOString() }));
 }
