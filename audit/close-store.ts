@@ -6,7 +6,7 @@ import { inTransaction } from '../platform/postgres.js';
 import { audit_error_codes, auditError } from './audit-errors.js';
 import type { AuditEntry } from './audit-chain.js';
 import { appendAuditEntriesInTransaction } from './audit-log.js';
-import { adjustedOrderTimeMs, endOfUtcDayMs } from './lots/period-close.js';
+import { adjustedOrderTimeMs, endOfUtcDayMs, type ClosedPeriod } from './lots/period-close.js';
 
 export type PeriodClose = {
   close_id: number;
@@ -278,4 +278,28 @@ export async function adjustmentsAfter(db: Queryable, after: readonly [applied_a
     [after?.[0] ?? null, after?.[1] ?? null, rows_max],
   );
   return rows.map((row) => ({ ...row, event_time: row.event_time.toISOString(), applied_at: row.applied_at.toISOString() }));
+}
+
+/** An adjustment as a report lists it: its original event, its own time and the boundary it was applied at. */
+export type AdjustmentLine = { event_id: string; type: string; event_time: string; applied_at: string; event: unknown };
+
+/** What reports and exports need of closed periods: the date, the adjustments, and the closes as the full recompute takes them. */
+export type PeriodCloseFacts = { closed_through: string | null; adjustments: AdjustmentLine[]; closes: ClosedPeriod[] };
+
+/** The facts of the standing closes (an event arrived after a close when its store id is above the close's). */
+export async function periodCloseFacts(db: Queryable): Promise<PeriodCloseFacts> {
+  const closes = await activeCloses(db);
+  const closed: ClosedPeriod[] = [];
+  for (const close of closes) {
+    const { rows } = await db.query<{ event_id: string }>('select event_id from events where store_id > $1 and event_time <= $2', [
+      close.store_id_max,
+      new Date(close.through_ms).toISOString(),
+    ]);
+    closed.push({ through_ms: close.through_ms, arrived_after: new Set(rows.map((row) => row.event_id)) });
+  }
+  const { rows } = await db.query<{ event_id: string; type: string; event_time: Date; applied_at: Date; event: unknown }>(
+    'select event_id, type, event_time, order_time as applied_at, event from events where order_time is not null order by order_time, event_id',
+  );
+  const adjustments = rows.map((row) => ({ ...row, event_time: row.event_time.toISOString(), applied_at: row.applied_at.toISOString() }));
+  return { closed_through: closes.at(-1)?.through_date ?? null, adjustments, closes: closed };
 }
