@@ -11,6 +11,12 @@
 // and every `stored_checkpoint_interval_events` in the store. The result is always exactly the
 // full recompute over the stored events (`lotReport`, `tradeRecordsOf`): the fold is that fold.
 //
+// Closed periods (`lots/period-close.ts`, `close-store.ts`): the seal first gives each prior-period
+// adjustment among the arrivals its ordering time (the close boundary), and folds in ordering
+// time throughout, so such an event is late at the boundary, not at its own time; a reopen asks
+// for a re-fold (`refold_from_ms`), and the seal that then builds records lists what changed in
+// the reopened period against its closed versions.
+//
 // Audit entries carry `recorded_at` = the store's event-time watermark, not the wall clock, and
 // records are built only when the consumer has caught up: a replay of the same log into an empty
 // store then builds the same versions and the same chain, whatever its batches and restarts.
