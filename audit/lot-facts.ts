@@ -58,7 +58,7 @@ export function tradeRecordsOf(
   price_rows: readonly PriceRow[] = [],
   closes: readonly ClosedPeriod[] = [],
 ): TradeRecord[] {
-  const order_time_ms = (event: KeelEvent) => orderTimeOf(event.id, Date.parse(event.time), closes);
+  const order_time_ms = closes.length === 0 ? undefined : (event: KeelEvent) => orderTimeOf(event.id, Date.parse(event.time), closes);
   return buildTradeRecords(events, lotFactsOf(lotReport(events, settings, price_rows, closes)), registry, order_time_ms);
 }
 
