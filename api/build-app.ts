@@ -11,6 +11,7 @@ import { redactQuery } from '../platform/logger.js';
 import { AccountCatalogue } from './account-catalogue.js';
 import { api_limit_defaults, type ApiContext, type ApiDeps } from './api-context.js';
 import { ApiError, errorBody, errorResponses } from './api-errors.js';
+import { adjustmentsRoute } from './adjustments-route.js';
 import { auditRoute } from './audit-route.js';
 import { authenticationHook, TokenVerifier } from './auth.js';
 import { balancesRoute } from './balances-route.js';
@@ -109,7 +110,7 @@ export async function buildApp(deps: ApiDeps) {
       new ApiError('rate_limited', `at most ${context.max} ${request.method === 'GET' ? 'read' : 'write'} requests per minute on this route; retry in ${Math.ceil(context.ttl / 1000)} s`),
   });
 
-  for (const route of [healthRoutes, metricsRoute, balancesRoute, transfersRoute, tradesRoute, explanationRoute, lotsRoute, disposalsRoute, eventsRoute, auditRoute]) {
+  for (const route of [healthRoutes, metricsRoute, balancesRoute, transfersRoute, tradesRoute, explanationRoute, lotsRoute, disposalsRoute, adjustmentsRoute, eventsRoute, auditRoute]) {
     await app.register(route, context);
   }
   return app;

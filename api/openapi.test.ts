@@ -13,7 +13,7 @@ describe('OpenAPI document', () => {
   it('documents every route, bearer security on all but health and readiness, and the coded error body', async () => {
     const document = JSON.parse(await generateOpenApi());
     expect(Object.keys(document.paths).sort()).toEqual(
-      ['/healthz', '/readyz', '/metrics', '/v1/balances', '/v1/accounts/{id}/transfers', '/v1/trades', '/v1/trades/{id}', '/v1/trades/{id}/explanation', '/v1/lots', '/v1/disposals', '/v1/events', '/v1/audit/verify'].sort(),
+      ['/healthz', '/readyz', '/metrics', '/v1/balances', '/v1/accounts/{id}/transfers', '/v1/trades', '/v1/trades/{id}', '/v1/trades/{id}/explanation', '/v1/lots', '/v1/disposals', '/v1/adjustments', '/v1/events', '/v1/audit/verify'].sort(),
     );
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.security).toEqual([{ bearer: [] }]);

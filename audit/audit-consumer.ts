@@ -251,6 +251,7 @@ export class AuditConsumer {
         this.options.metrics?.records_changed.inc(result.changed.length);
         const level = result.changed.length > 0 || result.fold.resumed_from !== 'memory' ? 'info' : 'debug';
         this.logger[level]({ ...result.fold, records_changed: result.changed.length, head: result.head }, build_records ? 'audit sealed' : 'audit folded');
+        for (const reopened of result.reopen_changes) this.logger.info(reopened, 'reopened period: what changed against its closed versions');
         this.options.on_sealed?.(result);
       } finally {
         client.release();

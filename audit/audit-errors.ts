@@ -19,6 +19,12 @@ export const audit_error_codes = {
   log_payload_too_large: 'KEEL_ERR_AUDIT_LOG_PAYLOAD_TOO_LARGE',
   log_batch_too_large: 'KEEL_ERR_AUDIT_LOG_BATCH_TOO_LARGE',
   log_row_invalid: 'KEEL_ERR_AUDIT_LOG_ROW_INVALID',
+  /** `keel close`: the books are already closed through that date or a later one. */
+  close_not_after_latest: 'KEEL_ERR_AUDIT_CLOSE_NOT_AFTER_LATEST',
+  /** `keel reopen`: no open close through that date. */
+  reopen_not_closed: 'KEEL_ERR_AUDIT_REOPEN_NOT_CLOSED',
+  /** `keel reopen`: a later close stands; closes are reopened latest first. */
+  reopen_not_latest: 'KEEL_ERR_AUDIT_REOPEN_NOT_LATEST',
 } as const;
 
 export type AuditErrorCode = (typeof audit_error_codes)[keyof typeof audit_error_codes];

@@ -7,7 +7,7 @@ import { AssetRegistry } from '../ledger/asset-registry.js';
 import { seededRandom } from '../test/support/event-generator.js';
 import { auditStreamEvents } from '../test/support/audit-stream.js';
 import { lotReport, tradeRecordsOf } from './lot-facts.js';
-import { AuditFold, decodeFoldState, depositLookupKey, depositPriceQuestions, encodeFoldState, type FillFacts, type FoldOutput } from './audit-fold.js';
+import { AuditFold, decodeFoldState, depositLookupKey, earlyPriceQuestions, encodeFoldState, type FillFacts, type FoldOutput } from './audit-fold.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
 import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/pricing.js';
 import { tradeIdOf, tradeRecordOf, type TradeRecord } from './trade-records.js';
@@ -41,7 +41,7 @@ function foldInPieces(events: KeelEvent[], settings: Partial<LotSettings>, price
   fold.addPriceRows(price_rows);
   let piece: KeelEvent[][] = [];
   const flush = () => {
-    const questions = depositPriceQuestions(piece.flat(), full);
+    const questions = earlyPriceQuestions(piece.flat(), full, eventTimeMs);
     fold.addDepositLookups(new Map(questions.map(({ asset, time_ms }) => [depositLookupKey(asset, time_ms), table.priceAt(asset, time_ms) ?? null])));
     for (const group of piece) fold.applyMillisecond(group);
     outputs.push(fold.drain());
@@ -65,7 +65,7 @@ function recordsFromFacts(events: readonly KeelEvent[], fills: readonly FillFact
     return tradeRecordOf(
       {
         trade_id,
-        fills: trade_fills.map((event) => ({ event, balances: facts.get(event.id)!.balances })),
+        fills: trade_fills.map((event) => ({ event, balances: facts.get(event.id)!.balances, order_time_ms: eventTimeMs(event) })),
         orders: events.filter((event): event is EventOf<'order'> => event.type === 'order' && `${event.venue}:${event.account}:order:${event.order_id}` === trade_id),
         decisions: events.filter((event): event is EventOf<'decision'> => event.type === 'decision'),
         risk_checks: events.filter((event): event is EventOf<'risk_check'> => event.type === 'risk_check'),

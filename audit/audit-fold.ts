@@ -8,8 +8,11 @@
 //   - events of one millisecond are applied together after the prices they imply are known, since
 //     a price lookup at time t sees every trade at t, whatever its id;
 //   - prices are kept only as far back as a later lookup can reach (the latest point per asset);
-//     a deposit valued at an earlier acquisition time is given that one price by the caller
-//     (`DepositPriceLookups`), read from every stored event, as the full recompute sees it.
+//     a deposit valued at an earlier acquisition time, or a prior-period adjustment valued at its
+//     own time, is given that one price by the caller (`DepositPriceLookups`), read from every
+//     stored event, as the full recompute sees it;
+//   - events are folded in ordering time (`period-close.ts`): a prior-period adjustment at its
+//     close boundary, with its own time on its rows.
 // What comes out per piece (`drain`): the lot rows, the remaining quantity of every lot touched,
 // and per fill what trade records need (its lots and the balances it saw).
 import { eventTimeMs, type EventOf, type KeelEvent } from '../engine/event-schema.js';
@@ -45,24 +48,37 @@ export type FillFacts = {
 
 export type FoldOutput = LotRowsDrained & { fills: FillFacts[] };
 
-/** Prices of a deposit's cost-basis currency at its acquisition time, looked up before the fold reaches it. */
+/** Prices asked for before the fold's time (`earlyPriceQuestions`), looked up before the fold reaches them. */
 export type DepositPriceLookups = ReadonlyMap<string, PricePoint | null>;
 
 export function depositLookupKey(asset: string, time_ms: number): string {
   return `${asset}@${time_ms}`;
 }
 
-/** The deposits of some events whose cost basis is valued from a price table at their acquisition time. */
-export function depositPriceQuestions(events: Iterable<KeelEvent>, settings: LotSettings): { asset: string; time_ms: number }[] {
+/**
+ * The prices some events ask for at a time before the fold reaches them: a deposit's cost basis at
+ * its acquisition time, and every asset a prior-period adjustment names at its own time (it is
+ * applied at a later close boundary, `period-close.ts`, but valued at its own time).
+ */
+export function earlyPriceQuestions(events: Iterable<KeelEvent>, settings: LotSettings, order_time_ms: (event: KeelEvent) => number): { asset: string; time_ms: number }[] {
   const questions = new Map<string, { asset: string; time_ms: number }>();
+  const ask = (asset: string, time_ms: number) => {
+    if (asset !== settings.reporting_currency && !(asset in settings.pegs)) questions.set(depositLookupKey(asset, time_ms), { asset, time_ms });
+  };
   for (const event of events) {
-    if (event.type !== 'deposit' || event.cost_basis === undefined) continue;
-    const { currency, acquired_at } = event.cost_basis;
-    if (currency === settings.reporting_currency || currency in settings.pegs) continue;
-    const time_ms = Date.parse(acquired_at);
-    questions.set(depositLookupKey(currency, time_ms), { asset: currency, time_ms });
+    if (event.type === 'deposit' && event.cost_basis !== undefined) ask(event.cost_basis.currency, Date.parse(event.cost_basis.acquired_at));
+    const time_ms = eventTimeMs(event);
+    if (order_time_ms(event) !== time_ms) for (const asset of assetsNamed(event)) ask(asset, time_ms);
   }
   return [...questions.values()];
+}
+
+function assetsNamed(event: KeelEvent): string[] {
+  const assets: string[] = [];
+  if ('instrument' in event && event.instrument !== undefined) assets.push(event.instrument.base, event.instrument.quote);
+  if ('asset' in event) assets.push(event.asset);
+  if ('fees' in event) for (const fee of event.fees) assets.push(fee.asset);
+  return assets;
 }
 
 export class AuditFold {
@@ -119,17 +135,20 @@ export class AuditFold {
     for (const [key, point] of lookups) this.lookups.set(key, point);
   }
 
-  /** Applies the events of one millisecond, later than every event applied so far, in any order. */
-  applyMillisecond(events: readonly KeelEvent[]): void {
+  /**
+   * Applies the events ordered at one millisecond, later than every event applied so far, in any
+   * order: events of that millisecond and prior-period adjustments whose close boundary it is
+   * (`period-close.ts`; the caller says which by giving `order_time_ms`).
+   */
+  applyMillisecond(events: readonly KeelEvent[], order_time_ms = events.length === 0 ? Number.NaN : eventTimeMs(events[0]!)): void {
     if (events.length === 0) return;
-    const time_ms = eventTimeMs(events[0]!);
-    assertAudit(time_ms > this.last_time_ms, `fold at ${this.last_time_ms} given events of ${time_ms}: one millisecond at a time, forwards`);
-    this.series.forgetBefore(time_ms);
+    assertAudit(order_time_ms > this.last_time_ms, `fold at ${this.last_time_ms} given events of ${order_time_ms}: one millisecond at a time, forwards`);
+    this.series.forgetBefore(order_time_ms);
     const ordered = [...events].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
-    for (const event of ordered) assertAudit(eventTimeMs(event) === time_ms, `event ${event.id} is not of millisecond ${time_ms}`);
-    for (const row of priceRowsFromTrades(ordered, this.settings)) this.series.add(row);
-    for (const event of ordered) this.apply(event, time_ms);
-    this.last_time_ms = time_ms;
+    for (const event of ordered) assertAudit(eventTimeMs(event) <= order_time_ms, `event ${event.id} is ordered at ${order_time_ms}, before its own time`);
+    for (const row of priceRowsFromTrades(ordered, this.settings, () => order_time_ms)) this.series.add(row);
+    for (const event of ordered) this.apply(event, order_time_ms);
+    this.last_time_ms = order_time_ms;
     this.events_applied += ordered.length;
   }
 
@@ -150,8 +169,8 @@ export class AuditFold {
     return { ...rows, fills };
   }
 
-  private apply(event: KeelEvent, time_ms: number): void {
-    this.engine.applyAt(event, time_ms);
+  private apply(event: KeelEvent, order_time_ms: number): void {
+    this.engine.applyAt(event, order_time_ms, eventTimeMs(event));
     const balances = this.balances.apply(event, this.registry);
     if (event.type === 'trade') this.fills.push(fillFacts(event, balances ?? null));
   }

@@ -11,16 +11,22 @@
 // and every `stored_checkpoint_interval_events` in the store. The result is always exactly the
 // full recompute over the stored events (`lotReport`, `tradeRecordsOf`): the fold is that fold.
 //
+// Closed periods (`lots/period-close.ts`, `close-store.ts`): the seal first gives each prior-period
+// adjustment among the arrivals its ordering time (the close boundary), and folds in ordering
+// time throughout, so such an event is late at the boundary, not at its own time; a reopen asks
+// for a re-fold (`refold_from_ms`), and the seal that then builds records lists what changed in
+// the reopened period against its closed versions.
+//
 // Audit entries carry `recorded_at` = the store's event-time watermark, not the wall clock, and
 // records are built only when the consumer has caught up: a replay of the same log into an empty
 // store then builds the same versions and the same chain, whatever its batches and restarts.
-import { eventTimeMs, type EventOf, type KeelEvent } from '../engine/event-schema.js';
+import type { EventOf } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { formatDecimal } from '../ledger/money.js';
 import { canonicalJson } from '../platform/canonical-json.js';
 import { inTransaction, type Session } from '../platform/postgres.js';
 import { assertAudit } from './audit-errors.js';
-import { AuditFold, decodeFoldState, depositLookupKey, depositPriceQuestions, encodeFoldState, type FoldState } from './audit-fold.js';
+import { AuditFold, decodeFoldState, depositLookupKey, earlyPriceQuestions, encodeFoldState, type FoldState } from './audit-fold.js';
 import { appendAuditEntriesInTransaction, auditHead, type AuditHead } from './audit-log.js';
 import { changedRecords, currentVersionsOf, eventWatermark, linkRecordsToAudit, storeChangedRecords, type ChangedRecord, type ChangedRecordSummary } from './audit-store.js';
 import {
@@ -45,14 +51,17 @@ import {
   writeFoldProgress,
   type Checkpoint,
   type DirtyTrade,
+  type FoldEvent,
   type FoldProgress,
 } from './fold-store.js';
+import { assignOrderTimes, listReopenChanges, type ReopenChanges } from './close-store.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
 import { tradeIdOf, tradeRecordOf, type LotFacts, type TradeRecord } from './trade-records.js';
 
 /** What one seal did: the records it changed, the chain head, and how its fold went. */
 /** `events`: every event the fold has applied so far; `records_built`: whether this seal rebuilt the touched records. */
-export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number; records_built: boolean; fold: FoldSummary };
+/** `reopen_changes`: per reopen since the last seal that built records, what changed against the closed versions. */
+export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number; records_built: boolean; fold: FoldSummary; reopen_changes: ReopenChanges[] };
 export type FoldSummary = {
   /** Events applied by this seal (new ones, and earlier ones again when something arrived late). */
   events_applied: number;
@@ -122,8 +131,10 @@ export async function seal(
       await session.query('select pg_advisory_xact_lock(7241900002)');
       await session.query('lock table events in share mode');
       const fold = await foldArrivals(session, registry, full_settings, cache, options);
-      const changed = options.build_records === false ? [] : await buildDirtyRecords(session, registry, full_settings, before_commit);
-      return { changed, head: await auditHead(session), events: cache.fold?.applied ?? 0, records_built: options.build_records !== false, fold };
+      const records_built = options.build_records !== false;
+      const changed = records_built ? await buildDirtyRecords(session, registry, full_settings, before_commit) : [];
+      const reopen_changes = records_built ? await listReopenChanges(session, (await eventWatermark(session)) ?? new Date(0).toISOString()) : [];
+      return { changed, head: await auditHead(session), events: cache.fold?.applied ?? 0, records_built, fold, reopen_changes };
     });
   } catch (error) {
     cache.forget();
@@ -138,16 +149,26 @@ async function foldArrivals(session: Session, registry: AssetRegistry, settings:
   const progress: FoldProgress =
     stored !== undefined && stored.settings === settings_text
       ? stored
-      : { folded_store_id: 0, folded_through_ms: -Infinity, folded_price_seq: 0, settings: settings_text, generation: (stored?.generation ?? 0) + 1, events_applied: 0 };
+      : {
+          folded_store_id: 0,
+          folded_through_ms: -Infinity,
+          folded_price_seq: 0,
+          settings: settings_text,
+          generation: (stored?.generation ?? 0) + 1,
+          events_applied: 0,
+          refold_from_ms: null,
+        };
   if (progress !== stored) {
     await dropCheckpoints(session);
     cache.forget();
   }
   // Records need every fill folded: a seal that builds them folds everything.
   const through_ms = options.build_records === false ? (options.fold_through_ms ?? Infinity) : Infinity;
+  // Prior-period adjustments among the arrivals get their ordering time first: they are late at their close boundary.
+  await assignOrderTimes(session, progress.folded_store_id);
   const arrivals = await arrivalsSince(session, progress, settings.reporting_currency);
   const arrived = arrivals.events > 0 || arrivals.price_seq_max > progress.folded_price_seq;
-  const late_ms = Math.min(arrivals.event_time_min_ms ?? Infinity, arrivals.price_time_min_ms ?? Infinity);
+  const late_ms = Math.min(arrivals.event_time_min_ms ?? Infinity, arrivals.price_time_min_ms ?? Infinity, progress.refold_from_ms ?? Infinity);
   const late = late_ms <= progress.folded_through_ms;
   if (stored === progress && !late && !(await anyToFold(session, progress.folded_through_ms, through_ms, arrived))) {
     await writeFoldProgress(session, { ...progress, folded_store_id: arrivals.store_id_max, folded_price_seq: arrivals.price_seq_max });
@@ -185,6 +206,7 @@ async function foldArrivals(session: Session, registry: AssetRegistry, settings:
     folded_price_seq: arrivals.price_seq_max,
     generation,
     events_applied: fold.applied,
+    refold_from_ms: null,
   };
   await writeProgressAndCache(session, next, fold, cache);
   return { events_applied: fold.applied - applied_before, resumed_from, refold_from };
@@ -221,25 +243,30 @@ function openLotsOf(state: FoldState | undefined): { lot_id: string; quantity: s
 async function applyEvents(
   session: Session,
   fold: AuditFold,
-  chunks: AsyncGenerator<KeelEvent[]>,
+  chunks: AsyncGenerator<FoldEvent[]>,
   cache: FoldCache,
   options: CheckpointIntervals,
 ): Promise<void> {
-  let pending: KeelEvent[] = [];
+  let pending: FoldEvent[] = [];
   for await (const chunk of chunks) {
     const events = pending.length === 0 ? chunk : [...pending, ...chunk];
-    const last_ms = eventTimeMs(events[events.length - 1]!);
+    const last_ms = events[events.length - 1]!.order_time_ms;
     let split = events.length;
-    while (split > 0 && eventTimeMs(events[split - 1]!) === last_ms) split -= 1;
+    while (split > 0 && events[split - 1]!.order_time_ms === last_ms) split -= 1;
     pending = events.slice(split);
     await applyChunk(session, fold, events.slice(0, split), cache, options);
   }
   await applyChunk(session, fold, pending, cache, options);
 }
 
-async function applyChunk(session: Session, fold: AuditFold, events: readonly KeelEvent[], cache: FoldCache, options: CheckpointIntervals): Promise<void> {
+async function applyChunk(session: Session, fold: AuditFold, events: readonly FoldEvent[], cache: FoldCache, options: CheckpointIntervals): Promise<void> {
   if (events.length === 0) return;
-  const questions = depositPriceQuestions(events, fold.settings);
+  const order_times_ms = new Map(events.map(({ event, order_time_ms }) => [event.id, order_time_ms]));
+  const questions = earlyPriceQuestions(
+    events.map(({ event }) => event),
+    fold.settings,
+    (event) => order_times_ms.get(event.id)!,
+  );
   const lookups = new Map<string, Awaited<ReturnType<typeof priceAtFromStore>>>();
   for (const { asset, time_ms } of questions) lookups.set(depositLookupKey(asset, time_ms), await priceAtFromStore(session, fold.settings, asset, time_ms));
   fold.addDepositLookups(lookups);
@@ -248,11 +275,14 @@ async function applyChunk(session: Session, fold: AuditFold, events: readonly Ke
   const stored_checkpoints: Checkpoint[] = [];
   let start = 0;
   while (start < events.length) {
-    const time_ms = eventTimeMs(events[start]!);
+    const order_time_ms = events[start]!.order_time_ms;
     let end = start + 1;
-    while (end < events.length && eventTimeMs(events[end]!) === time_ms) end += 1;
+    while (end < events.length && events[end]!.order_time_ms === order_time_ms) end += 1;
     const before = fold.applied;
-    fold.applyMillisecond(events.slice(start, end));
+    fold.applyMillisecond(
+      events.slice(start, end).map(({ event }) => event),
+      order_time_ms,
+    );
     start = end;
     const crossed = (interval: number) => Math.floor(before / interval) !== Math.floor(fold.applied / interval);
     if (crossed(memory_interval) || crossed(stored_interval)) {
@@ -265,9 +295,13 @@ async function applyChunk(session: Session, fold: AuditFold, events: readonly Ke
     }
   }
   const output = fold.drain();
-  const event_times = new Map(events.map((event) => [event.id, event.time]));
-  await writeFoldOutput(session, output, poolNamer(fold.settings), fold.settings.reporting_currency, event_times);
-  await markDirty(session, events.filter((event): event is EventOf<'trade'> => event.type === 'trade').map(dirtyTradeOf));
+  const event_times = new Map(events.map(({ event }) => [event.id, event.time]));
+  const order_times = new Map(events.map(({ event, order_time_ms }) => [event.id, new Date(order_time_ms).toISOString()]));
+  await writeFoldOutput(session, output, poolNamer(fold.settings), fold.settings.reporting_currency, event_times, order_times);
+  await markDirty(
+    session,
+    events.map(({ event }) => event).filter((event): event is EventOf<'trade'> => event.type === 'trade').map(dirtyTradeOf),
+  );
   // Stored after the rows they stand for: a checkpoint never runs ahead of the tables.
   for (const checkpoint of stored_checkpoints) await storeCheckpoint(session, checkpoint, seal_defaults.stored_checkpoints_max);
 }
@@ -338,7 +372,7 @@ async function recordsOf(session: Session, registry: AssetRegistry, settings: Lo
     };
     records.push(
       tradeRecordOf(
-        { trade_id: trade.trade_id, fills: entry.fills.map((event, index) => ({ event, balances: facts[index]!.balances })), orders: entry.orders, decisions, risk_checks, lots },
+        { trade_id: trade.trade_id, fills: entry.fills.map((event, index) => ({ event, balances: facts[index]!.balances, order_time_ms: parts.order_times_ms.get(event.id)! })), orders: entry.orders, decisions, risk_checks, lots },
         registry,
       ),
     );

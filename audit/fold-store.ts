@@ -11,16 +11,33 @@ import type { PricePoint, PriceRow } from './lots/pricing.js';
 import { priceRowsFromTrades } from './lots/pricing.js';
 import { parseDecimal } from '../ledger/money.js';
 
-export type FoldProgress = { folded_store_id: number; folded_through_ms: number; folded_price_seq: number; settings: string; generation: number; events_applied: number };
+export type FoldProgress = {
+  folded_store_id: number;
+  folded_through_ms: number;
+  folded_price_seq: number;
+  settings: string;
+  generation: number;
+  events_applied: number;
+  /** A close or reopen asked for a re-fold from this millisecond (null: none asked). */
+  refold_from_ms: number | null;
+};
+/** A stored event with its ordering time (`period-close.ts`: its own, or its close boundary). */
+export type FoldEvent = { event: KeelEvent; order_time_ms: number };
 export type Checkpoint = { boundary_ms: number; events_applied: number; state: string };
 export type DirtyTrade = { trade_id: string; venue: string; account: string; order_id: string };
 
 const row_chunk = 5_000;
 
 export async function readFoldProgress(session: Session): Promise<FoldProgress | undefined> {
-  const { rows } = await session.query<{ folded_store_id: string; folded_through_ms: string | null; folded_price_seq: string; settings: unknown; generation: string; events_applied: string }>(
-    'select folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied from audit_fold',
-  );
+  const { rows } = await session.query<{
+    folded_store_id: string;
+    folded_through_ms: string | null;
+    folded_price_seq: string;
+    settings: unknown;
+    generation: string;
+    events_applied: string;
+    refold_from_ms: string | null;
+  }>('select folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied, refold_from_ms from audit_fold');
   const row = rows[0];
   if (row === undefined) return undefined;
   return {
@@ -30,13 +47,16 @@ export async function readFoldProgress(session: Session): Promise<FoldProgress |
     settings: canonicalJson(row.settings),
     generation: Number(row.generation),
     events_applied: Number(row.events_applied),
+    refold_from_ms: row.refold_from_ms === null ? null : Number(row.refold_from_ms),
   };
 }
 
 export async function writeFoldProgress(session: Session, progress: FoldProgress): Promise<void> {
   await session.query(
-    `insert into audit_fold (singleton, folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied) values (true, $1, $6, $2, $3, $4, $5)
-     on conflict (singleton) do update set folded_store_id = $1, folded_through_ms = $6, folded_price_seq = $2, settings = $3, generation = $4, events_applied = $5`,
+    `insert into audit_fold (singleton, folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied, refold_from_ms)
+     values (true, $1, $6, $2, $3, $4, $5, $7)
+     on conflict (singleton) do update
+       set folded_store_id = $1, folded_through_ms = $6, folded_price_seq = $2, settings = $3, generation = $4, events_applied = $5, refold_from_ms = $7`,
     [
       progress.folded_store_id,
       progress.folded_price_seq,
@@ -44,6 +64,7 @@ export async function writeFoldProgress(session: Session, progress: FoldProgress
       progress.generation,
       progress.events_applied,
       Number.isFinite(progress.folded_through_ms) ? progress.folded_through_ms : null,
+      progress.refold_from_ms,
     ],
   );
 }
@@ -55,7 +76,7 @@ export async function arrivalsSince(
   currency: string,
 ): Promise<{ events: number; store_id_max: number; event_time_min_ms: number | null; price_seq_max: number; price_time_min_ms: number | null }> {
   const events = await session.query<{ count: string; store_id_max: string | null; time_min_ms: string | null }>(
-    `select count(*)::text as count, max(store_id)::text as store_id_max, (extract(epoch from min(event_time)) * 1000)::bigint::text as time_min_ms
+    `select count(*)::text as count, max(store_id)::text as store_id_max, (extract(epoch from min(coalesce(order_time, event_time))) * 1000)::bigint::text as time_min_ms
      from events where store_id > $1`,
     [progress.folded_store_id],
   );
@@ -99,40 +120,51 @@ export async function dropCheckpoints(session: Session): Promise<void> {
   await session.query('delete from audit_checkpoints');
 }
 
-/** Forgets what the fold wrote from `boundary_ms` on, and gives the open lots of the restored state their quantity back. */
+/**
+ * Forgets what the fold wrote from `boundary_ms` on (in ordering time: the rows of a prior-period
+ * adjustment ordered from then on too, though dated earlier), and gives the open lots of the
+ * restored state their quantity back.
+ */
 export async function rewindDerivedRows(session: Session, boundary_ms: number, open_lots: readonly { lot_id: string; quantity: string }[]): Promise<void> {
   const boundary = timeBound(boundary_ms);
-  await session.query('delete from disposals where $1::timestamptz is null or disposed_at >= $1', [boundary]);
+  await session.query(
+    `delete from disposals where $1::timestamptz is null or disposed_at >= $1
+       or disposal_event_id in (select event_id from events where order_time is not null and order_time >= $1)`,
+    [boundary],
+  );
   await session.query('delete from lots where $1::timestamptz is null or event_time >= $1 or event_time is null', [boundary]);
   await session.query('delete from fill_facts where $1::timestamptz is null or fill_time >= $1', [boundary]);
   await updateRemaining(session, open_lots);
 }
 
-/** Stored events of a stretch of time (`from_ms` ≤ time ≤ `through_ms`), in time order, a chunk at a time. */
-export async function* foldEvents(session: Session, from_ms: number, through_ms: number, chunk_rows = row_chunk): AsyncGenerator<KeelEvent[]> {
+/** Stored events of a stretch of ordering time (`from_ms` ≤ order time ≤ `through_ms`), in that order, a chunk at a time. */
+export async function* foldEvents(session: Session, from_ms: number, through_ms: number, chunk_rows = row_chunk): AsyncGenerator<FoldEvent[]> {
   const cursor = `keel_fold_${Math.floor(Math.random() * 1e9)}`;
   await session.query(
-    `declare ${cursor} no scroll cursor for select event from events
-     where ($1::timestamptz is null or event_time >= $1) and ($2::timestamptz is null or event_time <= $2) order by event_time`,
+    `declare ${cursor} no scroll cursor for
+     select event, (extract(epoch from coalesce(order_time, event_time)) * 1000)::bigint::text as order_time_ms from events
+     where ($1::timestamptz is null or coalesce(order_time, event_time) >= $1) and ($2::timestamptz is null or coalesce(order_time, event_time) <= $2)
+     order by coalesce(order_time, event_time)`,
     [timeBound(from_ms), timeBound(through_ms)],
   );
   for (;;) {
-    const { rows } = await session.query<{ event: unknown }>(`fetch ${chunk_rows} from ${cursor}`);
+    const { rows } = await session.query<{ event: unknown; order_time_ms: string }>(`fetch ${chunk_rows} from ${cursor}`);
     if (rows.length === 0) break;
     yield rows.map((row) => {
       const parsed = parseEvent(row.event);
       assertAudit(parsed.ok, `a stored event no longer validates: ${parsed.ok ? '' : JSON.stringify(parsed.issues).slice(0, 500)}`);
-      return parsed.event;
+      return { event: parsed.event, order_time_ms: Number(row.order_time_ms) };
     });
     if (rows.length < chunk_rows) break;
   }
   await session.query(`close ${cursor}`);
 }
 
-/** Whether any event is stored in (`after_ms`, `through_ms`]. */
+/** Whether any event is stored with an ordering time in (`after_ms`, `through_ms`]. */
 export async function eventsBetween(session: Session, after_ms: number, through_ms: number): Promise<boolean> {
   const { rows } = await session.query<{ found: boolean }>(
-    `select exists (select 1 from events where ($1::timestamptz is null or event_time > $1) and ($2::timestamptz is null or event_time <= $2)) as found`,
+    `select exists (select 1 from events where ($1::timestamptz is null or coalesce(order_time, event_time) > $1)
+       and ($2::timestamptz is null or coalesce(order_time, event_time) <= $2)) as found`,
     [timeBound(after_ms), timeBound(through_ms)],
   );
   return rows[0]!.found;
@@ -156,15 +188,18 @@ export async function priceRowsAfter(session: Session, currency: string, after_m
 export async function priceAtFromStore(session: Session, settings: LotSettings, asset: string, time_ms: number): Promise<PricePoint | null> {
   const at = new Date(time_ms).toISOString();
   const fixed_quotes = [settings.reporting_currency, ...Object.keys(settings.pegs)];
-  const trades = await session.query<{ event: unknown }>(
-    `select event from events
+  // A trade's price counts from its ordering time (a prior-period adjustment's from its close boundary).
+  const trades = await session.query<{ event: unknown; order_time_ms: string }>(
+    `select event, (extract(epoch from coalesce(order_time, event_time)) * 1000)::bigint::text as order_time_ms from events
      where type = 'trade' and event -> 'instrument' ->> 'kind' = 'spot' and event -> 'instrument' ->> 'base' = $1 and event -> 'instrument' ->> 'quote' = any($2)
-       and event_time = (select event_time from events
-                         where type = 'trade' and event -> 'instrument' ->> 'kind' = 'spot' and event -> 'instrument' ->> 'base' = $1
-                           and event -> 'instrument' ->> 'quote' = any($2) and event_time <= $3
-                         order by event_time desc limit 1)`,
+       and coalesce(order_time, event_time) = (
+         select coalesce(order_time, event_time) from events
+         where type = 'trade' and event -> 'instrument' ->> 'kind' = 'spot' and event -> 'instrument' ->> 'base' = $1
+           and event -> 'instrument' ->> 'quote' = any($2) and coalesce(order_time, event_time) <= $3
+         order by coalesce(order_time, event_time) desc limit 1)`,
     [asset, fixed_quotes, at],
   );
+  const order_times_ms = new Map(trades.rows.map((row) => [(row.event as KeelEvent).id, Number(row.order_time_ms)]));
   const table = await session.query<{ time_ms: string; price: string; source: string }>(
     `select (extract(epoch from price_time) * 1000)::bigint::text as time_ms, price::text, source from prices
      where currency = $1 and asset = $2
@@ -174,6 +209,7 @@ export async function priceAtFromStore(session: Session, settings: LotSettings, 
   const implied = priceRowsFromTrades(
     trades.rows.map((row) => row.event as KeelEvent),
     settings,
+    (event_id) => order_times_ms.get(event_id)!,
   );
   const candidates = [...implied, ...table.rows.map((row) => ({ asset, time_ms: Number(row.time_ms), price: row.price, source: row.source }))];
   let best: PricePoint | null = null;
@@ -189,12 +225,22 @@ function timeBound(time_ms: number): string | null {
   return Number.isFinite(time_ms) ? new Date(time_ms).toISOString() : null;
 }
 
-/** Writes what one drained stretch of the fold produced. */
-export async function writeFoldOutput(session: Session, output: FoldOutput, pool_of: (venue: string, account: string) => string, currency: string, event_times: ReadonlyMap<string, string>): Promise<void> {
+/**
+ * Writes what one drained stretch of the fold produced. `event_times`: each event's own time (a
+ * missing-basis row's date); `order_times`: its ordering time (what a re-fold rewinds lots by).
+ */
+export async function writeFoldOutput(
+  session: Session,
+  output: FoldOutput,
+  pool_of: (venue: string, account: string) => string,
+  currency: string,
+  event_times: ReadonlyMap<string, string>,
+  order_times: ReadonlyMap<string, string>,
+): Promise<void> {
   const remaining = new Map(output.remaining.map((lot) => [lot.lot_id, lot.quantity]));
   const lot_rows = [
-    ...output.acquisitions.map((lot) => [lot.lot_id, pool_of(lot.venue, lot.account), lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, lot.kind, event_times.get(lot.event_id)!] as const),
-    ...output.transferred.map((lot) => [lot.new_lot_id, pool_of(lot.to_venue, lot.to_account), lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, 'transfer', event_times.get(lot.event_id)!] as const),
+    ...output.acquisitions.map((lot) => [lot.lot_id, pool_of(lot.venue, lot.account), lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, lot.kind, order_times.get(lot.event_id)!] as const),
+    ...output.transferred.map((lot) => [lot.new_lot_id, pool_of(lot.to_venue, lot.to_account), lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, 'transfer', order_times.get(lot.event_id)!] as const),
   ];
   const inserted = new Set(lot_rows.map((row) => row[0]));
   for (let start = 0; start < lot_rows.length; start += row_chunk) {
@@ -335,14 +381,16 @@ export async function clearDirty(session: Session, trade_ids: readonly string[])
 export async function tradeParts(
   session: Session,
   trades: readonly DirtyTrade[],
-): Promise<{ events: KeelEvent[]; facts: Map<string, FillFacts>; joined: KeelEvent[] }> {
-  const { rows } = await session.query<{ event: unknown }>(
-    `select event from events e join unnest($1::text[], $2::text[], $3::text[]) as t (venue, account, order_id)
+): Promise<{ events: KeelEvent[]; order_times_ms: Map<string, number>; facts: Map<string, FillFacts>; joined: KeelEvent[] }> {
+  const { rows } = await session.query<{ event: unknown; order_time_ms: string }>(
+    `select event, (extract(epoch from coalesce(order_time, event_time)) * 1000)::bigint::text as order_time_ms
+     from events e join unnest($1::text[], $2::text[], $3::text[]) as t (venue, account, order_id)
        on e.venue = t.venue and e.account = t.account and e.event ->> 'order_id' = t.order_id
      where e.type in ('trade', 'order')`,
     [trades.map((trade) => trade.venue), trades.map((trade) => trade.account), trades.map((trade) => trade.order_id)],
   );
   const events = rows.map((row) => parseStored(row.event));
+  const order_times_ms = new Map(events.map((event, index) => [event.id, Number(rows[index]!.order_time_ms)]));
   const fill_ids = events.filter((event) => event.type === 'trade').map((event) => event.id);
   const facts_rows = await session.query<{ facts: FillFacts }>('select facts from fill_facts where event_id = any($1)', [fill_ids]);
   const facts = new Map(facts_rows.rows.map((row) => [row.facts.event_id, row.facts]));
@@ -351,7 +399,7 @@ export async function tradeParts(
     `select event from events where event ? 'client_order_id' and event ->> 'client_order_id' = any($1) and type in ('decision', 'risk_check')`,
     [client_order_ids],
   );
-  return { events, facts, joined: joined_rows.rows.map((row) => parseStored(row.event)) };
+  return { events, order_times_ms, facts, joined: joined_rows.rows.map((row) => parseStored(row.event)) };
 }
 
 function parseStored(value: unknown): KeelEvent {

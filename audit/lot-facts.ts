@@ -7,6 +7,7 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { computeLots } from './lots/lot-engine.js';
 import type { LotReport } from './lots/lot-report.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
+import { orderTimeOf, type ClosedPeriod } from './lots/period-close.js';
 import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/pricing.js';
 import { buildTradeRecords, lotClosedOf, lotOpenedOf, missingBasisOf, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
 
@@ -25,13 +26,27 @@ export function lotFactsOf(report: LotReport): LotFacts {
  * The lot report of events, valued with the given prices and with the prices the events' own spot
  * trades imply (a BNB fee is valued at the BNB/USDT trades around it), as every Keel output does.
  */
-export function lotReport(events: readonly KeelEvent[], settings: Partial<LotSettings>, price_rows: readonly PriceRow[] = []): LotReport {
+export function lotReport(
+  events: readonly KeelEvent[],
+  settings: Partial<LotSettings>,
+  price_rows: readonly PriceRow[] = [],
+  closes: readonly ClosedPeriod[] = [],
+): LotReport {
   const full_settings = lotSettings(settings);
-  return computeLots(events, full_settings, new InMemoryPriceTable([...priceRowsFromTrades(events, full_settings), ...price_rows]));
+  const implied = priceRowsFromTrades(events, full_settings, (event_id, time_ms) => orderTimeOf(event_id, time_ms, closes));
+  return computeLots(events, full_settings, new InMemoryPriceTable([...implied, ...price_rows]), closes);
 }
 
-export function tradeRecordsOf(events: readonly KeelEvent[], registry: AssetRegistry, settings: Partial<LotSettings> = {}, price_rows: readonly PriceRow[] = []): TradeRecord[] {
-  return buildTradeRecords(events, lotFactsOf(lotReport(events, settings, price_rows)), registry);
+/** `closes`: the closed periods and the events that arrived after each (`period-close.ts`), as the store knows them. */
+export function tradeRecordsOf(
+  events: readonly KeelEvent[],
+  registry: AssetRegistry,
+  settings: Partial<LotSettings> = {},
+  price_rows: readonly PriceRow[] = [],
+  closes: readonly ClosedPeriod[] = [],
+): TradeRecord[] {
+  const order_time_ms = closes.length === 0 ? undefined : (event: KeelEvent) => orderTimeOf(event.id, Date.parse(event.time), closes);
+  return buildTradeRecords(events, lotFactsOf(lotReport(events, settings, price_rows, closes)), registry, order_time_ms);
 }
 
 function push<V>(map: Map<string, V[]>, key: string, value: V): void {

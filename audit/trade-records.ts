@@ -103,15 +103,16 @@ export function compareEvents(left: KeelEvent, right: KeelEvent): number {
   return left.id < right.id ? -1 : left.id > right.id ? 1 : 0;
 }
 
-export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry): TradeRecord[] {
-  return [...tradeRecords(events, lots, registry)];
+/** `order_time_ms`: each event's ordering time (`period-close.ts`), in which balances are folded; by default its own time. */
+export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry, order_time_ms?: (event: KeelEvent) => number): TradeRecord[] {
+  return [...tradeRecords(events, lots, registry, order_time_ms)];
 }
 
 /**
  * The trade records one at a time, in (opened_at, trade_id) order: a seal hashes each and keeps
  * only those that changed, so a large store never holds every record in memory at once.
  */
-export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry): Generator<TradeRecord> {
+export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry, order_time_ms?: (event: KeelEvent) => number): Generator<TradeRecord> {
   const sorted = uniqueById(events).sort(compareEvents);
   const fills_by_trade = new Map<string, EventOf<'trade'>[]>();
   const decisions = new Map<string, EventOf<'decision'>>();
@@ -123,7 +124,7 @@ export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, regi
     else if (event.type === 'risk_check') risk_checks.set(event.client_order_id, event);
     else if (event.type === 'order') push(orders, `${event.venue}:${event.account}:order:${event.order_id}`, event);
   }
-  const balances = balanceSnapshots(sorted, fills_by_trade, registry);
+  const balances = balanceSnapshots(order_time_ms === undefined ? sorted : inOrderTime(sorted, order_time_ms), fills_by_trade, registry);
   // A record opens at its first fill's time; ties go to the trade id.
   const trade_ids = [...fills_by_trade.keys()].sort((left, right) => {
     const left_opened = fills_by_trade.get(left)![0]!.time;
@@ -141,8 +142,11 @@ export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, regi
 /** Everything one trade record is made of, as the streaming audit reads it back from the store. */
 export type TradeParts = {
   trade_id: string;
-  /** The trade's fills, with what each saw of its account (null: the ledger could not post it). */
-  fills: readonly { event: EventOf<'trade'>; balances: FillBalances | null }[];
+  /**
+   * The trade's fills, with what each saw of its account (null: the ledger could not post it) and
+   * its ordering time (`period-close.ts`), in which the first and last fill seen are taken.
+   */
+  fills: readonly { event: EventOf<'trade'>; balances: FillBalances | null; order_time_ms: number }[];
   orders: readonly EventOf<'order'>[];
   /** Decisions and risk checks of the client order ids involved (any order: the rules below pick). */
   decisions: readonly EventOf<'decision'>[];
@@ -164,8 +168,9 @@ export function tradeRecordOf(parts: TradeParts, registry: AssetRegistry): Trade
   for (const risk of [...parts.risk_checks].sort(compareEvents)) risk_checks.set(risk.client_order_id, risk);
   const fill_events = fills.map((fill) => fill.event);
   const client_order_id = fill_events.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
-  const last = fills[fills.length - 1]!.balances;
-  const balances = last === null ? [] : balanceLines(fills[0]!.balances ?? no_balances, last);
+  const applied = [...fills].sort((left, right) => left.order_time_ms - right.order_time_ms || compareEvents(left.event, right.event));
+  const last = applied[applied.length - 1]!.balances;
+  const balances = last === null ? [] : balanceLines(applied[0]!.balances ?? no_balances, last);
   return buildRecord(parts.trade_id, fill_events, lifecycle, client_order_id, decisions, risk_checks, parts.lots, balances, registry);
 }
 
@@ -258,30 +263,25 @@ function ledgerTransfers(chain: PostingChain): TradeRecord['ledger_transfers'] {
 
 /**
  * Balance of each account a trade touches, just before its first fill and just after its last,
- * from the same posting rules that feed the ledger, folded in canonical event order.
+ * from the same posting rules that feed the ledger, folded in canonical order (`ordered`: by
+ * ordering time, so a prior-period adjustment's fill counts where it is applied).
  */
-function balanceSnapshots(
-  sorted: readonly KeelEvent[],
-  fills_by_trade: ReadonlyMap<string, EventOf<'trade'>[]>,
-  registry: AssetRegistry,
-): Map<string, BalanceLine[]> {
-  const first_fill = new Map<string, string>();
-  const last_fill = new Map<string, string>();
-  for (const [trade_id, fills] of fills_by_trade) {
-    first_fill.set(fills[0]!.id, trade_id);
-    last_fill.set(fills[fills.length - 1]!.id, trade_id);
-  }
+function balanceSnapshots(ordered: readonly KeelEvent[], fills_by_trade: ReadonlyMap<string, EventOf<'trade'>[]>, registry: AssetRegistry): Map<string, BalanceLine[]> {
+  const trade_of_fill = new Map<string, string>();
+  for (const [trade_id, fills] of fills_by_trade) for (const fill of fills) trade_of_fill.set(fill.id, trade_id);
   const book = new BalanceBook();
+  // What the first fill applied saw (none when the ledger could not post it), and the last.
   const opening = new Map<string, FillBalances>();
-  const result = new Map<string, BalanceLine[]>();
-  for (const event of sorted) {
+  const closing = new Map<string, FillBalances | undefined>();
+  for (const event of ordered) {
     const fill = book.apply(event, registry);
-    if (fill === undefined) continue;
-    const opening_trade = first_fill.get(event.id);
-    if (opening_trade !== undefined) opening.set(opening_trade, fill);
-    const closing_trade = last_fill.get(event.id);
-    if (closing_trade !== undefined) result.set(closing_trade, balanceLines(opening.get(closing_trade) ?? no_balances, fill));
+    const trade_id = trade_of_fill.get(event.id);
+    if (trade_id === undefined) continue;
+    if (!closing.has(trade_id)) opening.set(trade_id, fill ?? no_balances);
+    closing.set(trade_id, fill);
   }
+  const result = new Map<string, BalanceLine[]>();
+  for (const [trade_id, last] of closing) if (last !== undefined) result.set(trade_id, balanceLines(opening.get(trade_id)!, last));
   return result;
 }
 
@@ -401,6 +401,13 @@ function accountPart(key: string): string {
 function sumGains(closed: readonly LotClosed[]): string | null {
   if (closed.some((lot) => lot.gain === null)) return null;
   return formatDecimal(closed.reduce((sum, lot) => addDecimals(sum, parseDecimal(lot.gain!, 'gain')), zero_decimal));
+}
+
+/** Events (sorted by own time) in ordering-time order: prior-period adjustments move to their close boundary. */
+function inOrderTime(sorted: readonly KeelEvent[], order_time_ms: (event: KeelEvent) => number): KeelEvent[] {
+  const keyed = sorted.map((event) => ({ event, order_ms: order_time_ms(event) }));
+  keyed.sort((left, right) => left.order_ms - right.order_ms || (left.event.id < right.event.id ? -1 : left.event.id > right.event.id ? 1 : 0));
+  return keyed.map((entry) => entry.event);
 }
 
 function uniqueById(events: readonly KeelEvent[]): KeelEvent[] {

@@ -32,6 +32,14 @@ export const commands: Record<string, CommandEntry> = {
     synopsis: 'keel verify [--batch-rows N] [--anchor SEQUENCE:HASH]',
     load: () => import('./verify-command.js').then((module) => ({ run: module.verifyCommand, usage: module.verify_usage })),
   },
+  close: {
+    synopsis: 'keel close --through DATE --reason TEXT',
+    load: () => import('./close-command.js').then((module) => ({ run: module.closeCommand, usage: module.close_usage })),
+  },
+  reopen: {
+    synopsis: 'keel reopen --through DATE --reason TEXT',
+    load: () => import('./close-command.js').then((module) => ({ run: module.reopenCommand, usage: module.reopen_usage })),
+  },
   lots: {
     synopsis: 'keel lots --input FILE.jsonl [--method fifo|lifo|hifo] [--pool account|global] [--format json|csv] [--prices FILE.jsonl]',
     load: () => import('./lots-command.js').then((module) => ({ run: module.lotsCommand, usage: module.lots_usage })),

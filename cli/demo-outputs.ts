@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { configuredApiLimits } from '../api/api-context.js';
 import { buildApp } from '../api/build-app.js';
 import { readStoreSnapshot } from '../audit/audit-store.js';
+import { periodCloseFacts } from '../audit/close-store.js';
 import { explainTrade } from '../audit/explanation.js';
 import { loadTradeRecord } from '../audit/record-store.js';
 import { createLogger } from '../platform/logger.js';
@@ -47,7 +48,7 @@ export async function writeDemoOutputs(keel: EmbeddedKeel, out_dir: string, prog
       written['trade explanation PDF'] = write(out_dir, 'trade-explanation.pdf', renderTradeExplanationPdf(stored.record, explanation, { settings: data.settings, stored: { version: stored.version, record_hash: stored.record_hash, audit_sequence: stored.audit_sequence } }));
     }
 
-    const tax_lots = taxLotExportOf(snapshot.events, snapshot.price_rows, {}, tax_year, 'keel demo: audit store (PGlite)');
+    const tax_lots = taxLotExportOf(snapshot.events, snapshot.price_rows, {}, tax_year, 'keel demo: audit store (PGlite)', await periodCloseFacts(client));
     written['tax lots (Form 8949 style)'] = write(out_dir, `tax-lots-${tax_year}.csv`, renderForm8949Csv(tax_lots));
     written['open lots'] = write(out_dir, 'open-lots.csv', renderOpenLotsCsv(tax_lots));
     written['dead letters'] = write(out_dir, 'dead-letters.jsonl', keel.dead_letters.map((letter) => JSON.stringify(letter)).join('\n') + (keel.dead_letters.length > 0 ? '\n' : ''));

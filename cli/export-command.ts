@@ -3,6 +3,7 @@
 // year's end as CSV, or all of it as JSON; from the audit store, or from a file of events.
 import { writeFileSync } from 'node:fs';
 import { readStoreSnapshot } from '../audit/audit-store.js';
+import { periodCloseFacts } from '../audit/close-store.js';
 import { lotSettings } from '../audit/lots/lot-settings.js';
 import { createPool, redactUrl, withSession } from '../platform/postgres.js';
 import { taxLotExportOf } from '../reports/load-report-data.js';
@@ -61,8 +62,10 @@ export async function exportCommand(context: CommandContext): Promise<number> {
     const pool = createPool(config.database.url, { max_connections: 1, application_name: 'keel-export' });
     try {
       const snapshot = await withSession(pool, (session) => readStoreSnapshot(session, lotSettings(settings).reporting_currency));
+      const period_close = await withSession(pool, periodCloseFacts);
       context.progress(`keel export: ${snapshot.events.length} events read from the audit store`);
-      data = taxLotExportOf(snapshot.events, snapshot.price_rows, settings, tax_year, `the audit store at ${redactUrl(config.database.url)}, audit chain head #${snapshot.head.sequence} ${snapshot.head.entry_hash}`);
+      const source = `the audit store at ${redactUrl(config.database.url)}, audit chain head #${snapshot.head.sequence} ${snapshot.head.entry_hash}`;
+      data = taxLotExportOf(snapshot.events, snapshot.price_rows, settings, tax_year, source, period_close);
     } finally {
       await pool.end();
     }

@@ -87,6 +87,7 @@ const env_schema = z
     KEEL_API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(16 * 1024 * 1024).default(1024 * 1024),
     KEEL_API_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
     KEEL_API_READS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
+    KEEL_ACTOR: z.string().min(1).max(400).optional(),
   })
   .superRefine((env, context) => {
     if (env.KEEL_LEDGER === 'tigerbeetle' && env.TB_ADDRESS === undefined) {
@@ -112,6 +113,8 @@ export type Config = {
   connectors: { credentials_file: string | undefined; poll_interval_ms: number };
   /** The HTTP API (`keel api`): tokens from KEEL_API_TOKENS here; a KEEL_API_TOKENS_FILE is read by the command (api/api-tokens.ts). */
   api: { host: string; port: number; tokens: ApiToken[]; tokens_file: string | undefined; body_limit_bytes: number; writes_per_minute: number; reads_per_minute: number };
+  /** Who runs a recorded action (`keel close`, `keel reopen`); unset: the OS user and host. */
+  actor: string | undefined;
 };
 
 /** The configuration from `env`, or a KeelError listing every problem with its variable. */
@@ -153,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       writes_per_minute: settings.KEEL_API_WRITES_PER_MINUTE,
       reads_per_minute: settings.KEEL_API_READS_PER_MINUTE,
     },
+    actor: settings.KEEL_ACTOR,
   };
 }
 

@@ -132,8 +132,8 @@ describe('renderAuditReportPdf', () => {
     expect(long.counts.trades).toBe(2_400);
     const updates: ReportProgress[] = [];
     const bytes = renderAuditReportPdf(long, { on_progress: (update) => updates.push(update) });
-    expect(updates[0]).toEqual({ section: 'cover', sections_done: 0, sections_total: 9 });
-    expect(updates.at(-1)).toEqual({ section: 'done', sections_done: 9, sections_total: 9 });
+    expect(updates[0]).toEqual({ section: 'cover', sections_done: 0, sections_total: 10 });
+    expect(updates.at(-1)).toEqual({ section: 'done', sections_done: 10, sections_total: 10 });
     const trade_rows = updates.filter((update) => update.section === 'trades' && update.rows_done !== undefined).map((update) => update.rows_done);
     expect(trade_rows).toEqual([500, 1000, 1500, 2000, 2400]);
     const { pages } = await readPdfText(bytes);

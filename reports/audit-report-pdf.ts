@@ -26,6 +26,7 @@ const sections: readonly Section[] = [
   { name: 'trades', draw: drawTrades },
   { name: 'reconciliation', draw: drawReconciliation },
   { name: 'missing basis and unpriced', draw: drawExceptions },
+  { name: 'prior-period adjustments', draw: drawAdjustments },
   { name: 'disposals and open lots', draw: drawLots },
 ];
 
@@ -76,6 +77,8 @@ function drawCover(doc: Pdf, data: AuditReportData): void {
     ['Events in period', String(data.counts.events_in_period)],
     ['Trades in period', String(data.counts.trades)],
     ['Disposals in period', String(data.counts.disposals)],
+    ['Books closed through', data.period_close.closed_through === null ? 'no period closed' : `${data.period_close.closed_through} (UTC, inclusive)`],
+    ['Prior-period adjustments', String(data.period_close.adjustments.length)],
   ]);
   heading(doc, 'Summary', 12);
   const currency = data.settings.reporting_currency;
@@ -337,6 +340,18 @@ function drawExceptions(doc: Pdf, data: AuditReportData): void {
 }
 
 /** The grey line under a heading that says where the figures below come from. */
+function drawAdjustments(doc: Pdf, data: AuditReportData): void {
+  heading(doc, 'Prior-period adjustments');
+  note(doc, 'Events dated in a closed period that arrived after the close: each is applied at the close boundary and keeps its own date (README "Period close").');
+  const columns: Column[] = [
+    { header: 'Event', width: 34 },
+    { header: 'Type', width: 12 },
+    { header: 'Dated', width: 27 },
+    { header: 'Booked at', width: 27 },
+  ];
+  tableOrNone(doc, 'No prior-period adjustment is dated or booked in this period.', columns, data.period_close.adjustments.map((line) => [line.event_id, line.type, humanTime(line.event_time), humanTime(line.applied_at)]));
+}
+
 function note(doc: Pdf, text: string): void {
   paragraph(doc, text, { size: 8, color: colors.muted });
   doc.moveDown(0.3);

@@ -3,6 +3,7 @@
 // file of events posted into an in-memory ledger when there is no server.
 import { verifyAuditChain } from '../audit/audit-log.js';
 import { readStoreSnapshot } from '../audit/audit-store.js';
+import { periodCloseFacts, type PeriodCloseFacts } from '../audit/close-store.js';
 import { lotReport } from '../audit/lot-facts.js';
 import { lotSettings, type LotSettings } from '../audit/lots/lot-settings.js';
 import type { PriceRow } from '../audit/lots/pricing.js';
@@ -58,7 +59,9 @@ export async function loadAuditReportData(period: ReportPeriod, sources: StoreRe
   }
   const balances = await periodEndBalances(sources.ledger, snapshot.events, sources.registry, period.to);
   sources.on_progress?.(`read ${balances.rows.length} ledger accounts`);
+  const period_close = await periodCloseFacts(sources.session);
   return buildAuditReportData({
+    period_close,
     period,
     events: snapshot.events,
     price_rows: snapshot.price_rows,
@@ -108,10 +111,17 @@ export async function fileAuditReportData(period: ReportPeriod, sources: FileRep
   }
 }
 
-/** The tax-lot export of a year from a set of events (the audit store's or a file's). */
-export function taxLotExportOf(events: readonly KeelEvent[], price_rows: readonly PriceRow[], settings: Partial<LotSettings>, tax_year: number, source: string): TaxLotExport {
+/** The tax-lot export of a year from a set of events (the audit store's, with its closed periods, or a file's). */
+export function taxLotExportOf(
+  events: readonly KeelEvent[],
+  price_rows: readonly PriceRow[],
+  settings: Partial<LotSettings>,
+  tax_year: number,
+  source: string,
+  period_close?: PeriodCloseFacts,
+): TaxLotExport {
   const period = taxYearPeriod(tax_year);
   const to_end = events.filter((event) => event.time < period.to);
-  const report = lotReport(to_end, settings, price_rows);
-  return buildTaxLotExport(report, tax_year, new Map(to_end.map((event) => [event.id, event.time])), source);
+  const report = lotReport(to_end, settings, price_rows, period_close?.closes ?? []);
+  return buildTaxLotExport(report, tax_year, new Map(to_end.map((event) => [event.id, event.time])), source, period_close);
 }

@@ -7,6 +7,7 @@
 // The period is [from, to): `to` is excluded. Lots are matched over every event before `to`, so a
 // disposal in the period consumes the lots bought before it, and open lots are those at the end.
 // Money stays exact decimal strings; a value that could not be priced is null and counted, never 0.
+import type { AdjustmentLine, PeriodCloseFacts } from '../audit/close-store.js';
 import { lotReport, tradeRecordsOf } from '../audit/lot-facts.js';
 import { parseExact } from '../audit/lots/decimal-math.js';
 import { addDecimals, formatDecimal, negateDecimal, subtractDecimals, zero_decimal } from '../ledger/money.js';
@@ -100,6 +101,8 @@ export type AuditReportData = {
   open_lots: OpenLotRow[];
   /** Cumulative values in the reporting currency over the period (priced rows only). */
   series: { realised_pnl: SeriesPoint[]; fees: SeriesPoint[]; funding: SeriesPoint[] };
+  /** The date the books are closed through, and the prior-period adjustments dated or applied in the period. */
+  period_close: { closed_through: string | null; adjustments: AdjustmentLine[] };
 };
 
 export type AuditReportInput = {
@@ -114,6 +117,8 @@ export type AuditReportInput = {
   chain: ChainState | null;
   chain_note?: string;
   reconciliation?: readonly ReconcileReport[];
+  /** Closed periods (audit store only): the lots are computed with the adjustment rule, as sealed. */
+  period_close?: PeriodCloseFacts;
 };
 
 export function checkPeriod(period: ReportPeriod): void {
@@ -131,9 +136,10 @@ export function buildAuditReportData(input: AuditReportInput): AuditReportData {
   const to_end = input.events.filter((event) => event.time < period.to);
   const before_start = to_end.filter((event) => event.time < period.from);
   const in_period = to_end.filter((event) => inPeriod(event.time));
-  const report = lotReport(to_end, settings, input.price_rows);
-  const start_report = lotReport(before_start, settings, input.price_rows);
-  const records = tradeRecordsOf(to_end, input.registry, settings, input.price_rows).filter((record) => inPeriod(record.opened_at));
+  const closes = input.period_close?.closes ?? [];
+  const report = lotReport(to_end, settings, input.price_rows, closes);
+  const start_report = lotReport(before_start, settings, input.price_rows, closes);
+  const records = tradeRecordsOf(to_end, input.registry, settings, input.price_rows, closes).filter((record) => inPeriod(record.opened_at));
   const event_time = new Map(to_end.map((event) => [event.id, event.time]));
   const disposals = report.disposals.filter((row) => inPeriod(row.disposed_at));
   const pricer = new Pricer(settings, new InMemoryPriceTable([...priceRowsFromTrades(to_end, settings), ...input.price_rows]));
@@ -171,6 +177,10 @@ export function buildAuditReportData(input: AuditReportInput): AuditReportData {
       realised_pnl: cumulative(disposals.filter((row) => row.gain !== null).map((row) => ({ time: row.disposed_at, amount: parseExact(row.gain!, 'gain') }))),
       fees: cumulative(valuedFees(in_period, pricer).flatMap((fee) => (fee.value === null ? [] : [{ time: fee.time, amount: fee.value }]))),
       funding: cumulative(valuedFunding(in_period, pricer).flatMap((flow) => (flow.value === null ? [] : [{ time: flow.time, amount: flow.value }]))),
+    },
+    period_close: {
+      closed_through: input.period_close?.closed_through ?? null,
+      adjustments: (input.period_close?.adjustments ?? []).filter((line) => inPeriod(line.applied_at) || inPeriod(line.event_time)),
     },
   };
 }

@@ -92,7 +92,7 @@ describe('tax-lot export', () => {
 
   it('writes JSON with the settings, both parts, missing basis and open lots', () => {
     const json = JSON.parse(renderTaxLotJson(data));
-    expect(Object.keys(json)).toEqual(['export', 'version', 'tax_year', 'period', 'settings', 'source', 'part_i_short_term', 'part_ii_long_term', 'missing_basis', 'open_lots']);
+    expect(Object.keys(json)).toEqual(['export', 'version', 'tax_year', 'period', 'settings', 'source', 'part_i_short_term', 'part_ii_long_term', 'missing_basis', 'open_lots', 'period_close']);
     expect(json).toMatchObject({ export: 'keel.tax-lots', version: 1, tax_year: 2024, period: { from: '2024-01-01T00:00:00.000Z', to: '2025-01-01T00:00:00.000Z' }, source: 'test events' });
     expect(json.settings).toMatchObject({ method: 'fifo', pool: 'account', reporting_currency: 'USD' });
     expect(json.part_i_short_term.rows[0]).toEqual(expect.objectContaining({ event_id: '-s', venue: '=HYPERLINK("http://evil","x")' }));

@@ -16,6 +16,7 @@ import type { RecordedSettings } from '../audit/lots/lot-settings.js';
 import { parseExact } from '../audit/lots/decimal-math.js';
 import { addDecimals, formatDecimal, zero_decimal } from '../ledger/money.js';
 import type { Decimal } from '../ledger/money.js';
+import type { AdjustmentLine, PeriodCloseFacts } from '../audit/close-store.js';
 import { report_error_codes, reportError } from './report-errors.js';
 
 export const tax_lot_export_version = 1;
@@ -67,6 +68,8 @@ export type TaxLotExport = {
   part_ii_long_term: { rows: Form8949Row[]; totals: PartTotals };
   missing_basis: MissingBasisExportRow[];
   open_lots: { as_of: string; rows: (OpenLotRow & { note: string })[] };
+  /** The date the books are closed through (audit store), and the prior-period adjustments dated or applied in the year, with their original events. */
+  period_close: { closed_through: string | null; adjustments: AdjustmentLine[] };
 };
 
 export const unpriced_note = 'UNPRICED: no price in the reporting currency was found; the empty value is unknown, not zero';
@@ -84,10 +87,20 @@ export function taxYearPeriod(tax_year: number): { from: string; to: string } {
  * (then its open lots are those at the year's end); `event_times` gives the time of each event,
  * for missing-basis rows, which carry none.
  */
-export function buildTaxLotExport(report: LotReport, tax_year: number, event_times: ReadonlyMap<string, string>, source: string): TaxLotExport {
+export function buildTaxLotExport(
+  report: LotReport,
+  tax_year: number,
+  event_times: ReadonlyMap<string, string>,
+  source: string,
+  period_close: Omit<PeriodCloseFacts, 'closes'> = { closed_through: null, adjustments: [] },
+): TaxLotExport {
   const period = taxYearPeriod(tax_year);
   const inYear = (time: string) => time >= period.from && time < period.to;
-  const rows = report.disposals.filter((row) => inYear(row.disposed_at)).map(form8949Row);
+  const applied_at = new Map(period_close.adjustments.map((line) => [line.event_id, line.applied_at]));
+  const rows = report.disposals
+    .filter((row) => inYear(row.disposed_at))
+    .map(form8949Row)
+    .map((row) => (applied_at.has(row.event_id) ? { ...row, note: [adjustmentNote(applied_at.get(row.event_id)!), row.note].filter((text) => text !== '').join('; ') } : row));
   const short_rows = rows.filter((row) => row.term === 'short');
   const long_rows = rows.filter((row) => row.term === 'long');
   return {
@@ -103,7 +116,16 @@ export function buildTaxLotExport(report: LotReport, tax_year: number, event_tim
       .map((row) => ({ ...row, time: event_times.get(row.event_id) ?? '', note: missing_basis_note }))
       .filter((row) => inYear(row.time)),
     open_lots: { as_of: period.to, rows: report.open_lots.map((row) => ({ ...row, note: row.unpriced || row.cost_basis === null ? unpriced_note : '' })) },
+    period_close: {
+      closed_through: period_close.closed_through,
+      adjustments: period_close.adjustments.filter((line) => inYear(line.applied_at) || inYear(line.event_time)),
+    },
   };
+}
+
+/** A disposal made by a prior-period adjustment keeps its own date; the note says where it was booked. */
+export function adjustmentNote(applied_at: string): string {
+  return `PRIOR-PERIOD ADJUSTMENT: dated in a closed period, booked at ${applied_at}`;
 }
 
 function form8949Row(row: DisposalRow): Form8949Row {
@@ -194,6 +216,8 @@ function settingsLines(title: string, data: TaxLotExport): string[] {
     csvLine([title, `tax year ${data.tax_year}`]),
     csvLine(['period', `${data.period.from} to ${data.period.to} (end excluded, UTC)`]),
     csvLine(['source', data.source]),
+    csvLine(['closed_through', data.period_close.closed_through ?? 'no period closed']),
+    csvLine(['prior_period_adjustments', String(data.period_close.adjustments.length)]),
     csvLine(['setting', 'value']),
     csvLine(['method', settings.method]),
     csvLine(['pool', settings.pool]),

@@ -38,6 +38,7 @@ import type {
   WithdrawnRow,
 } from './lot-report.js';
 import { lotSettings, recordSettings, type LotSettings } from './lot-settings.js';
+import { orderTimeOf, type ClosedPeriod } from './period-close.js';
 import { empty_price_table, Pricer, type PriceTable, type UnitPrice } from './pricing.js';
 import { flatConcat } from '../../platform/flat-string.js';
 
@@ -155,15 +156,21 @@ export class LotEngine {
 
   /** Applies one event; events must come in strictly increasing (time, id) order. */
   apply(event: KeelEvent): void {
-    this.applyAt(event, eventTimeMs(event));
+    const time_ms = eventTimeMs(event);
+    this.applyAt(event, time_ms, time_ms);
   }
 
-  /** `apply` with the event's time already parsed (computeLots has it from sorting). */
-  applyAt(event: KeelEvent, time_ms: number): void {
-    if (time_ms < this.last_time_ms || (time_ms === this.last_time_ms && event.id <= this.last_id)) {
+  /**
+   * `apply` at an ordering time: the event's own time, or for a prior-period adjustment the close
+   * boundary (`period-close.ts`). Order follows `order_time_ms`; its rows, values and holding
+   * period keep its own `time_ms` (already parsed: computeLots has it from sorting).
+   */
+  applyAt(event: KeelEvent, order_time_ms: number, time_ms: number): void {
+    assertAudit(order_time_ms >= time_ms, `event ${event.id} ordered at ${order_time_ms}, before its own time ${time_ms}`);
+    if (order_time_ms < this.last_time_ms || (order_time_ms === this.last_time_ms && event.id <= this.last_id)) {
       throw auditError(audit_error_codes.event_out_of_order, `event ${event.id} at ${event.time} comes before or equals the last event applied; sort first (computeLots does)`);
     }
-    this.last_time_ms = time_ms;
+    this.last_time_ms = order_time_ms;
     this.last_id = event.id;
     const context: Context = { event_id: event.id, time_ms, time: event.time, place: { venue: event.venue, account: event.account }, date_key: undefined };
     switch (event.type) {
@@ -513,13 +520,26 @@ export class LotEngine {
 /**
  * The lot report of a set of events: sorted by (time, id), each id applied once. The same id with
  * different content is a conflict: the first in (time, id, content) order is used and the other is
- * listed. Any order of the same events gives the same report.
+ * listed. Any order of the same events gives the same report. With closed periods, prior-period
+ * adjustments are placed at their close boundary (`period-close.ts`); `prices` must then hold the
+ * prices they imply at that boundary too (`lotReport` does).
  */
-export function computeLots(events: Iterable<KeelEvent>, settings: Partial<LotSettings> = {}, prices: PriceTable = empty_price_table): LotReport {
+export function computeLots(
+  events: Iterable<KeelEvent>,
+  settings: Partial<LotSettings> = {},
+  prices: PriceTable = empty_price_table,
+  closes: readonly ClosedPeriod[] = [],
+): LotReport {
   const engine = new LotEngine(lotSettings(settings), prices);
   const { ordered, times_ms, conflicts } = orderEvents(events);
   for (const conflict of conflicts) engine.recordConflict(conflict);
-  ordered.forEach((event, index) => engine.applyAt(event, times_ms[index]!));
+  if (closes.length === 0) {
+    ordered.forEach((event, index) => engine.applyAt(event, times_ms[index]!, times_ms[index]!));
+    return engine.report();
+  }
+  const order_times_ms = Float64Array.from(ordered, (event, index) => orderTimeOf(event.id, times_ms[index]!, closes));
+  const order = Uint32Array.from(ordered.keys()).sort((left, right) => order_times_ms[left]! - order_times_ms[right]! || compareText(ordered[left]!.id, ordered[right]!.id));
+  for (const index of order) engine.applyAt(ordered[index]!, order_times_ms[index]!, times_ms[index]!);
   return engine.report();
 }
 

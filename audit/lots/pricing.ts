@@ -147,11 +147,14 @@ function multiplyOptional(left: Decimal | undefined, right: Decimal): Decimal {
 
 /**
  * Prices observed in spot trades quoted in the reporting currency or a pegged asset, as price-table
- * rows: what a command without a price service can know. `source` is `trade:<event id>`.
+ * rows: what a command without a price service can know. `source` is `trade:<event id>`. A row
+ * counts from the trade's ordering time (`order_time_ms`: a prior-period adjustment's counts from
+ * its close boundary, so that nothing dated in the closed period changes).
  */
 export function priceRowsFromTrades(
   events: Iterable<{ type: string; id: string; time: string; instrument?: { kind: string; base: string; quote: string }; price?: string }>,
   settings: LotSettings,
+  order_time_ms: (event_id: string, time_ms: number) => number = (_event_id, time_ms) => time_ms,
 ): PriceRow[] {
   const pricer = new Pricer(settings, empty_price_table);
   const rows: PriceRow[] = [];
@@ -159,7 +162,7 @@ export function priceRowsFromTrades(
     if (event.type !== 'trade' || event.instrument?.kind !== 'spot' || event.price === undefined) continue;
     const quote_price = pricer.fixedPrice(event.instrument.quote);
     if (quote_price === undefined || pricer.fixedPrice(event.instrument.base) !== undefined) continue;
-    rows.push({ asset: event.instrument.base, time_ms: Date.parse(event.time), price: multiplyDecimals(parseDecimal(event.price, 'price'), quote_price.price), source: `trade:${event.id}` });
+    rows.push({ asset: event.instrument.base, time_ms: order_time_ms(event.id, Date.parse(event.time)), price: multiplyDecimals(parseDecimal(event.price, 'price'), quote_price.price), source: `trade:${event.id}` });
   }
   return rows;
 }
