@@ -19,6 +19,15 @@ export const audit_error_codes = {
   log_payload_too_large: 'KEEL_ERR_AUDIT_LOG_PAYLOAD_TOO_LARGE',
   log_batch_too_large: 'KEEL_ERR_AUDIT_LOG_BATCH_TOO_LARGE',
   log_row_invalid: 'KEEL_ERR_AUDIT_LOG_ROW_INVALID',
+  /** Logged, not thrown: PostgreSQL does not answer, and the consumer waits for it (its partition paused). */
+  store_unavailable: 'KEEL_ERR_AUDIT_STORE_UNAVAILABLE',
+  /** A quarantine reason: PostgreSQL refused to store the event (a data error, not unavailability). */
+  event_unstorable: 'KEEL_ERR_AUDIT_EVENT_UNSTORABLE',
+  /** A quarantine reason: a stored event no longer validates (stored before a stricter validation). */
+  event_invalid: 'KEEL_ERR_AUDIT_EVENT_INVALID',
+  quarantine_not_found: 'KEEL_ERR_AUDIT_QUARANTINE_NOT_FOUND',
+  quarantine_still_invalid: 'KEEL_ERR_AUDIT_QUARANTINE_STILL_INVALID',
+  quarantine_release_conflict: 'KEEL_ERR_AUDIT_QUARANTINE_RELEASE_CONFLICT',
 } as const;
 
 export type AuditErrorCode = (typeof audit_error_codes)[keyof typeof audit_error_codes];
