@@ -53,7 +53,9 @@ const seal_retry_ms_min = 500;
 const seal_retry_ms_max = 30_000;
 /** Waiting for PostgreSQL to store a batch: well under the session timeout, as the consumer heartbeats between tries. */
 const store_retry_ms_min = 250;
-const store_retry_ms_max = 4_000;
+const store_retry_ms_max = 15_000;
+/** kafkajs sends a heartbeat at most every 3 s when asked; asked every second, the session (≥ 6 s) holds. */
+const heartbeat_slice_ms = 1_000;
 
 export class AuditConsumer {
   private readonly consumer: Consumer;
@@ -203,26 +205,38 @@ export class AuditConsumer {
     const partition = payload.batch.partition;
     let backoff_ms = store_retry_ms_min;
     let resume: (() => void) | undefined;
-    for (;;) {
-      try {
-        const stored = await withSession(this.pool, (session) => storeBatch(session, inputs));
-        if (resume !== undefined) {
-          resume();
-          this.logger.info({ partition }, 'PostgreSQL answers again: the batch is stored, partition resumed');
+    try {
+      for (;;) {
+        try {
+          const stored = await withSession(this.pool, (session) => storeBatch(session, inputs));
+          if (resume !== undefined) this.logger.info({ partition }, 'PostgreSQL answers again: the batch is stored, partition resumed');
+          return stored;
+        } catch (error) {
+          if (!isPostgresUnavailable(error)) throw error;
+          if (resume === undefined) {
+            resume = payload.pause();
+            const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; partition ${partition} paused, its batch waits to be stored`;
+            this.logger.warn({ code: audit_error_codes.store_unavailable, partition, error: describeError(error) }, reason);
+          }
+          if (!(await this.waitHeartbeating(backoff_ms * (0.5 + Math.random() / 2), payload))) return undefined;
+          backoff_ms = Math.min(backoff_ms * 2, store_retry_ms_max);
         }
-        return stored;
-      } catch (error) {
-        if (!isPostgresUnavailable(error)) throw error;
-        if (resume === undefined) {
-          resume = payload.pause();
-          const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; partition ${partition} paused, its batch waits to be stored`;
-          this.logger.warn({ code: audit_error_codes.store_unavailable, partition, error: describeError(error) }, reason);
-        }
-        await sleep(backoff_ms * (0.5 + Math.random() / 2));
-        backoff_ms = Math.min(backoff_ms * 2, store_retry_ms_max);
-        if (!this.running || !payload.isRunning() || payload.isStale()) return undefined;
-        await payload.heartbeat();
       }
+    } finally {
+      // Also when it gives up (stopping, partition moved): a partition left paused is never fetched again.
+      resume?.();
+    }
+  }
+
+  /** Sleeps `wait_ms` in slices short enough for the group session; false when the batch is no longer this consumer's to store. */
+  private async waitHeartbeating(wait_ms: number, payload: EachBatchPayload): Promise<boolean> {
+    const until_ms = Date.now() + wait_ms;
+    for (;;) {
+      if (!this.running || !payload.isRunning() || payload.isStale()) return false;
+      await payload.heartbeat();
+      const left_ms = until_ms - Date.now();
+      if (left_ms <= 0) return true;
+      await sleep(Math.min(left_ms, heartbeat_slice_ms));
     }
   }
 
