@@ -12,7 +12,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
-import { describeError } from '../platform/errors.js';
+import { describeError, isInvariantBroken } from '../platform/errors.js';
 import { ensureTopics, producerOf, send_bytes_max, sendMessages } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
 import { isPostgresUnavailable, withSession, type Pool, type PoolClient } from '../platform/postgres.js';
@@ -39,6 +39,8 @@ export type AuditConsumerOptions = {
    */
   catch_up_lateness_ms?: number;
   on_sealed?: (result: SealResult) => void;
+  /** Called once when a broken invariant (a bug) stops the consumer. */
+  on_failure?: (error: Error) => void;
 };
 
 /** The session-level advisory lock held by the one `keel audit` that writes the audit store. */
@@ -188,6 +190,10 @@ export class AuditConsumer {
     if (stored.conflicts.length > 0) {
       this.logger.warn({ conflicts: stored.conflicts.length }, 'events repeated with different content: quarantined, not stored');
     }
+    if (stored.quarantined > 0) {
+      const reason = `${audit_error_codes.event_unstorable}: PostgreSQL refused ${stored.quarantined} event(s): quarantined (keel quarantine list)`;
+      this.logger.warn({ code: audit_error_codes.event_unstorable, partition: batch.partition, quarantined: stored.quarantined }, reason);
+    }
     const last_offset = batch.messages[batch.messages.length - 1]!.offset;
     resolveOffset(last_offset);
     await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
@@ -291,6 +297,7 @@ export class AuditConsumer {
       });
     } catch (error) {
       this.options.metrics?.seal_failures.inc();
+      if (isInvariantBroken(error)) return this.stopOnBug(error);
       if (isPostgresUnavailable(error)) {
         const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; the seal waits for it`;
         this.logger.warn({ code: audit_error_codes.store_unavailable, retry_in_ms: this.seal_retry_ms }, reason);
@@ -300,6 +307,13 @@ export class AuditConsumer {
       if (this.running) this.seal_retry = setTimeout(() => void this.sealSoon(), this.seal_retry_ms);
       this.seal_retry_ms = Math.min(this.seal_retry_ms * 2, seal_retry_ms_max);
     }
+  }
+
+  /** A bug is not retried: nothing more is fetched or sealed, and whoever runs the consumer is told. */
+  private stopOnBug(error: Error): void {
+    this.consumer.pause([{ topic: this.options.events_topic }]);
+    this.logger.fatal({ error: describeError(error) }, 'broken invariant: the audit consumer stops');
+    this.options.on_failure?.(error);
   }
 
   private deferBuild(wait_ms: number): void {

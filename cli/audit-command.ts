@@ -26,6 +26,10 @@ export async function auditCommand(context: CommandContext): Promise<number> {
   const pool = createPool(config.database.url, { on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed') });
   await migrate(pool, defaultMigrationsDirectory());
   const metrics_registry = createMetricsRegistry();
+  // A broken invariant stops the process loudly (exit 1), as a signal stops it cleanly (0).
+  let broken = false;
+  let failed_resolve: () => void = () => undefined;
+  const failed = new Promise<void>((resolve) => (failed_resolve = resolve));
   const consumer = new AuditConsumer(createKafka(config.kafka, logger), pool, loadRegistry(config), logger, {
     events_topic: config.kafka.events_topic,
     trade_records_topic: config.audit.trade_records_topic,
@@ -33,6 +37,10 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     seal_interval_ms: config.audit.seal_interval_ms,
     session_timeout_ms: config.audit.session_timeout_ms,
     metrics: createAuditMetrics(metrics_registry),
+    on_failure: () => {
+      broken = true;
+      failed_resolve();
+    },
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
   logger.info({ metrics: metricsUrl(metrics_server) }, 'keel audit starting');
@@ -47,11 +55,15 @@ export async function auditCommand(context: CommandContext): Promise<number> {
   try {
     // Standing by (another process writes the store) lasts until it stops or this one is told to.
     await Promise.race([consumer.start(), stopped]);
-    await stopped;
+    await Promise.race([stopped, failed]);
   } finally {
     await consumer.stop();
     await pool.end();
     metrics_server.close();
+  }
+  if (broken) {
+    logger.fatal('keel audit stopped on a broken invariant');
+    return 1;
   }
   logger.info('keel audit stopped');
   return 0;
