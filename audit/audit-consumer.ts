@@ -299,8 +299,9 @@ export class AuditConsumer {
       this.options.metrics?.seal_failures.inc();
       if (isInvariantBroken(error)) return this.stopOnBug(error);
       if (isPostgresUnavailable(error)) {
+        // Once per wait: the retries back off quietly.
         const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; the seal waits for it`;
-        this.logger.warn({ code: audit_error_codes.store_unavailable, retry_in_ms: this.seal_retry_ms }, reason);
+        if (this.seal_retry_ms === seal_retry_ms_min) this.logger.warn({ code: audit_error_codes.store_unavailable, retry_in_ms: this.seal_retry_ms }, reason);
       } else {
         this.logger.error({ error: describeError(error), retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
       }
