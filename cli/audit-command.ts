@@ -16,8 +16,11 @@ incrementally (a late event re-folds from the checkpoint before it). Whenever it
 most once per KEEL_AUDIT_SEAL_INTERVAL_MS, default 0) it rebuilds the trade records the new events
 touched: changed records become new versions, each appended to the hash-chained audit log and
 published on KEEL_TRADE_RECORDS_TOPIC. One process writes the store: a second one stands by and
-takes over when the first stops or dies. Metrics on http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics.
-Stops cleanly on SIGTERM or SIGINT.`;
+takes over when the first stops or dies. While PostgreSQL does not answer it waits (the partition
+paused, heartbeats kept) and logs KEEL_ERR_AUDIT_STORE_UNAVAILABLE once per wait. An event the store
+refuses or a stored event that no longer validates is quarantined (see keel quarantine) and sealing
+goes on. Metrics on http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics.
+Stops cleanly on SIGTERM or SIGINT (exit 0); a broken invariant stops it with exit 1.`;
 
 export async function auditCommand(context: CommandContext): Promise<number> {
   context.parse({});
