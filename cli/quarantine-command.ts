@@ -26,17 +26,25 @@ export async function quarantineCommand(context: CommandContext): Promise<number
   if (rest.length > 0) throw usageError(`unexpected arguments: ${rest.join(' ')}`, quarantine_usage);
   if (action === 'list') {
     const format = values.format ?? 'json';
-    if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table, got '${format}'`, quarantine_usage);
+    if (format !== 'json' && format !== 'table')
+      throw usageError(`--format must be json or table, got '${format}'`, quarantine_usage);
     if (id_text !== undefined) throw usageError(`list takes no ID, got '${id_text}'`, quarantine_usage);
     const rows = await onStore(context, (session) => listQuarantined(session));
     context.stdout(format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : listTable(rows));
     return 0;
   }
   if (action === 'release') {
-    if (id_text === undefined || !/^[1-9]\d{0,15}$/.test(id_text)) throw usageError(`release needs the ID of a quarantined event (a whole number), got '${id_text ?? ''}'`, quarantine_usage);
+    if (id_text === undefined || !/^[1-9]\d{0,15}$/.test(id_text))
+      throw usageError(
+        `release needs the ID of a quarantined event (a whole number), got '${id_text ?? ''}'`,
+        quarantine_usage,
+      );
     const reason = values.reason?.trim() ?? '';
-    if (reason === '' || reason.length > reason_length_max) throw usageError(`--reason TEXT is required with release (1..${reason_length_max} characters)`, quarantine_usage);
-    const released = await onStore(context, (session) => inTransaction(session, () => releaseQuarantined(session, Number(id_text), reason)));
+    if (reason === '' || reason.length > reason_length_max)
+      throw usageError(`--reason TEXT is required with release (1..${reason_length_max} characters)`, quarantine_usage);
+    const released = await onStore(context, (session) =>
+      inTransaction(session, () => releaseQuarantined(session, Number(id_text), reason)),
+    );
     context.stdout(`${JSON.stringify({ released: Number(id_text), event_id: released.event_id })}\n`);
     return 0;
   }

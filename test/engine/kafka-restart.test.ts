@@ -52,12 +52,19 @@ describe('a broker restart under the engine and keel audit (private Kafka, real 
     const logger = createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'silent');
     const ledger = new EmbeddedLedger();
     const metrics_registry = new Registry();
-    const engine = new PostingEngine(createKafka({ brokers, client_id: 'keel-engine-test' }, logger), ledger, registry, createEngineMetrics(metrics_registry), logger, {
-      ...topics,
-      events_partitions: 2,
-      session_timeout_ms: 6_000,
-      retry_backoff_ms_max: 500,
-    });
+    const engine = new PostingEngine(
+      createKafka({ brokers, client_id: 'keel-engine-test' }, logger),
+      ledger,
+      registry,
+      createEngineMetrics(metrics_registry),
+      logger,
+      {
+        ...topics,
+        events_partitions: 2,
+        session_timeout_ms: 6_000,
+        retry_backoff_ms_max: 500,
+      },
+    );
     cleanup.push(() => engine.stop());
     await engine.start();
     const audit = startKeel(
@@ -78,7 +85,8 @@ describe('a broker restart under the engine and keel audit (private Kafka, real 
 
     const half = Math.floor(events.length / 2);
     await publish(kafka, topics.events_topic, events.slice(0, half));
-    const stored = async () => Number((await db.pool.query<{ count: string }>('select count(*) as count from events')).rows[0]!.count);
+    const stored = async () =>
+      Number((await db.pool.query<{ count: string }>('select count(*) as count from events')).rows[0]!.count);
     while ((await stored()) === 0) await sleep(100);
     await broker.command('restart', 'kill');
     await publish(kafka, topics.events_topic, events.slice(half));
@@ -91,10 +99,14 @@ describe('a broker restart under the engine and keel audit (private Kafka, real 
     const report = await checkLedgerInvariants(ledger, events, registry);
     expect(report.problems).toEqual([]);
     expect(report.transfers).toBe(report.expected_transfers);
-    const { rows } = await db.pool.query<{ stored: number; distinct_ids: number }>('select count(*)::int as stored, count(distinct event_id)::int as distinct_ids from events');
+    const { rows } = await db.pool.query<{ stored: number; distinct_ids: number }>(
+      'select count(*)::int as stored, count(distinct event_id)::int as distinct_ids from events',
+    );
     expect(rows[0]).toEqual({ stored: events.length, distinct_ids: events.length });
     const records = await withSession(db.pool, currentTradeRecords);
     const expected = tradeRecordsOf(events, registry);
-    expect(new Map(records.map((record) => [record.trade_id, record.record]))).toEqual(new Map(expected.map((record) => [record.trade_id, record])));
+    expect(new Map(records.map((record) => [record.trade_id, record.record]))).toEqual(
+      new Map(expected.map((record) => [record.trade_id, record])),
+    );
   });
 });

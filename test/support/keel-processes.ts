@@ -6,11 +6,18 @@ import type { Pool } from '../../platform/postgres.js';
 
 const main_path = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 
-export type KeelProcess = { child: ChildProcess; log: () => string; logged: (text: string, timeout_ms?: number) => Promise<void> };
+export type KeelProcess = {
+  child: ChildProcess;
+  log: () => string;
+  logged: (text: string, timeout_ms?: number) => Promise<void>;
+};
 
 /** `keel <command>` from source with `env` added; `cleanup` gets the step that kills it. */
 export function startKeel(command: string, env: Record<string, string>, cleanup: (() => Promise<void>)[]): KeelProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', main_path, command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main_path, command], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   cleanup.push(async () => {
@@ -20,8 +27,10 @@ export function startKeel(command: string, env: Record<string, string>, cleanup:
   const logged = async (text: string, timeout_ms = 60_000) => {
     const deadline_ms = Date.now() + timeout_ms;
     while (!log.includes(text)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`keel ${command} exited before logging '${text}':\n${log.slice(-2000)}`);
-      if (Date.now() > deadline_ms) throw new Error(`keel ${command} did not log '${text}' within ${timeout_ms} ms:\n${log.slice(-2000)}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`keel ${command} exited before logging '${text}':\n${log.slice(-2000)}`);
+      if (Date.now() > deadline_ms)
+        throw new Error(`keel ${command} did not log '${text}' within ${timeout_ms} ms:\n${log.slice(-2000)}`);
       await sleep(50);
     }
   };
@@ -49,7 +58,8 @@ export async function untilSealed(pool: Pool, events: number, timeout_ms = 180_0
     );
     const state = rows[0]!;
     if (state.stored === events && state.unfolded === 0 && state.dirty === 0) return;
-    if (Date.now() > deadline_ms) throw new Error(`not sealed within ${timeout_ms} ms: ${JSON.stringify(state)} of ${events} events`);
+    if (Date.now() > deadline_ms)
+      throw new Error(`not sealed within ${timeout_ms} ms: ${JSON.stringify(state)} of ${events} events`);
     await sleep(200);
   }
 }

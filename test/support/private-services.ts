@@ -29,11 +29,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function startPrivate(script: string, env: Record<string, string>, address_pattern: RegExp, run_dir: string): Promise<PrivateServer> {
+async function startPrivate(
+  script: string,
+  env: Record<string, string>,
+  address_pattern: RegExp,
+  run_dir: string,
+): Promise<PrivateServer> {
   const command = async (...args: string[]) => {
-    await run('bash', [join(scripts, script), ...args], { env: { ...process.env, ...env }, timeout: script_timeout_ms });
+    await run('bash', [join(scripts, script), ...args], {
+      env: { ...process.env, ...env },
+      timeout: script_timeout_ms,
+    });
   };
-  const { stdout } = await run('bash', [join(scripts, script), 'start'], { env: { ...process.env, ...env }, timeout: script_timeout_ms });
+  const { stdout } = await run('bash', [join(scripts, script), 'start'], {
+    env: { ...process.env, ...env },
+    timeout: script_timeout_ms,
+  });
   const address = address_pattern.exec(stdout)?.[1];
   if (address === undefined) throw new Error(`${script} start printed no address: ${stdout}`);
   return {
@@ -49,7 +60,12 @@ async function startPrivate(script: string, env: Record<string, string>, address
 /** A PostgreSQL cluster of its own (scripts/postgres.sh with PGPORT and KEEL_PG_RUN_DIR). */
 export async function startPrivatePostgres(): Promise<PrivateServer> {
   const run_dir = mkdtempSync(join(tmpdir(), 'keel-private-pg-'));
-  return startPrivate('postgres.sh', { PGPORT: String(await freePort()), KEEL_PG_RUN_DIR: run_dir }, /^DATABASE_URL=(\S+)$/m, run_dir);
+  return startPrivate(
+    'postgres.sh',
+    { PGPORT: String(await freePort()), KEEL_PG_RUN_DIR: run_dir },
+    /^DATABASE_URL=(\S+)$/m,
+    run_dir,
+  );
 }
 
 /**
@@ -58,6 +74,11 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
  */
 export async function startPrivateKafka(): Promise<PrivateServer> {
   const run_dir = mkdtempSync(join(tmpdir(), 'keel-private-kafka-'));
-  const env = { KAFKA_PORT: String(await freePort()), KAFKA_CONTROLLER_PORT: String(await freePort()), KEEL_KAFKA_RUN_DIR: run_dir, KAFKA_HEAP: '384m' };
+  const env = {
+    KAFKA_PORT: String(await freePort()),
+    KAFKA_CONTROLLER_PORT: String(await freePort()),
+    KEEL_KAFKA_RUN_DIR: run_dir,
+    KAFKA_HEAP: '384m',
+  };
   return startPrivate('kafka.sh', env, /^KAFKA_BROKERS=(\S+)$/m, run_dir);
 }
