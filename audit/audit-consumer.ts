@@ -10,16 +10,18 @@
 // start the consumer seals at once: a process killed after storing events and before sealing them
 // leaves them for the next one. Seals of one process run one at a time.
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
-import { describeError } from '../platform/errors.js';
+import { describeError, isInvariantBroken } from '../platform/errors.js';
 import { ensureTopics, producerOf, send_bytes_max, sendMessages } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
-import type { Pool, PoolClient } from '../platform/postgres.js';
+import { isPostgresUnavailable, withSession, type Pool, type PoolClient } from '../platform/postgres.js';
+import { audit_error_codes } from './audit-errors.js';
 import type { AuditHead } from './audit-log.js';
 import { FoldCache, seal, type SealResult } from './audit-seal.js';
 import type { ChangedRecord } from './audit-store.js';
 import type { AuditMetrics } from './audit-metrics.js';
-import { storeBatch } from './store-step.js';
+import { storeBatch, type StoreInput, type StoredBatch } from './store-step.js';
 import type { LotSettings } from './lots/lot-settings.js';
 
 export type AuditConsumerOptions = {
@@ -37,6 +39,8 @@ export type AuditConsumerOptions = {
    */
   catch_up_lateness_ms?: number;
   on_sealed?: (result: SealResult) => void;
+  /** Called once when a broken invariant (a bug) stops the consumer. */
+  on_failure?: (error: Error) => void;
 };
 
 /** The session-level advisory lock held by the one `keel audit` that writes the audit store. */
@@ -49,6 +53,11 @@ const catch_up_lateness_ms_default = 10 * 60_000;
 
 const seal_retry_ms_min = 500;
 const seal_retry_ms_max = 30_000;
+/** Waiting for PostgreSQL to store a batch: well under the session timeout, as the consumer heartbeats between tries. */
+const store_retry_ms_min = 250;
+const store_retry_ms_max = 15_000;
+/** kafkajs sends a heartbeat at most every 3 s when asked; asked every second, the session (≥ 6 s) holds. */
+const heartbeat_slice_ms = 1_000;
 
 export class AuditConsumer {
   private readonly consumer: Consumer;
@@ -137,26 +146,44 @@ export class AuditConsumer {
 
   private async takeWriterLock(): Promise<void> {
     let standing_by = false;
+    let waiting_for_postgres = false;
     while (!this.stopping) {
       try {
-        const client = await this.pool.connect();
-        const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock($1) as held', [audit_writer_lock_key]);
-        if (rows[0]?.held === true) {
-          // An error on this idle connection (PostgreSQL restarted) must not crash the process;
-          // sealing stays safe without the lock (each seal takes its own), only not exclusive.
-          client.on('error', (error) => this.logger.warn({ error: error.message }, 'the connection holding the audit writer lock failed'));
-          this.lock_client = client;
+        if (await this.tryWriterLock()) {
           if (standing_by) this.logger.info('audit writer lock taken: this process now consumes');
           return;
         }
-        client.release();
         if (!standing_by) this.logger.info('another keel audit writes the audit store: standing by until it stops');
         standing_by = true;
       } catch (error) {
-        this.logger.warn({ error: describeError(error), retry_in_ms: standby_poll_ms }, 'KEEL_ERR_AUDIT_STORE_UNAVAILABLE: PostgreSQL does not answer; waiting');
+        if (!isPostgresUnavailable(error)) throw error;
+        if (!waiting_for_postgres) {
+          const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; waiting for it to take the writer lock`;
+          this.logger.warn({ code: audit_error_codes.store_unavailable, error: describeError(error), retry_in_ms: standby_poll_ms }, reason);
+        }
+        waiting_for_postgres = true;
       }
-      await new Promise((resolve) => setTimeout(resolve, standby_poll_ms));
+      await sleep(standby_poll_ms);
     }
+  }
+
+  private async tryWriterLock(): Promise<boolean> {
+    const client = await this.pool.connect();
+    // An error on this connection (PostgreSQL restarted) must not crash the process; sealing stays
+    // safe without the lock (each seal takes its own), only not exclusive.
+    client.on('error', (error) => this.logger.warn({ error: error.message }, 'the connection holding the audit writer lock failed'));
+    try {
+      const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock($1) as held', [audit_writer_lock_key]);
+      if (rows[0]?.held !== true) {
+        client.release(true);
+        return false;
+      }
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    this.lock_client = client;
+    return true;
   }
 
   private releaseWriterLock(): void {
@@ -165,22 +192,22 @@ export class AuditConsumer {
     this.lock_client = undefined;
   }
 
-  private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset } = payload;
     if (batch.messages.length === 0) return;
     const inputs = batch.messages.map((message) => ({ value: message.value, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } }));
-    const client = await this.pool.connect();
-    let latest_event_time_ms = Number.NEGATIVE_INFINITY;
-    try {
-      const stored = await storeBatch(client, inputs);
-      latest_event_time_ms = stored.latest_event_time_ms;
-      this.options.metrics?.events_stored.inc(stored.stored);
-      this.options.metrics?.events_duplicate.inc(stored.duplicates);
-      this.options.metrics?.conflicts.inc(stored.conflicts.length);
-      if (stored.conflicts.length > 0) {
-        this.logger.warn({ conflicts: stored.conflicts.length }, 'events repeated with different content: quarantined, not stored');
-      }
-    } finally {
-      client.release();
+    const stored = await this.storeUntilAnswered(inputs, payload);
+    if (stored === undefined) return; // stopping, or the partition moved: the next owner reads it again.
+    const latest_event_time_ms = stored.latest_event_time_ms;
+    this.options.metrics?.events_stored.inc(stored.stored);
+    this.options.metrics?.events_duplicate.inc(stored.duplicates);
+    this.options.metrics?.conflicts.inc(stored.conflicts.length);
+    if (stored.conflicts.length > 0) {
+      this.logger.warn({ conflicts: stored.conflicts.length }, 'events repeated with different content: quarantined, not stored');
+    }
+    if (stored.quarantined > 0) {
+      const reason = `${audit_error_codes.event_unstorable}: PostgreSQL refused ${stored.quarantined} event(s): quarantined (keel quarantine list)`;
+      this.logger.warn({ code: audit_error_codes.event_unstorable, partition: batch.partition, quarantined: stored.quarantined }, reason);
     }
     const last_offset = batch.messages[batch.messages.length - 1]!.offset;
     resolveOffset(last_offset);
@@ -189,6 +216,50 @@ export class AuditConsumer {
     this.partition_times_ms.set(batch.partition, Math.max(this.partition_times_ms.get(batch.partition) ?? Number.NEGATIVE_INFINITY, latest_event_time_ms));
     this.partition_lags.set(batch.partition, BigInt(batch.offsetLag()));
     await this.sealSoon();
+  }
+
+  /**
+   * Stores the batch, waiting out a PostgreSQL that does not answer: the partition is paused (no
+   * more fetching), heartbeats keep the membership, and the same batch is tried again with jittered
+   * back-off. One coded line says what it waits for; one more says when it goes on.
+   */
+  private async storeUntilAnswered(inputs: readonly StoreInput[], payload: EachBatchPayload): Promise<StoredBatch | undefined> {
+    const partition = payload.batch.partition;
+    let backoff_ms = store_retry_ms_min;
+    let resume: (() => void) | undefined;
+    try {
+      for (;;) {
+        try {
+          const stored = await withSession(this.pool, (session) => storeBatch(session, inputs));
+          if (resume !== undefined) this.logger.info({ partition }, 'PostgreSQL answers again: the batch is stored, partition resumed');
+          return stored;
+        } catch (error) {
+          if (!isPostgresUnavailable(error)) throw error;
+          if (resume === undefined) {
+            resume = payload.pause();
+            const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; partition ${partition} paused, its batch waits to be stored`;
+            this.logger.warn({ code: audit_error_codes.store_unavailable, partition, error: describeError(error) }, reason);
+          }
+          if (!(await this.waitHeartbeating(backoff_ms * (0.5 + Math.random() / 2), payload))) return undefined;
+          backoff_ms = Math.min(backoff_ms * 2, store_retry_ms_max);
+        }
+      }
+    } finally {
+      // Also when it gives up (stopping, partition moved): a partition left paused is never fetched again.
+      resume?.();
+    }
+  }
+
+  /** Sleeps `wait_ms` in slices short enough for the group session; false when the batch is no longer this consumer's to store. */
+  private async waitHeartbeating(wait_ms: number, payload: EachBatchPayload): Promise<boolean> {
+    const until_ms = Date.now() + wait_ms;
+    for (;;) {
+      if (!this.running || !payload.isRunning() || payload.isStale()) return false;
+      await payload.heartbeat();
+      const left_ms = until_ms - Date.now();
+      if (left_ms <= 0) return true;
+      await sleep(Math.min(left_ms, heartbeat_slice_ms));
+    }
   }
 
   /**
@@ -241,8 +312,7 @@ export class AuditConsumer {
       const build_records = caught_up && due_in_ms <= 0;
       if (build_records) this.last_build_started_ms = Date.now();
       else if (caught_up) this.deferBuild(due_in_ms);
-      const client = await this.pool.connect();
-      try {
+      await withSession(this.pool, async (client) => {
         const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { build_records, fold_through_ms, fold_cache: this.fold_cache });
         this.last_head = result.head;
         this.seal_retry_ms = seal_retry_ms_min;
@@ -253,15 +323,27 @@ export class AuditConsumer {
         this.logger[level]({ ...result.fold, records_changed: result.changed.length, head: result.head }, build_records ? 'audit sealed' : 'audit folded');
         for (const reopened of result.reopen_changes) this.logger.info(reopened, 'reopened period: what changed against its closed versions');
         this.options.on_sealed?.(result);
-      } finally {
-        client.release();
-      }
+      });
     } catch (error) {
       this.options.metrics?.seal_failures.inc();
-      this.logger.error({ error: describeError(error), retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
+      if (isInvariantBroken(error)) return this.stopOnBug(error);
+      if (isPostgresUnavailable(error)) {
+        // Once per wait: the retries back off quietly.
+        const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; the seal waits for it`;
+        if (this.seal_retry_ms === seal_retry_ms_min) this.logger.warn({ code: audit_error_codes.store_unavailable, retry_in_ms: this.seal_retry_ms }, reason);
+      } else {
+        this.logger.error({ error: describeError(error), retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
+      }
       if (this.running) this.seal_retry = setTimeout(() => void this.sealSoon(), this.seal_retry_ms);
       this.seal_retry_ms = Math.min(this.seal_retry_ms * 2, seal_retry_ms_max);
     }
+  }
+
+  /** A bug is not retried: nothing more is fetched or sealed, and whoever runs the consumer is told. */
+  private stopOnBug(error: Error): void {
+    this.consumer.pause([{ topic: this.options.events_topic }]);
+    this.logger.fatal({ error: describeError(error) }, 'broken invariant: the audit consumer stops');
+    this.options.on_failure?.(error);
   }
 
   private deferBuild(wait_ms: number): void {

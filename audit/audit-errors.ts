@@ -25,6 +25,15 @@ export const audit_error_codes = {
   reopen_not_closed: 'KEEL_ERR_AUDIT_REOPEN_NOT_CLOSED',
   /** `keel reopen`: a later close stands; closes are reopened latest first. */
   reopen_not_latest: 'KEEL_ERR_AUDIT_REOPEN_NOT_LATEST',
+  /** Logged, not thrown: PostgreSQL does not answer, and the consumer waits for it (its partition paused). */
+  store_unavailable: 'KEEL_ERR_AUDIT_STORE_UNAVAILABLE',
+  /** A quarantine reason: PostgreSQL refused to store the event (a data error, not unavailability). */
+  event_unstorable: 'KEEL_ERR_AUDIT_EVENT_UNSTORABLE',
+  /** A quarantine reason: a stored event no longer validates (stored before a stricter validation). */
+  event_invalid: 'KEEL_ERR_AUDIT_EVENT_INVALID',
+  quarantine_not_found: 'KEEL_ERR_AUDIT_QUARANTINE_NOT_FOUND',
+  quarantine_still_invalid: 'KEEL_ERR_AUDIT_QUARANTINE_STILL_INVALID',
+  quarantine_release_conflict: 'KEEL_ERR_AUDIT_QUARANTINE_RELEASE_CONFLICT',
 } as const;
 
 export type AuditErrorCode = (typeof audit_error_codes)[keyof typeof audit_error_codes];

@@ -4,12 +4,13 @@
 import { parseEvent, type EventOf, type KeelEvent } from '../engine/event-schema.js';
 import { canonicalJson } from '../platform/canonical-json.js';
 import type { Session } from '../platform/postgres.js';
-import { assertAudit } from './audit-errors.js';
+import { assertAudit, audit_error_codes } from './audit-errors.js';
 import type { FillFacts, FoldOutput } from './audit-fold.js';
 import type { LotSettings } from './lots/lot-settings.js';
 import type { PricePoint, PriceRow } from './lots/pricing.js';
 import { priceRowsFromTrades } from './lots/pricing.js';
 import { parseDecimal } from '../ledger/money.js';
+import { quarantineStored } from './quarantine-store.js';
 
 export type FoldProgress = {
   folded_store_id: number;
@@ -137,24 +138,30 @@ export async function rewindDerivedRows(session: Session, boundary_ms: number, o
   await updateRemaining(session, open_lots);
 }
 
-/** Stored events of a stretch of ordering time (`from_ms` ≤ order time ≤ `through_ms`), in that order, a chunk at a time. */
+/**
+ * Stored events of a stretch of ordering time (`from_ms` ≤ order time ≤ `through_ms`), in that
+ * order, a chunk at a time. One that no longer validates (stored before a stricter validation) is
+ * quarantined, not folded: sealing goes on for the others.
+ */
 export async function* foldEvents(session: Session, from_ms: number, through_ms: number, chunk_rows = row_chunk): AsyncGenerator<FoldEvent[]> {
   const cursor = `keel_fold_${Math.floor(Math.random() * 1e9)}`;
   await session.query(
     `declare ${cursor} no scroll cursor for
-     select event, (extract(epoch from coalesce(order_time, event_time)) * 1000)::bigint::text as order_time_ms from events
+     select store_id::text, event, (extract(epoch from coalesce(order_time, event_time)) * 1000)::bigint::text as order_time_ms from events
      where ($1::timestamptz is null or coalesce(order_time, event_time) >= $1) and ($2::timestamptz is null or coalesce(order_time, event_time) <= $2)
      order by coalesce(order_time, event_time)`,
     [timeBound(from_ms), timeBound(through_ms)],
   );
   for (;;) {
-    const { rows } = await session.query<{ event: unknown; order_time_ms: string }>(`fetch ${chunk_rows} from ${cursor}`);
+    const { rows } = await session.query<{ store_id: string; event: unknown; order_time_ms: string }>(`fetch ${chunk_rows} from ${cursor}`);
     if (rows.length === 0) break;
-    yield rows.map((row) => {
+    const events: FoldEvent[] = [];
+    for (const row of rows) {
       const parsed = parseEvent(row.event);
-      assertAudit(parsed.ok, `a stored event no longer validates: ${parsed.ok ? '' : JSON.stringify(parsed.issues).slice(0, 500)}`);
-      return { event: parsed.event, order_time_ms: Number(row.order_time_ms) };
-    });
+      if (parsed.ok) events.push({ event: parsed.event, order_time_ms: Number(row.order_time_ms) });
+      else await quarantineStored(session, Number(row.store_id), audit_error_codes.event_invalid, `no longer validates: ${JSON.stringify(parsed.issues).slice(0, 1_000)}`);
+    }
+    if (events.length > 0) yield events;
     if (rows.length < chunk_rows) break;
   }
   await session.query(`close ${cursor}`);
@@ -339,10 +346,13 @@ export async function markDirty(session: Session, trades: Iterable<DirtyTrade>):
   }
 }
 
-/** Order events, decisions and risk checks stored since the fold last ran: they join trades. */
+/** Order events, decisions and risk checks stored since the fold last ran: they join trades (an invalid one is quarantined when folded). */
 export async function newJoiningEvents(session: Session, folded_store_id: number): Promise<KeelEvent[]> {
   const { rows } = await session.query<{ event: unknown }>(`select event from events where store_id > $1 and type in ('order', 'decision', 'risk_check')`, [folded_store_id]);
-  return rows.map((row) => parseStored(row.event));
+  return rows.flatMap((row) => {
+    const parsed = parseEvent(row.event);
+    return parsed.ok ? [parsed.event] : [];
+  });
 }
 
 /** The trades an order event or a decision / risk check among new events joins (by order, or by client order id). */

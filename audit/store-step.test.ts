@@ -67,7 +67,7 @@ describe('audit storing step', () => {
       const deposit = validEvent({ ...example_events.deposit, id: 'store-step-deposit' });
       const not_utf8 = Buffer.concat([Buffer.from(JSON.stringify({ ...deposit, id: 'store-step-' })), Buffer.from([0xc3, 0x28])]);
       const first = await storeBatch(client, inputsOf([JSON.stringify(deposit), not_utf8, '{"id": ', null], 0));
-      expect(first).toEqual({ stored: 1, duplicates: 0, conflicts: [], latest_event_time_ms: Date.parse(deposit.time) });
+      expect(first).toEqual({ stored: 1, duplicates: 0, conflicts: [], quarantined: 0, latest_event_time_ms: Date.parse(deposit.time) });
 
       const changed = JSON.stringify({ ...deposit, amount: '2' });
       const second = await storeBatch(client, inputsOf([Buffer.from(JSON.stringify(deposit)), Buffer.from(changed)], 4));

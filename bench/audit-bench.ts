@@ -117,13 +117,13 @@ export async function runAuditBench(options: AuditBenchOptions, log: (line: stri
     log(`(b) keel audit replaying into ${database.name}`);
     const replay_started = process.hrtime.bigint();
     audit = startAudit(database.url, topics, options.profile_dir);
-    await audit.whileAlive(untilSealed(database, stream.replay.length, replay_timeout_ms, seal_poll_ms));
+    await audit.whileAlive(untilSealed(database.pool, stream.replay.length, replay_timeout_ms, seal_poll_ms));
     const replay_rate = rateOf(stream.replay.length, secondsSince(replay_started));
     const replay = { ...replay_rate, to_engine_ratio: replay_rate.events_per_second / engine.events_per_second, peak_rss_mib: audit.peakRssMib(), seals: audit.takeSeals() };
     log(`(c) steady load, ${steady_rate} events/s for ${options.steady_seconds} s`);
     const steady = { ...(await audit.whileAlive(steadyLatency(kafka, topics, stream.steady, steady_rate))), seals: audit.takeSeals() };
     const stored = stream.replay.length + stream.steady.length;
-    await audit.whileAlive(untilSealed(database, stored, replay_timeout_ms, seal_poll_ms));
+    await audit.whileAlive(untilSealed(database.pool, stored, replay_timeout_ms, seal_poll_ms));
     audit.takeSeals();
     log('(d) one late acquisition early in the busiest pool');
     const late = await lateAcquisitionRefold(kafka, topics.events, database, audit, stream, stored);
@@ -386,7 +386,7 @@ async function lateAcquisitionRefold(kafka: Kafka, topic: string, database: Benc
   const deposit: KeelEvent = { id: `${venue}:${account}:deposit:bench-late`, type: 'deposit', time: dated, venue, account, asset, amount: '3', cost_basis: { amount: '1000', currency: 'USD', acquired_at: dated } };
   const started = process.hrtime.bigint();
   await publishAll(kafka, topic, [deposit], () => undefined);
-  await audit.whileAlive(untilSealed(database, stored + 1, replay_timeout_ms, 100));
+  await audit.whileAlive(untilSealed(database.pool, stored + 1, replay_timeout_ms, 100));
   const seconds = secondsSince(started);
   return { pool, dated, seconds, pool_events_after, store_events_after: after.length, store_events: stored, seals: audit.takeSeals(), peak_rss_mib: audit.peakRssMib() };
 }

@@ -16,8 +16,11 @@ incrementally (a late event re-folds from the checkpoint before it). Whenever it
 most once per KEEL_AUDIT_SEAL_INTERVAL_MS, default 0) it rebuilds the trade records the new events
 touched: changed records become new versions, each appended to the hash-chained audit log and
 published on KEEL_TRADE_RECORDS_TOPIC. One process writes the store: a second one stands by and
-takes over when the first stops or dies. Metrics on http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics.
-Stops cleanly on SIGTERM or SIGINT.`;
+takes over when the first stops or dies. While PostgreSQL does not answer it waits (the partition
+paused, heartbeats kept) and logs KEEL_ERR_AUDIT_STORE_UNAVAILABLE once per wait. An event the store
+refuses or a stored event that no longer validates is quarantined (see keel quarantine) and sealing
+goes on. Metrics on http://KEEL_METRICS_HOST:KEEL_METRICS_PORT/metrics.
+Stops cleanly on SIGTERM or SIGINT (exit 0); a broken invariant stops it with exit 1.`;
 
 export async function auditCommand(context: CommandContext): Promise<number> {
   context.parse({});
@@ -26,6 +29,10 @@ export async function auditCommand(context: CommandContext): Promise<number> {
   const pool = createPool(config.database.url, { on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed') });
   await migrate(pool, defaultMigrationsDirectory());
   const metrics_registry = createMetricsRegistry();
+  // A broken invariant stops the process loudly (exit 1), as a signal stops it cleanly (0).
+  let broken = false;
+  let failed_resolve: () => void = () => undefined;
+  const failed = new Promise<void>((resolve) => (failed_resolve = resolve));
   const consumer = new AuditConsumer(createKafka(config.kafka, logger), pool, loadRegistry(config), logger, {
     events_topic: config.kafka.events_topic,
     trade_records_topic: config.audit.trade_records_topic,
@@ -33,6 +40,10 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     seal_interval_ms: config.audit.seal_interval_ms,
     session_timeout_ms: config.audit.session_timeout_ms,
     metrics: createAuditMetrics(metrics_registry),
+    on_failure: () => {
+      broken = true;
+      failed_resolve();
+    },
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
   logger.info({ metrics: metricsUrl(metrics_server) }, 'keel audit starting');
@@ -47,11 +58,15 @@ export async function auditCommand(context: CommandContext): Promise<number> {
   try {
     // Standing by (another process writes the store) lasts until it stops or this one is told to.
     await Promise.race([consumer.start(), stopped]);
-    await stopped;
+    await Promise.race([stopped, failed]);
   } finally {
     await consumer.stop();
     await pool.end();
     metrics_server.close();
+  }
+  if (broken) {
+    logger.fatal('keel audit stopped on a broken invariant');
+    return 1;
   }
   logger.info('keel audit stopped');
   return 0;

@@ -48,6 +48,10 @@ export const commands: Record<string, CommandEntry> = {
     synopsis: 'keel audit',
     load: () => import('./audit-command.js').then((module) => ({ run: module.auditCommand, usage: module.audit_usage })),
   },
+  quarantine: {
+    synopsis: 'keel quarantine list [--format json|table] | keel quarantine release ID --reason TEXT',
+    load: () => import('./quarantine-command.js').then((module) => ({ run: module.quarantineCommand, usage: module.quarantine_usage })),
+  },
   explain: {
     synopsis:
       'keel explain --input FILE.jsonl [--trade ID] [--format text|json] [--method fifo|lifo|hifo] [--pool account|global] [--prices FILE.jsonl]',

@@ -67,7 +67,8 @@ export function isPostgresUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (unreachable_error_codes.has(code) || server_unavailable_states.has(code) || code.startsWith('08'))) return true;
   if (error instanceof AggregateError && error.errors.some(isPostgresUnavailable)) return true;
-  return /^(timeout exceeded when trying to connect|Connection terminated)/.test(error.message);
+  // The last: a checked-out session whose connection failed between two statements.
+  return /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error)/.test(error.message);
 }
 
 export function createPool(url: string, options: PoolOptions = {}): Pool {
@@ -88,12 +89,19 @@ export function createPool(url: string, options: PoolOptions = {}): Pool {
   return pool;
 }
 
-/** Runs `work` on a session of the pool, released afterwards whatever happens. */
-export async function withSession<T>(pool: Pool, work: (session: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on a session of the pool, released afterwards whatever happens. pg emits 'error' on
+ * a checked-out session whose server goes away between two statements, which without a listener
+ * crashes the process: it is handed to `on_error` (by default ignored: the next statement fails
+ * with it anyway, and a broken session is dropped from the pool on release).
+ */
+export async function withSession<T>(pool: Pool, work: (session: PoolClient) => Promise<T>, on_error: (error: Error) => void = () => undefined): Promise<T> {
   const client = await pool.connect();
+  client.on('error', on_error);
   try {
     return await work(client);
   } finally {
+    client.removeListener('error', on_error);
     client.release();
   }
 }

@@ -9,7 +9,9 @@
 #   bash scripts/kafka.sh restart [kill]   restart on the same data (kill: SIGKILL first)
 #
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093),
-#              KAFKA_START_TIMEOUT seconds (90), KAFKA_HEAP (512m), JAVA_HOME (optional).
+#              KAFKA_START_TIMEOUT seconds (90), KAFKA_HEAP (512m), JAVA_HOME (optional),
+#              KEEL_KAFKA_CACHE (.cache/kafka: the jars), KEEL_KAFKA_RUN_DIR (<cache>/run: the
+#              state of this broker); a test sets these and the ports to run a private broker.
 #
 # Apache publishes the broker itself on Maven Central (org.apache.kafka:kafka_2.13), so
 # Maven resolves it with every runtime dependency; we add a log4j2 backend because the
@@ -25,9 +27,9 @@ JAVA_MIN=17
 # ----------------------------------------------------------------------------------------
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CACHE="$ROOT/.cache/kafka"
+CACHE="${KEEL_KAFKA_CACHE:-$ROOT/.cache/kafka}"
 LIBS="$CACHE/$KAFKA_VERSION/libs"
-RUN="$CACHE/run"
+RUN="${KEEL_KAFKA_RUN_DIR:-$CACHE/run}"
 PID_FILE="$RUN/kafka.pid"
 DATA_FILE="$RUN/datadir"           # path of this run's temp data dir
 ADDR_FILE="$RUN/bootstrap"         # bootstrap address of the running broker

@@ -5,16 +5,20 @@
 #   bash scripts/postgres.sh start    fresh cluster in a temp dir on 127.0.0.1:$PGPORT, db `keel`
 #   bash scripts/postgres.sh stop     fast shutdown, delete the cluster
 #   bash scripts/postgres.sh status   exit 0 if running, 3 if not
+#   bash scripts/postgres.sh pause    fast shutdown, cluster kept (for outage tests)
+#   bash scripts/postgres.sh resume   start the paused cluster again, same data
 #
 # Environment: PGPORT (15432), PG_START_TIMEOUT seconds (60), PG_BIN (a postgresql bin dir),
-#              KEEL_INSTALL_MISSING=1 lets a root user apt-get install postgresql if absent.
+#              KEEL_INSTALL_MISSING=1 lets a root user apt-get install postgresql if absent,
+#              KEEL_PG_RUN_DIR (.cache/postgres/run): where the state of this cluster is kept; a
+#              test sets it (and PGPORT) to run a private server beside the shared one.
 #
 # Every start is a new cluster (initdb), so tests never see a previous run's data. The
 # cluster is tuned for throwaway use (fsync off): never point it at data you want to keep.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RUN="$ROOT/.cache/postgres/run"
+RUN="${KEEL_PG_RUN_DIR:-$ROOT/.cache/postgres/run}"
 STATE_FILE="$RUN/state"          # KEY=value lines describing the running cluster
 PID_FILE="$RUN/postgres.pid"
 LOG_LINK="$RUN/postgres.log"     # symlink to the live log inside the temp dir
@@ -233,9 +237,28 @@ cmd_status() {
   fi
 }
 
+# The server goes away (open connections terminated), its cluster and state kept. Fast, not
+# immediate: with synchronous_commit off (above) an immediate stop would lose the last commits.
+cmd_pause() {
+  state_running || die "not running: nothing to pause"
+  log "pausing (fast shutdown, cluster kept)"
+  as_server_user "$STATE_USER" "$STATE_BIN/pg_ctl" -D "$STATE_DIR/data" -m fast -w -t 30 stop >/dev/null
+}
+
+cmd_resume() {
+  load_state || die "no cluster to resume"
+  state_running && { log "already running"; return 0; }
+  log "resuming on 127.0.0.1:$STATE_PORT"
+  as_server_user "$STATE_USER" "$STATE_BIN/pg_ctl" -D "$STATE_DIR/data" -l "$STATE_DIR/postgres.log" \
+    -w -t "$START_TIMEOUT" start >"$STATE_DIR/pg_ctl.log" 2>&1 || die "pg_ctl start failed: $(tail -n 3 "$STATE_DIR/pg_ctl.log" | tr '\n' ' ')"
+  head -n 1 "$STATE_DIR/data/postmaster.pid" >"$PID_FILE"
+}
+
 case "${1:-}" in
   start)  cmd_start ;;
   stop)   cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 {start|stop|status}" >&2; exit 2 ;;
+  pause)  cmd_pause ;;
+  resume) cmd_resume ;;
+  *) echo "usage: $0 {start|stop|status|pause|resume}" >&2; exit 2 ;;
 esac

@@ -4,8 +4,6 @@
 //   an undisturbed replay, and the records are the full recompute's;
 // - two processes in one group: the second stands by, takes over when the first is killed, and
 //   nothing is lost or doubled.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditHead, verifyAuditChain } from '../../audit/audit-log.js';
 import { tradeRecordsOf } from '../../audit/lot-facts.js';
@@ -13,13 +11,12 @@ import { currentTradeRecords } from '../../audit/audit-store.js';
 import { parseEvent, type KeelEvent } from '../../engine/event-schema.js';
 import { AssetRegistry } from '../../ledger/asset-registry.js';
 import { withSession } from '../../platform/postgres.js';
-import { untilSealed } from '../support/audit-progress.js';
 import { arrivalOrder, auditStreamEvents } from '../support/audit-stream.js';
 import { seededRandom } from '../support/event-generator.js';
+import { exited, sleep, startKeel, untilSealed } from '../support/keel-processes.js';
 import { createTopics, kafkaBrokers, publish, testKafka, uniqueTopics } from '../support/kafka-test-kit.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-test-kit.js';
 
-const main_path = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 const session_timeout_ms = 4_000;
 const cleanup: (() => Promise<void>)[] = [];
 
@@ -27,35 +24,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-type AuditProcess = { child: ChildProcess; log: () => string; logged: (text: string, timeout_ms?: number) => Promise<void> };
-
-function startAudit(env: Record<string, string>): AuditProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', main_path, 'audit'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  cleanup.push(async () => {
-    child.kill('SIGKILL');
-    await exited(child);
-  });
-  const logged = async (text: string, timeout_ms = 60_000) => {
-    const deadline_ms = Date.now() + timeout_ms;
-    while (!log.includes(text)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`keel audit exited before logging '${text}':\n${log.slice(-2000)}`);
-      if (Date.now() > deadline_ms) throw new Error(`keel audit did not log '${text}' within ${timeout_ms} ms:\n${log.slice(-2000)}`);
-      await sleep(50);
-    }
-  };
-  return { child, log: () => log, logged };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-function sleep(duration_ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, duration_ms));
-}
+const startAudit = (env: Record<string, string>) => startKeel('audit', env, cleanup);
 
 async function database(): Promise<TestDatabase> {
   const created = await createTestDatabase({ migrated: true });
@@ -97,7 +66,7 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
 
     const calm_db = await database();
     const calm = startAudit(auditEnv(calm_db, topics, `${topics.group_id}-calm`));
-    await untilSealed(calm_db, events.length);
+    await untilSealed(calm_db.pool, events.length);
     await calm.logged('"msg":"audit consumer consuming"');
     calm.child.kill('SIGTERM');
     expect(await exited(calm.child)).toBe(0);
@@ -115,7 +84,7 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
       await exited(audit.child);
     }
     const last = startAudit(env);
-    await untilSealed(crash_db, events.length);
+    await untilSealed(crash_db.pool, events.length);
     // Stopped once it is up (a signal during start-up, before its handlers exist, is not the point here).
     await last.logged('"msg":"audit consumer consuming"');
     last.child.kill('SIGTERM');
@@ -147,14 +116,14 @@ describe('keel audit processes (real Kafka and PostgreSQL)', () => {
     const second = startAudit(env);
     await second.logged('standing by until it stops');
     await publish(kafka, topics.events_topic, first_half);
-    await untilSealed(db, first_half.length);
+    await untilSealed(db.pool, first_half.length);
     expect(second.log()).not.toContain('"msg":"audit consumer consuming"');
 
     first.child.kill('SIGKILL');
     await exited(first.child);
     await second.logged('audit writer lock taken', 30_000);
     await publish(kafka, topics.events_topic, events.slice(600));
-    await untilSealed(db, events.length);
+    await untilSealed(db.pool, events.length);
 
     const records = await withSession(db.pool, currentTradeRecords);
     const expected = tradeRecordsOf(events, new AssetRegistry());

@@ -21,10 +21,10 @@ export async function sealProgress(pool: Pool): Promise<SealProgress> {
 }
 
 /** Waits until `events` events are stored, all folded, and every touched record built. */
-export async function untilSealed(db: { pool: Pool }, events: number, timeout_ms = 400_000, poll_ms = 200): Promise<void> {
+export async function untilSealed(pool: Pool, events: number, timeout_ms = 400_000, poll_ms = 200): Promise<void> {
   const deadline_ms = Date.now() + timeout_ms;
   for (;;) {
-    const state = await sealProgress(db.pool);
+    const state = await sealProgress(pool);
     if (state.stored === events && state.folded && state.dirty === 0) return;
     if (Date.now() > deadline_ms) throw new Error(`not sealed within ${timeout_ms} ms: ${JSON.stringify(state)} of ${events} events`);
     await new Promise((resolve) => setTimeout(resolve, poll_ms));

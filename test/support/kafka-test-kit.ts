@@ -15,8 +15,9 @@ export function kafkaBrokers(): string[] {
   return brokers.split(',');
 }
 
-export function testKafka(): Kafka {
-  return new Kafka({ clientId: 'keel-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+/** A client of the shared broker, or of `brokers` (a private one). */
+export function testKafka(brokers: string[] = kafkaBrokers()): Kafka {
+  return new Kafka({ clientId: 'keel-test', brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
 }
 
 export type TestTopics = { events_topic: string; dlq_topic: string; group_id: string };
