@@ -151,7 +151,11 @@ export class PostingEngine {
         this.logger.warn({ partition: payload.batch.partition, retry_in_ms: backoff_ms, error: describeError(error) }, 'ledger did not answer: partition paused');
         await sleep(backoff_ms * (0.5 + Math.random() / 2));
         backoff_ms = Math.min(backoff_ms * 2, this.options.retry_backoff_ms_max ?? 5_000);
-        if (!this.running || !payload.isRunning() || payload.isStale()) return undefined;
+        if (!this.running || !payload.isRunning() || payload.isStale()) {
+          // Given up on this batch (stopping, or the partition moved): a partition left paused would never be fetched again.
+          resume();
+          return undefined;
+        }
         await payload.heartbeat();
       }
     }
