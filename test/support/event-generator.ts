@@ -35,6 +35,11 @@ const perpetuals = [
 ] as const;
 const fee_assets = ['USDT', 'BNB', 'BTC'] as const;
 
+/** A rebate is a negative fee; one that rounds to zero is written "0" (a "-0" is not a valid amount). */
+function rebate(amount: string): string {
+  return /^0\.0+$/.test(amount) ? amount : `-${amount}`;
+}
+
 export function* generateEvents(count: number, options: GeneratorOptions): Generator<KeelEvent> {
   const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -52,7 +57,7 @@ export function* generateEvents(count: number, options: GeneratorOptions): Gener
     const roll = random();
     if (roll < 0.5) {
       const market = pick(spot_markets);
-      const fees = random() < 0.8 ? [{ asset: pick(fee_assets), amount: random() < 0.1 ? `-${decimal(0, 0.01, 6)}` : decimal(0, 0.5, 6) }] : [];
+      const fees = random() < 0.8 ? [{ asset: pick(fee_assets), amount: random() < 0.1 ? rebate(decimal(0, 0.01, 6)) : decimal(0, 0.5, 6) }] : [];
       yield {
         ...envelope,
         type: 'trade',
