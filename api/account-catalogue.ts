@@ -88,7 +88,10 @@ export class AccountCatalogue {
     for (const spec of specs) {
       if (this.accounts.has(spec.id)) continue;
       if (this.accounts.size >= this.accounts_max) {
-        throw new ApiError('too_many_accounts', `more than ${this.accounts_max} ledger accounts: the account catalogue is full`);
+        throw new ApiError(
+          'too_many_accounts',
+          `more than ${this.accounts_max} ledger accounts: the account catalogue is full`,
+        );
       }
       this.accounts.set(spec.id, spec);
     }

@@ -28,7 +28,9 @@ const adjustment_schema = z
     event_id: z.string(),
     type: z.string(),
     event_time: z.string().describe('its own time, which every row it made keeps'),
-    applied_at: z.string().describe('the close boundary it was applied at (the first millisecond after the closed period)'),
+    applied_at: z
+      .string()
+      .describe('the close boundary it was applied at (the first millisecond after the closed period)'),
     event: z.unknown().describe('the original event'),
     lot_ids: z.array(z.string()).describe('lots it acquired'),
     disposal_ids: z.array(z.string()).describe('disposal rows it made'),
@@ -47,7 +49,10 @@ export const adjustmentsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, c
         querystring: query,
         response: {
           200: z.object({
-            closed_through: z.string().nullable().describe('the date the books are closed through (UTC, inclusive); null when none is closed'),
+            closed_through: z
+              .string()
+              .nullable()
+              .describe('the date the books are closed through (UTC, inclusive); null when none is closed'),
             closes: z.array(close_schema),
             adjustments: z.array(adjustment_schema),
             next_cursor: next_cursor_schema,
@@ -60,8 +65,16 @@ export const adjustmentsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, c
       const { limit, cursor } = request.query;
       const after = decodeCursor(cursor, z.tuple([iso_time, z.string()]));
       const closes = await activeCloses(context.pool);
-      const page = pageOf(await adjustmentsAfter(context.pool, after, limit + 1), limit, (row) => [row.applied_at, row.event_id]);
-      return { closed_through: closes.at(-1)?.through_date ?? null, closes, adjustments: page.items, next_cursor: page.next_cursor };
+      const page = pageOf(await adjustmentsAfter(context.pool, after, limit + 1), limit, (row) => [
+        row.applied_at,
+        row.event_id,
+      ]);
+      return {
+        closed_through: closes.at(-1)?.through_date ?? null,
+        closes,
+        adjustments: page.items,
+        next_cursor: page.next_cursor,
+      };
     },
   );
 };

@@ -47,7 +47,10 @@ export type ApiDeps = {
   catalogue_options?: CatalogueOptions;
 };
 
-export type ApiContext = Omit<ApiDeps, 'limits' | 'catalogue_options'> & { limits: ApiLimits; catalogue: AccountCatalogue };
+export type ApiContext = Omit<ApiDeps, 'limits' | 'catalogue_options'> & {
+  limits: ApiLimits;
+  catalogue: AccountCatalogue;
+};
 
 export const api_limit_defaults: ApiLimits = {
   body_limit_bytes: 1024 * 1024,
@@ -60,5 +63,9 @@ export const api_limit_defaults: ApiLimits = {
 
 /** The limits configured by KEEL_API_* settings: `keel api` and `keel demo --serve` serve with the same ones. */
 export function configuredApiLimits(config: Pick<Config, 'api'>): Partial<ApiLimits> {
-  return { body_limit_bytes: config.api.body_limit_bytes, writes_per_minute: config.api.writes_per_minute, reads_per_minute: config.api.reads_per_minute };
+  return {
+    body_limit_bytes: config.api.body_limit_bytes,
+    writes_per_minute: config.api.writes_per_minute,
+    reads_per_minute: config.api.reads_per_minute,
+  };
 }

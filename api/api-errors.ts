@@ -58,7 +58,13 @@ export const error_body_schema = z
 export type ErrorBody = z.infer<typeof error_body_schema>;
 
 export function errorBody(error: ApiError): ErrorBody {
-  return { error: { code: error.code as ApiErrorCode, message: error.message, ...(error.issues === undefined ? {} : { issues: error.issues }) } };
+  return {
+    error: {
+      code: error.code as ApiErrorCode,
+      message: error.message,
+      ...(error.issues === undefined ? {} : { issues: error.issues }),
+    },
+  };
 }
 
 /** Documented error responses of a route: the statuses it can answer with, all in the one error shape. */

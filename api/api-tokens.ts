@@ -11,7 +11,11 @@ const tokens_file_schema = z.array(api_token_schema).min(1, 'at least one token'
 
 export function loadApiTokens(config: Pick<Config, 'api'>): ApiToken[] {
   const tokens = config.api.tokens_file === undefined ? config.api.tokens : readTokensFile(config.api.tokens_file);
-  if (tokens.length === 0) throw new KeelError(platform_error_codes.config_invalid, 'invalid configuration:\n  KEEL_API_TOKENS: the API needs at least one token (KEEL_API_TOKENS or KEEL_API_TOKENS_FILE)');
+  if (tokens.length === 0)
+    throw new KeelError(
+      platform_error_codes.config_invalid,
+      'invalid configuration:\n  KEEL_API_TOKENS: the API needs at least one token (KEEL_API_TOKENS or KEEL_API_TOKENS_FILE)',
+    );
   return tokens;
 }
 
@@ -20,14 +24,29 @@ export function parseTokensFile(text: string, file_path: string): ApiToken[] {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new KeelError(platform_error_codes.config_invalid, `invalid configuration:\n  KEEL_API_TOKENS_FILE: ${file_path} is not valid JSON`);
+    throw new KeelError(
+      platform_error_codes.config_invalid,
+      `invalid configuration:\n  KEEL_API_TOKENS_FILE: ${file_path} is not valid JSON`,
+    );
   }
   const parsed = tokens_file_schema.safeParse(json);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `KEEL_API_TOKENS_FILE: ${file_path} ${issue.path.length === 0 ? '' : `[${issue.path.join('.')}] `}${issue.message}`);
-  const tokens = (parsed.data ?? []).map((token, index) => ({ name: token.name ?? `token-${index + 1}`, token: token.token, scopes: [...new Set(token.scopes)] }));
-  if (new Set(tokens.map((token) => token.token)).size !== tokens.length) problems.push(`KEEL_API_TOKENS_FILE: ${file_path} lists the same token twice`);
-  if (new Set(tokens.map((token) => token.name)).size !== tokens.length) problems.push(`KEEL_API_TOKENS_FILE: ${file_path} gives two tokens the same name`);
-  if (problems.length > 0) throw new KeelError(platform_error_codes.config_invalid, `invalid configuration:\n  ${problems.join('\n  ')}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map(
+        (issue) =>
+          `KEEL_API_TOKENS_FILE: ${file_path} ${issue.path.length === 0 ? '' : `[${issue.path.join('.')}] `}${issue.message}`,
+      );
+  const tokens = (parsed.data ?? []).map((token, index) => ({
+    name: token.name ?? `token-${index + 1}`,
+    token: token.token,
+    scopes: [...new Set(token.scopes)],
+  }));
+  if (new Set(tokens.map((token) => token.token)).size !== tokens.length)
+    problems.push(`KEEL_API_TOKENS_FILE: ${file_path} lists the same token twice`);
+  if (new Set(tokens.map((token) => token.name)).size !== tokens.length)
+    problems.push(`KEEL_API_TOKENS_FILE: ${file_path} gives two tokens the same name`);
+  if (problems.length > 0)
+    throw new KeelError(platform_error_codes.config_invalid, `invalid configuration:\n  ${problems.join('\n  ')}`);
   return tokens;
 }
 
@@ -36,7 +55,10 @@ function readTokensFile(file_path: string): ApiToken[] {
   try {
     text = readFileSync(file_path, 'utf8');
   } catch (error) {
-    throw new KeelError(platform_error_codes.config_invalid, `invalid configuration:\n  KEEL_API_TOKENS_FILE: cannot read ${file_path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new KeelError(
+      platform_error_codes.config_invalid,
+      `invalid configuration:\n  KEEL_API_TOKENS_FILE: cannot read ${file_path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parseTokensFile(text, file_path);
 }

@@ -72,7 +72,15 @@ describe('content negotiation', () => {
 
 describe('cursors', () => {
   it('round-trip the key of the last row, and a page knows when more follow', () => {
-    const page = pageOf([{ t: 'a', id: '1' }, { t: 'b', id: '2' }, { t: 'c', id: '3' }], 2, (row) => [row.t, row.id]);
+    const page = pageOf(
+      [
+        { t: 'a', id: '1' },
+        { t: 'b', id: '2' },
+        { t: 'c', id: '3' },
+      ],
+      2,
+      (row) => [row.t, row.id],
+    );
     expect(page.items).toHaveLength(2);
     expect(decodeCursor(page.next_cursor!, z.tuple([z.string(), z.string()]))).toEqual(['b', '2']);
     expect(pageOf([{ t: 'a', id: '1' }], 2, (row) => [row.t, row.id]).next_cursor).toBeNull();
@@ -80,8 +88,14 @@ describe('cursors', () => {
   });
 
   it('refuse what no list returned, as the client error KEEL_ERR_API_CURSOR_INVALID', () => {
-    for (const cursor of ['not base64 json!', encodeCursor(['only-one']), Buffer.from('{"a":1}').toString('base64url')]) {
-      expect(() => decodeCursor(cursor, z.tuple([z.string(), z.string()]))).toThrow(expect.objectContaining({ code: 'KEEL_ERR_API_CURSOR_INVALID', status: 400 }));
+    for (const cursor of [
+      'not base64 json!',
+      encodeCursor(['only-one']),
+      Buffer.from('{"a":1}').toString('base64url'),
+    ]) {
+      expect(() => decodeCursor(cursor, z.tuple([z.string(), z.string()]))).toThrow(
+        expect.objectContaining({ code: 'KEEL_ERR_API_CURSOR_INVALID', status: 400 }),
+      );
     }
   });
 });
@@ -94,7 +108,10 @@ describe('event batch validation', () => {
     const { fees, ...without_fees } = example_events.trade;
     expect(fees).toHaveLength(1);
     expect(validateEvents(without_fees, 1000, registry)).toEqual([expect.objectContaining({ id: valid.id, fees: [] })]);
-    expect(validateEvents([valid, example_events.deposit], 1000, registry).map((event) => event.id)).toEqual([valid.id, example_events.deposit.id]);
+    expect(validateEvents([valid, example_events.deposit], 1000, registry).map((event) => event.id)).toEqual([
+      valid.id,
+      example_events.deposit.id,
+    ]);
   });
 
   it('lists every problem of every event with its index and path', () => {
@@ -113,7 +130,14 @@ describe('event batch validation', () => {
   });
 
   it('refuses what the engine could not post: amounts finer than the scale or beyond u128, unknown assets', () => {
-    const too_fine = { ...example_events.deposit, id: 'd-fine', asset: 'BNB', amount: '0.000000001', fee: undefined, cost_basis: undefined };
+    const too_fine = {
+      ...example_events.deposit,
+      id: 'd-fine',
+      asset: 'BNB',
+      amount: '0.000000001',
+      fee: undefined,
+      cost_basis: undefined,
+    };
     const too_big = { ...example_events.withdrawal, id: 'w-big', amount: '1'.padEnd(40, '0') };
     const unknown = { ...valid, fees: [{ asset: 'NOPE', amount: '1' }] };
     let error: ApiError | undefined;
@@ -131,12 +155,18 @@ describe('event batch validation', () => {
   });
 
   it('uses plain paths for a single event', () => {
-    expect(() => validateEvents({ ...valid, quantity: 'x' }, 1000, registry)).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ path: 'quantity' })] }));
+    expect(() => validateEvents({ ...valid, quantity: 'x' }, 1000, registry)).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ path: 'quantity' })] }),
+    );
   });
 
   it('refuses an empty array and a batch over the limit', () => {
-    expect(() => validateEvents([], 1000, registry)).toThrow(expect.objectContaining({ code: 'KEEL_ERR_API_VALIDATION' }));
-    expect(() => validateEvents([valid, valid, valid], 2, registry)).toThrow(expect.objectContaining({ code: 'KEEL_ERR_API_TOO_MANY_EVENTS', status: 413 }));
+    expect(() => validateEvents([], 1000, registry)).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_API_VALIDATION' }),
+    );
+    expect(() => validateEvents([valid, valid, valid], 2, registry)).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_API_TOO_MANY_EVENTS', status: 413 }),
+    );
   });
 });
 
@@ -148,9 +178,12 @@ describe('error registry', () => {
   });
 
   it('maps Fastify body errors and unknown errors to coded ones, never leaking internals', () => {
-    const fastify_error = (code: string, statusCode: number) => Object.assign(new Error('x'), { code, statusCode }) as FastifyError;
+    const fastify_error = (code: string, statusCode: number) =>
+      Object.assign(new Error('x'), { code, statusCode }) as FastifyError;
     expect(toApiError(fastify_error('FST_ERR_CTP_BODY_TOO_LARGE', 413)).code).toBe('KEEL_ERR_API_BODY_TOO_LARGE');
-    expect(toApiError(fastify_error('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415)).code).toBe('KEEL_ERR_API_UNSUPPORTED_MEDIA_TYPE');
+    expect(toApiError(fastify_error('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415)).code).toBe(
+      'KEEL_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+    );
     expect(toApiError(fastify_error('FST_ERR_CTP_EMPTY_JSON_BODY', 400)).code).toBe('KEEL_ERR_API_BODY_INVALID_JSON');
     const internal = toApiError(new Error('password=hunter2 at db') as FastifyError);
     expect(internal.code).toBe('KEEL_ERR_API_INTERNAL');

@@ -36,7 +36,11 @@ export class TokenVerifier {
   private readonly tokens: StoredToken[];
 
   constructor(tokens: readonly ApiToken[]) {
-    this.tokens = tokens.map((token) => ({ name: token.name, digest: digest(token.token), scopes: new Set(token.scopes) }));
+    this.tokens = tokens.map((token) => ({
+      name: token.name,
+      digest: digest(token.token),
+      scopes: new Set(token.scopes),
+    }));
   }
 
   /** The principal a presented token belongs to, or null. Every configured token is compared. */
@@ -56,13 +60,23 @@ const bearer_pattern = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i;
  * The principal of a request that may use a route needing `access` (null: any scope will do): 401
  * (ApiError) without a valid token, 403 without the scope. Sets the challenge header on `reply`.
  */
-export function authenticate(verifier: TokenVerifier, request: FastifyRequest, reply: FastifyReply, access: ApiScope | null): Principal {
+export function authenticate(
+  verifier: TokenVerifier,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  access: ApiScope | null,
+): Principal {
   const header = request.headers.authorization;
   const match = header === undefined ? null : bearer_pattern.exec(header);
   const principal = match === null ? null : verifier.verify(match[1]!);
   if (principal === null) {
     reply.header('www-authenticate', 'Bearer realm="keel"');
-    throw new ApiError('unauthorized', header === undefined ? 'a bearer token is required (Authorization: Bearer <token>)' : 'the bearer token is not valid');
+    throw new ApiError(
+      'unauthorized',
+      header === undefined
+        ? 'a bearer token is required (Authorization: Bearer <token>)'
+        : 'the bearer token is not valid',
+    );
   }
   if (access !== null && !principal.scopes.has(access)) {
     reply.header('www-authenticate', `Bearer realm="keel", error="insufficient_scope", scope="${access}"`);

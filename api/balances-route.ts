@@ -12,8 +12,13 @@ import { account_type, decimal, iso_time, name_filter } from './query-fields.js'
 
 const known_at_text = z
   .string()
-  .regex(/^(\d{1,30}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)$/, 'an ISO-8601 UTC time, or a TigerBeetle timestamp in nanoseconds')
-  .describe('as the ledger knew it at this moment: an ISO-8601 UTC time (the end of that millisecond) or a TigerBeetle timestamp in ns');
+  .regex(
+    /^(\d{1,30}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)$/,
+    'an ISO-8601 UTC time, or a TigerBeetle timestamp in nanoseconds',
+  )
+  .describe(
+    'as the ledger knew it at this moment: an ISO-8601 UTC time (the end of that millisecond) or a TigerBeetle timestamp in ns',
+  );
 
 const query = z
   .strictObject({
@@ -25,20 +30,36 @@ const query = z
     known_at: known_at_text.optional(),
     ...page_query,
   })
-  .refine((value) => value.at === undefined || value.known_at === undefined, { message: 'give at most one of at and known_at', path: ['known_at'] });
+  .refine((value) => value.at === undefined || value.known_at === undefined, {
+    message: 'give at most one of at and known_at',
+    path: ['known_at'],
+  });
 
 export const balance_row_schema = z
-  .object({ venue: z.string(), account: z.string(), type: account_type, asset: z.string(), debits: decimal, credits: decimal, balance: decimal.describe('debits − credits') })
+  .object({
+    venue: z.string(),
+    account: z.string(),
+    type: account_type,
+    asset: z.string(),
+    debits: decimal,
+    credits: decimal,
+    balance: decimal.describe('debits − credits'),
+  })
   .meta({ id: 'BalanceRow' });
 
 const response = z.object({
-  as_of: z.object({ kind: z.enum(['current', 'event_time', 'known_at']), at: z.string().optional(), known_at_ns: z.string().optional() }),
+  as_of: z.object({
+    kind: z.enum(['current', 'event_time', 'known_at']),
+    at: z.string().optional(),
+    known_at_ns: z.string().optional(),
+  }),
   balances: z.array(balance_row_schema),
   next_cursor: next_cursor_schema,
 });
 
 const cursor_shape = z.tuple([z.string(), z.string(), z.string(), z.string()]);
-const spec_key = (spec: Pick<AccountSpec, 'venue' | 'account' | 'type' | 'asset'>) => [spec.venue, spec.account, spec.type, spec.asset] as const;
+const spec_key = (spec: Pick<AccountSpec, 'venue' | 'account' | 'type' | 'asset'>) =>
+  [spec.venue, spec.account, spec.type, spec.asset] as const;
 
 export const balancesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
   app.get(
@@ -47,7 +68,8 @@ export const balancesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, cont
       config: { access: 'read' },
       schema: {
         summary: 'Balances of record from the ledger',
-        description: 'Accounts are those the stored events post to, filtered by venue, account, type and asset; ordered by venue, account, type, asset. Scope: read.',
+        description:
+          'Accounts are those the stored events post to, filtered by venue, account, type and asset; ordered by venue, account, type, asset. Scope: read.',
         tags: ['ledger'],
         querystring: query,
         response: { 200: response, ...errorResponses(400, 401, 403) },
@@ -68,13 +90,25 @@ export const balancesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, cont
       const next_cursor = specs.length > limit ? encodeCursor(spec_key(page_specs[page_specs.length - 1]!)) : null;
       if (at !== undefined) {
         const at_ms = Date.parse(at);
-        return { as_of: { kind: 'event_time' as const, at: new Date(at_ms).toISOString() }, balances: await balancesAsOfEventTime(context.ledger, page_specs, at_ms), next_cursor };
+        return {
+          as_of: { kind: 'event_time' as const, at: new Date(at_ms).toISOString() },
+          balances: await balancesAsOfEventTime(context.ledger, page_specs, at_ms),
+          next_cursor,
+        };
       }
       if (known_at !== undefined) {
         const known_at_ns = knownAtNs(known_at);
-        return { as_of: { kind: 'known_at' as const, known_at_ns: known_at_ns.toString() }, balances: await balancesKnownAt(context.ledger, page_specs, known_at_ns), next_cursor };
+        return {
+          as_of: { kind: 'known_at' as const, known_at_ns: known_at_ns.toString() },
+          balances: await balancesKnownAt(context.ledger, page_specs, known_at_ns),
+          next_cursor,
+        };
       }
-      return { as_of: { kind: 'current' as const }, balances: await currentBalances(context.ledger, page_specs), next_cursor };
+      return {
+        as_of: { kind: 'current' as const },
+        balances: await currentBalances(context.ledger, page_specs),
+        next_cursor,
+      };
     },
   );
 };
@@ -83,11 +117,17 @@ export const balancesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, cont
 function knownAtNs(text: string): bigint {
   if (/^\d+$/.test(text)) {
     const ns = BigInt(text);
-    if (ns >= 1n << 64n) throw new ApiError('validation', 'known_at is beyond a 64-bit timestamp', { issues: [{ path: 'query.known_at', message: 'must fit in 64 bits' }] });
+    if (ns >= 1n << 64n)
+      throw new ApiError('validation', 'known_at is beyond a 64-bit timestamp', {
+        issues: [{ path: 'query.known_at', message: 'must fit in 64 bits' }],
+      });
     return ns;
   }
   const ms = Date.parse(text);
-  if (!Number.isFinite(ms) || ms <= 0) throw new ApiError('validation', 'known_at is not a real time', { issues: [{ path: 'query.known_at', message: 'not a real calendar time after 1970-01-01' }] });
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new ApiError('validation', 'known_at is not a real time', {
+      issues: [{ path: 'query.known_at', message: 'not a real calendar time after 1970-01-01' }],
+    });
   return BigInt(ms) * 1_000_000n + 999_999n;
 }
 

@@ -6,7 +6,12 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { redactQuery } from '../platform/logger.js';
 import { AccountCatalogue } from './account-catalogue.js';
 import { api_limit_defaults, type ApiContext, type ApiDeps } from './api-context.js';
@@ -61,21 +66,34 @@ export async function buildApp(deps: ApiDeps) {
   app.addHook('onRequest', authenticationHook(verifier));
   app.addHook('preValidation', async (request) => {
     const issues = requestTextIssues(request.params, request.query);
-    if (issues.length > 0) throw new ApiError('validation', `the request is not valid: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, { issues });
+    if (issues.length > 0)
+      throw new ApiError(
+        'validation',
+        `the request is not valid: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+        { issues },
+      );
   });
   app.addHook('onResponse', httpMetricsHook(createHttpMetrics(deps.metrics)));
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler(async (request, reply) => {
-    await reply.code(404).send(errorBody(new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+    await reply
+      .code(404)
+      .send(errorBody(new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
   });
 
   // Reads are rate-limited too (per token and route), so one runaway client cannot starve the ledger
   // and the audit store for everyone; routes with their own limit (writes) keep it. Added before
   // the OpenAPI and rate-limit plugins, which read the route options this sets.
   app.addHook('onRoute', (route) => {
-    if ((route.config?.access ?? 'read') === 'public' || route.config?.rateLimit !== undefined || route.url.startsWith('/docs')) return;
+    if (
+      (route.config?.access ?? 'read') === 'public' ||
+      route.config?.rateLimit !== undefined ||
+      route.url.startsWith('/docs')
+    )
+      return;
     route.config = { ...route.config, rateLimit: { max: limits.reads_per_minute, timeWindow: 60_000 } };
-    if (route.schema?.response !== undefined) route.schema.response = { ...(route.schema.response as object), ...errorResponses(429) };
+    if (route.schema?.response !== undefined)
+      route.schema.response = { ...(route.schema.response as object), ...errorResponses(429) };
   });
 
   await app.register(fastifySwagger, {
@@ -107,10 +125,25 @@ export async function buildApp(deps: ApiDeps) {
     // Per token: one client cannot use up another's allowance. Runs after authentication.
     keyGenerator: (request) => request.principal?.name ?? request.ip,
     errorResponseBuilder: (request, context) =>
-      new ApiError('rate_limited', `at most ${context.max} ${request.method === 'GET' ? 'read' : 'write'} requests per minute on this route; retry in ${Math.ceil(context.ttl / 1000)} s`),
+      new ApiError(
+        'rate_limited',
+        `at most ${context.max} ${request.method === 'GET' ? 'read' : 'write'} requests per minute on this route; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
   });
 
-  for (const route of [healthRoutes, metricsRoute, balancesRoute, transfersRoute, tradesRoute, explanationRoute, lotsRoute, disposalsRoute, adjustmentsRoute, eventsRoute, auditRoute]) {
+  for (const route of [
+    healthRoutes,
+    metricsRoute,
+    balancesRoute,
+    transfersRoute,
+    tradesRoute,
+    explanationRoute,
+    lotsRoute,
+    disposalsRoute,
+    adjustmentsRoute,
+    eventsRoute,
+    auditRoute,
+  ]) {
     await app.register(route, context);
   }
   return app;
@@ -122,5 +155,9 @@ const logged_url_length_max = 1_024;
 /** What a request log line says about the request: never its query string, nor any header. */
 function requestForLog(request: FastifyRequest) {
   const url = redactQuery(request.url);
-  return { method: request.method, url: url.length > logged_url_length_max ? `${url.slice(0, logged_url_length_max)}…` : url, remote_address: request.ip };
+  return {
+    method: request.method,
+    url: url.length > logged_url_length_max ? `${url.slice(0, logged_url_length_max)}…` : url,
+    remote_address: request.ip,
+  };
 }

@@ -19,7 +19,12 @@ export function negotiate<T extends string>(accept: string | undefined, offered:
       .sort((left, right) => specificity(right.range) - specificity(left.range) || left.index - right.index)[0];
     if (match === undefined || match.q <= 0) continue;
     const candidate = { type, q: match.q, specificity: specificity(match.range), index: match.index };
-    if (best === null || candidate.q > best.q || (candidate.q === best.q && candidate.specificity > best.specificity) || (candidate.q === best.q && candidate.specificity === best.specificity && candidate.index < best.index)) {
+    if (
+      best === null ||
+      candidate.q > best.q ||
+      (candidate.q === best.q && candidate.specificity > best.specificity) ||
+      (candidate.q === best.q && candidate.specificity === best.specificity && candidate.index < best.index)
+    ) {
       best = candidate;
     }
   }

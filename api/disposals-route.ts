@@ -17,7 +17,10 @@ const query = z
     asset: name_filter.optional(),
     ...page_query,
   })
-  .refine((value) => value.from === undefined || value.to === undefined || Date.parse(value.from) <= Date.parse(value.to), { message: 'from must not be after to', path: ['to'] });
+  .refine(
+    (value) => value.from === undefined || value.to === undefined || Date.parse(value.from) <= Date.parse(value.to),
+    { message: 'from must not be after to', path: ['to'] },
+  );
 
 const disposal_schema = z
   .object({
@@ -48,7 +51,10 @@ export const disposalsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, con
         description: 'Ordered by disposal time, then disposal id. Scope: read.',
         tags: ['audit'],
         querystring: query,
-        response: { 200: z.object({ disposals: z.array(disposal_schema), next_cursor: next_cursor_schema }), ...errorResponses(400, 401, 403) },
+        response: {
+          200: z.object({ disposals: z.array(disposal_schema), next_cursor: next_cursor_schema }),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {

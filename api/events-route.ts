@@ -17,7 +17,9 @@ const issues_listed_max = 1_000;
 /** The canonical event under a name of its own in the document, rather than spelt out twice. */
 const documented_event = event_schema.meta({ id: 'Event' });
 
-const accepted_schema = z.object({ accepted: z.number().int(), event_ids: z.array(z.string()) }).meta({ id: 'EventsAccepted' });
+const accepted_schema = z
+  .object({ accepted: z.number().int(), event_ids: z.array(z.string()) })
+  .meta({ id: 'EventsAccepted' });
 
 export const eventsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
   const events_max = context.limits.events_per_request_max;
@@ -46,7 +48,11 @@ export const eventsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, contex
         await withinDeadline(context.publisher.publish(events), context.limits.publish_timeout_ms);
       } catch (error) {
         request.log.error({ error: (error as Error).message, events: events.length }, 'publishing events failed');
-        throw new ApiError('publish_failed', 'the events could not be published; nothing is lost by sending them again (event ids are idempotency keys)', { cause: error });
+        throw new ApiError(
+          'publish_failed',
+          'the events could not be published; nothing is lost by sending them again (event ids are idempotency keys)',
+          { cause: error },
+        );
       }
       return reply.code(202).send({ accepted: events.length, event_ids: events.map((event) => event.id) });
     },
@@ -78,8 +84,12 @@ async function withinDeadline(work: Promise<void>, timeout_ms: number): Promise<
  */
 export function validateEvents(body: unknown, events_max: number, registry: AssetRegistry): KeelEvent[] {
   const items = Array.isArray(body) ? body : [body];
-  if (Array.isArray(body) && body.length === 0) throw new ApiError('validation', 'no events: send one event or a non-empty array', { issues: [{ path: '(body)', message: 'at least one event' }] });
-  if (items.length > events_max) throw new ApiError('too_many_events', `${items.length} events in one request, at most ${events_max}`);
+  if (Array.isArray(body) && body.length === 0)
+    throw new ApiError('validation', 'no events: send one event or a non-empty array', {
+      issues: [{ path: '(body)', message: 'at least one event' }],
+    });
+  if (items.length > events_max)
+    throw new ApiError('too_many_events', `${items.length} events in one request, at most ${events_max}`);
   const events: KeelEvent[] = [];
   const issues: ApiIssue[] = [];
   let invalid = 0;
@@ -90,11 +100,18 @@ export function validateEvents(body: unknown, events_max: number, registry: Asse
       events.push(parsed.event);
       const problem = postingProblem(parsed.event, registry);
       const prefix = Array.isArray(body) ? `[${index}]` : '';
-      if (problem !== null) issues.push({ path: [prefix, problem.field].filter((part) => part !== '').join('.') || '(event)', message: problem.message });
+      if (problem !== null)
+        issues.push({
+          path: [prefix, problem.field].filter((part) => part !== '').join('.') || '(event)',
+          message: problem.message,
+        });
     } else {
       for (const issue of parsed.issues) {
         const inner = issue.path === '(event)' ? '' : issue.path;
-        issues.push({ path: Array.isArray(body) ? `[${index}]${inner === '' ? '' : `.${inner}`}` : issue.path, message: issue.message });
+        issues.push({
+          path: Array.isArray(body) ? `[${index}]${inner === '' ? '' : `.${inner}`}` : issue.path,
+          message: issue.message,
+        });
       }
     }
     if (issues.length > issues_before) invalid += 1;

@@ -11,7 +11,12 @@ import { trade_id_params, trade_record_schema, tradeRecordOr404 } from './trades
 
 const offered = ['application/json', 'text/plain', 'application/pdf'] as const;
 
-const json_response = z.object({ trade_id: z.string(), version: z.number().int(), explanation: z.string(), record: trade_record_schema });
+const json_response = z.object({
+  trade_id: z.string(),
+  version: z.number().int(),
+  explanation: z.string(),
+  record: trade_record_schema,
+});
 
 export const explanationRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
   app.get(
@@ -45,13 +50,26 @@ export const explanationRoute: FastifyPluginAsyncZod<ApiContext> = async (app, c
       reply.header('vary', 'Accept');
       if (type === 'text/plain') return reply.type('text/plain; charset=utf-8').send(`${explanation}\n`);
       if (type === 'application/pdf') {
-        if (context.render_trade_pdf === null || context.render_trade_pdf === undefined) throw new ApiError('pdf_unavailable', 'PDF rendering is not available here: ask for text/plain or application/json');
-        const pdf = await context.render_trade_pdf(stored.record, explanation, { version: stored.version, record_hash: stored.record_hash, audit_sequence: stored.audit_sequence });
+        if (context.render_trade_pdf === null || context.render_trade_pdf === undefined)
+          throw new ApiError(
+            'pdf_unavailable',
+            'PDF rendering is not available here: ask for text/plain or application/json',
+          );
+        const pdf = await context.render_trade_pdf(stored.record, explanation, {
+          version: stored.version,
+          record_hash: stored.record_hash,
+          audit_sequence: stored.audit_sequence,
+        });
         const file_name = `trade-${stored.trade_id.replace(/[^\w.-]+/g, '_')}-v${stored.version}.pdf`;
         // Bytes are sent as they are; the zod serializer is for the JSON representation only.
-        return reply.type('application/pdf').header('content-disposition', `inline; filename="${file_name}"`).send(pdf as unknown as string);
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="${file_name}"`)
+          .send(pdf as unknown as string);
       }
-      return reply.type('application/json; charset=utf-8').send({ trade_id: stored.trade_id, version: stored.version, explanation, record: stored.record });
+      return reply
+        .type('application/json; charset=utf-8')
+        .send({ trade_id: stored.trade_id, version: stored.version, explanation, record: stored.record });
     },
   );
 };

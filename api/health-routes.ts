@@ -8,14 +8,21 @@ import { runReadinessChecks } from './readiness.js';
 // The public answer names a failed dependency only: its error text (an internal address, a driver
 // message) goes to the log, never to an unauthenticated caller.
 const check_result = z.object({ ok: z.boolean(), latency_ms: z.number() });
-const readiness_schema = z.object({ ready: z.boolean(), checks: z.record(z.string(), check_result) }).meta({ id: 'Readiness' });
+const readiness_schema = z
+  .object({ ready: z.boolean(), checks: z.record(z.string(), check_result) })
+  .meta({ id: 'Readiness' });
 
 export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, context) => {
   app.get(
     '/healthz',
     {
       config: { access: 'public' },
-      schema: { summary: 'Liveness', tags: ['operations'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: {
+        summary: 'Liveness',
+        tags: ['operations'],
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -26,7 +33,8 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, conte
       config: { access: 'public' },
       schema: {
         summary: 'Readiness: ledger, Kafka and PostgreSQL reachable',
-        description: '503 when any of them does not answer within the bound; the body says which (the server log says why).',
+        description:
+          '503 when any of them does not answer within the bound; the body says which (the server log says why).',
         tags: ['operations'],
         security: [],
         response: { 200: readiness_schema, 503: readiness_schema },
@@ -35,8 +43,14 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, conte
     async (request, reply) => {
       const results = await runReadinessChecks(context.readiness, context.limits.readiness_timeout_ms);
       const failed = Object.entries(results).filter(([, result]) => !result.ok);
-      if (failed.length > 0) request.log.warn({ checks: Object.fromEntries(failed) }, `not ready: ${failed.map(([name]) => name).join(', ')} not answering`);
-      const checks = Object.fromEntries(Object.entries(results).map(([name, result]) => [name, { ok: result.ok, latency_ms: result.latency_ms }]));
+      if (failed.length > 0)
+        request.log.warn(
+          { checks: Object.fromEntries(failed) },
+          `not ready: ${failed.map(([name]) => name).join(', ')} not answering`,
+        );
+      const checks = Object.fromEntries(
+        Object.entries(results).map(([name, result]) => [name, { ok: result.ok, latency_ms: result.latency_ms }]),
+      );
       return reply.code(failed.length === 0 ? 200 : 503).send({ ready: failed.length === 0, checks });
     },
   );

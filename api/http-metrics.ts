@@ -12,7 +12,12 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
   // The same registry may serve several apps in one process (tests): share the metrics then.
   const requests =
     (registry.getSingleMetric('keel_api_requests_total') as Counter<Labels> | undefined) ??
-    new Counter({ name: 'keel_api_requests_total', help: 'HTTP requests answered by the API', labelNames: label_names, registers: [registry] });
+    new Counter({
+      name: 'keel_api_requests_total',
+      help: 'HTTP requests answered by the API',
+      labelNames: label_names,
+      registers: [registry],
+    });
   const duration_seconds =
     (registry.getSingleMetric('keel_api_request_duration_seconds') as Histogram<Labels> | undefined) ??
     new Histogram({
@@ -28,7 +33,11 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
 export function httpMetricsHook(metrics: HttpMetrics) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // An unmatched URL has no pattern: all of them share one label.
-    const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
+    const labels = {
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: String(reply.statusCode),
+    };
     metrics.requests.inc(labels);
     metrics.duration_seconds.observe(labels, reply.elapsedTime / 1000);
   };

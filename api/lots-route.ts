@@ -9,7 +9,9 @@ import { decodeCursor, next_cursor_schema, page_query, pageOf } from './paginati
 import { decimal, iso_time, name_filter, query_boolean } from './query-fields.js';
 
 const query = z.strictObject({
-  open: query_boolean.optional().describe('true: lots with quantity remaining; false: fully disposed lots; absent: all'),
+  open: query_boolean
+    .optional()
+    .describe('true: lots with quantity remaining; false: fully disposed lots; absent: all'),
   pool: z.string().min(1).max(400).optional().describe("'venue/account', or 'global'"),
   asset: name_filter.optional(),
   ...page_query,
@@ -40,7 +42,10 @@ export const lotsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, context)
         description: 'Ordered by acquisition time, then lot id. Scope: read.',
         tags: ['audit'],
         querystring: query,
-        response: { 200: z.object({ lots: z.array(lot_schema), next_cursor: next_cursor_schema }), ...errorResponses(400, 401, 403) },
+        response: {
+          200: z.object({ lots: z.array(lot_schema), next_cursor: next_cursor_schema }),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {

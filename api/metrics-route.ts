@@ -14,7 +14,10 @@ export const metricsRoute: FastifyPluginAsyncZod<ApiContext> = async (app, conte
         summary: 'Prometheus metrics',
         description: 'Prometheus text format. Scope: metrics.',
         tags: ['operations'],
-        response: { 200: { description: 'metrics', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses(401, 403) },
+        response: {
+          200: { description: 'metrics', content: { 'text/plain': { schema: z.string() } } },
+          ...errorResponses(401, 403),
+        },
       },
     },
     async (_request, reply) => reply.type(context.metrics.contentType).send(await context.metrics.metrics()),

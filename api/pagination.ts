@@ -21,7 +21,10 @@ export const page_query = {
   cursor: z.string().min(1).max(cursor_length_max).optional().describe('the next_cursor of the previous page'),
 };
 
-export const next_cursor_schema = z.string().nullable().describe('pass as `cursor` for the next page; null when this was the last page');
+export const next_cursor_schema = z
+  .string()
+  .nullable()
+  .describe('pass as `cursor` for the next page; null when this was the last page');
 
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -34,15 +37,24 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sh
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new ApiError('cursor_invalid', 'the cursor is not one this list returned', { issues: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
+    throw new ApiError('cursor_invalid', 'the cursor is not one this list returned', {
+      issues: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+    });
   }
   const parsed = shape.safeParse(value);
-  if (!parsed.success || hasUnstorableText(parsed.data)) throw new ApiError('cursor_invalid', 'the cursor is not one this list returned', { issues: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
+  if (!parsed.success || hasUnstorableText(parsed.data))
+    throw new ApiError('cursor_invalid', 'the cursor is not one this list returned', {
+      issues: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+    });
   return parsed.data;
 }
 
 /** The page of `rows` (fetched with limit + 1) and the cursor after it, if more rows follow. */
-export function pageOf<T>(rows: readonly T[], limit: number, keyOf: (row: T) => readonly (string | number)[]): { items: T[]; next_cursor: string | null } {
+export function pageOf<T>(
+  rows: readonly T[],
+  limit: number,
+  keyOf: (row: T) => readonly (string | number)[],
+): { items: T[]; next_cursor: string | null } {
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
   return { items, next_cursor: more && items.length > 0 ? encodeCursor(keyOf(items[items.length - 1]!)) : null };

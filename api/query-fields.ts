@@ -9,7 +9,10 @@ const iso_time_pattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 export const iso_time = z
   .string()
   .regex(iso_time_pattern, { message: 'an ISO-8601 UTC time, e.g. 2024-03-01T12:00:00.000Z', abort: true })
-  .refine((text) => Number.isFinite(Date.parse(text)) && Date.parse(text) > 0, 'not a real calendar time after 1970-01-01');
+  .refine(
+    (text) => Number.isFinite(Date.parse(text)) && Date.parse(text) > 0,
+    'not a real calendar time after 1970-01-01',
+  );
 
 /** A decimal number as text (money and quantities never travel as JSON numbers). */
 export const decimal = z.string().describe('a decimal number as a string');
@@ -38,10 +41,14 @@ export function unstorableTextReason(text: string): string | null {
  */
 export function requestTextIssues(params: unknown, query: unknown): ApiIssue[] {
   const issues: ApiIssue[] = [];
-  for (const [prefix, values] of [['params', params], ['query', query]] as const) {
+  for (const [prefix, values] of [
+    ['params', params],
+    ['query', query],
+  ] as const) {
     if (typeof values !== 'object' || values === null) continue;
     for (const [name, value] of Object.entries(values)) {
-      if (Array.isArray(value)) issues.push({ path: `${prefix}.${name}`, message: `given ${value.length} times; give it once` });
+      if (Array.isArray(value))
+        issues.push({ path: `${prefix}.${name}`, message: `given ${value.length} times; give it once` });
       const reason = typeof value === 'string' ? unstorableTextReason(value) : null;
       if (reason !== null) issues.push({ path: `${prefix}.${name}`, message: reason });
     }

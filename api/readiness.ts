@@ -32,7 +32,10 @@ export function kafkaReadiness(admin: Admin): ReadinessCheck {
   };
 }
 
-export async function runReadinessChecks(checks: readonly ReadinessCheck[], timeout_ms: number): Promise<Record<string, CheckResult>> {
+export async function runReadinessChecks(
+  checks: readonly ReadinessCheck[],
+  timeout_ms: number,
+): Promise<Record<string, CheckResult>> {
   const results = await Promise.all(
     checks.map(async (item) => {
       const started_ms = performance.now();
@@ -44,7 +47,14 @@ export async function runReadinessChecks(checks: readonly ReadinessCheck[], time
         await Promise.race([item.check(), timeout]);
         return [item.name, { ok: true, latency_ms: Math.round(performance.now() - started_ms) }] as const;
       } catch (error) {
-        return [item.name, { ok: false, latency_ms: Math.round(performance.now() - started_ms), error: (error as Error).message ?? String(error) }] as const;
+        return [
+          item.name,
+          {
+            ok: false,
+            latency_ms: Math.round(performance.now() - started_ms),
+            error: (error as Error).message ?? String(error),
+          },
+        ] as const;
       } finally {
         clearTimeout(timer);
       }

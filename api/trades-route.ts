@@ -9,9 +9,19 @@ import { ApiError, errorResponses } from './api-errors.js';
 import { decodeCursor, next_cursor_schema, page_query, pageOf } from './pagination.js';
 import { iso_time, name_filter } from './query-fields.js';
 
-export const trade_id_params = z.strictObject({ id: z.string().min(1).max(1000).describe('trade id, e.g. binance:spot-main:order:8812001 (URL-encoded)') });
+export const trade_id_params = z.strictObject({
+  id: z.string().min(1).max(1000).describe('trade id, e.g. binance:spot-main:order:8812001 (URL-encoded)'),
+});
 
-const version_query = z.strictObject({ version: z.coerce.number().int().min(1).max(2_147_483_647).optional().describe('a past version; default the current one') });
+const version_query = z.strictObject({
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2_147_483_647)
+    .optional()
+    .describe('a past version; default the current one'),
+});
 
 /** The record's main fields, for the documentation; the whole record is returned (audit/trade-records.ts). */
 export const trade_record_schema = z
@@ -43,9 +53,17 @@ export const stored_record_schema = z
   .meta({ id: 'StoredTradeRecord' }) satisfies z.ZodType<Omit<StoredTradeRecord, 'record'>>;
 
 /** The current record of a trade, or a given version of it; 404 when there is none. */
-export async function tradeRecordOr404(pool: Pool, trade_id: string, version: number | undefined): Promise<StoredTradeRecord> {
+export async function tradeRecordOr404(
+  pool: Pool,
+  trade_id: string,
+  version: number | undefined,
+): Promise<StoredTradeRecord> {
   const stored = await loadTradeRecord(pool, trade_id, version);
-  if (stored === null) throw new ApiError('not_found', version === undefined ? `no trade record ${trade_id}` : `no version ${version} of trade record ${trade_id}`);
+  if (stored === null)
+    throw new ApiError(
+      'not_found',
+      version === undefined ? `no trade record ${trade_id}` : `no version ${version} of trade record ${trade_id}`,
+    );
   return stored;
 }
 
@@ -67,7 +85,10 @@ export const tradesRoute: FastifyPluginAsyncZod<ApiContext> = async (app, contex
         description: 'Ordered by the time the trade opened, then trade id. Scope: read.',
         tags: ['audit'],
         querystring: list_query,
-        response: { 200: z.object({ trades: z.array(stored_record_schema), next_cursor: next_cursor_schema }), ...errorResponses(400, 401, 403) },
+        response: {
+          200: z.object({ trades: z.array(stored_record_schema), next_cursor: next_cursor_schema }),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {

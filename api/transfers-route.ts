@@ -10,7 +10,9 @@ import { ApiError, errorResponses } from './api-errors.js';
 import { decodeCursor, encodeCursor, next_cursor_schema, page_query } from './pagination.js';
 import { account_type, decimal } from './query-fields.js';
 
-const event_types_by_code = new Map<number, string>(Object.entries(event_type_codes).map(([type, code]) => [code, type]));
+const event_types_by_code = new Map<number, string>(
+  Object.entries(event_type_codes).map(([type, code]) => [code, type]),
+);
 const leg_kinds_by_code = new Map<number, string>(Object.entries(leg_kinds).map(([kind, code]) => [code, kind]));
 
 const params = z.strictObject({
@@ -35,7 +37,10 @@ const transfer_schema = z
     code: z.number().int(),
     event_type: z.string().nullable(),
     leg: z.string().nullable(),
-    event_time: z.string().nullable().describe('the event time the transfer carries (user_data_64); null when it holds no time'),
+    event_time: z
+      .string()
+      .nullable()
+      .describe('the event time the transfer carries (user_data_64); null when it holds no time'),
     event_key: z.string().describe('user_data_128 in hex: shared by every leg of one event'),
     timestamp: z.string().describe('ledger insertion time in ns'),
     flags: z.number().int(),
@@ -43,7 +48,14 @@ const transfer_schema = z
   .meta({ id: 'Transfer' });
 
 const response = z.object({
-  account: z.object({ id: z.string(), venue: z.string().nullable(), account: z.string().nullable(), type: account_type.nullable(), asset: z.string().nullable(), ledger: z.number().int() }),
+  account: z.object({
+    id: z.string(),
+    venue: z.string().nullable(),
+    account: z.string().nullable(),
+    type: account_type.nullable(),
+    asset: z.string().nullable(),
+    ledger: z.number().int(),
+  }),
   transfers: z.array(transfer_schema),
   next_cursor: next_cursor_schema,
 });
@@ -70,7 +82,9 @@ export const transfersRoute: FastifyPluginAsyncZod<ApiContext> = async (app, con
       if (ledger_account === undefined) throw new ApiError('not_found', `no ledger account ${account_id}`);
       const spec = await context.catalogue.specById(account_id);
       const timestamp_min = after === undefined ? 0n : BigInt(after[0]) + 1n;
-      const transfers = await context.ledger.getAccountTransfers(accountFilter(account_id, { timestamp_min, limit: limit + 1 }));
+      const transfers = await context.ledger.getAccountTransfers(
+        accountFilter(account_id, { timestamp_min, limit: limit + 1 }),
+      );
       const page = transfers.slice(0, limit);
       return {
         account: {
@@ -88,7 +102,11 @@ export const transfersRoute: FastifyPluginAsyncZod<ApiContext> = async (app, con
   );
 };
 
-function transferView(transfer: Transfer, account_id: bigint, scale: number | undefined): z.infer<typeof transfer_schema> {
+function transferView(
+  transfer: Transfer,
+  account_id: bigint,
+  scale: number | undefined,
+): z.infer<typeof transfer_schema> {
   return {
     id: transfer.id.toString(),
     direction: transfer.debit_account_id === account_id ? 'debit' : 'credit',
@@ -100,7 +118,10 @@ function transferView(transfer: Transfer, account_id: bigint, scale: number | un
     code: transfer.code,
     event_type: event_types_by_code.get(transfer.code) ?? null,
     leg: leg_kinds_by_code.get(transfer.user_data_32) ?? null,
-    event_time: transfer.user_data_64 > 0n && transfer.user_data_64 <= 8_640_000_000_000_000n ? new Date(Number(transfer.user_data_64)).toISOString() : null,
+    event_time:
+      transfer.user_data_64 > 0n && transfer.user_data_64 <= 8_640_000_000_000_000n
+        ? new Date(Number(transfer.user_data_64)).toISOString()
+        : null,
     event_key: transfer.user_data_128.toString(16).padStart(32, '0'),
     timestamp: transfer.timestamp.toString(),
     flags: transfer.flags,

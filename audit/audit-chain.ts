@@ -39,20 +39,35 @@ export type HashedFields = Omit<AuditEntry, 'entry_hash'>;
 export function entryHash(fields: HashedFields): string {
   assertHashable(fields);
   const { sequence, kind, payload, previous_hash, recorded_at } = fields;
-  return createHash('sha256').update(canonicalJson({ sequence, kind, payload, previous_hash, recorded_at }), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ sequence, kind, payload, previous_hash, recorded_at }), 'utf8')
+    .digest('hex');
 }
 
 /** The next entries after a head, linked and hashed; `recorded_at` is shared by the batch. */
-export function chainEntries(head: { sequence: number; entry_hash: string }, entries: readonly { kind: string; payload: unknown }[], recorded_at: string): AuditEntry[] {
+export function chainEntries(
+  head: { sequence: number; entry_hash: string },
+  entries: readonly { kind: string; payload: unknown }[],
+  recorded_at: string,
+): AuditEntry[] {
   if (entries.length > audit_limits.entries_per_append) {
-    throw auditError(audit_error_codes.log_batch_too_large, `${entries.length} entries in one append, at most ${audit_limits.entries_per_append}`);
+    throw auditError(
+      audit_error_codes.log_batch_too_large,
+      `${entries.length} entries in one append, at most ${audit_limits.entries_per_append}`,
+    );
   }
   const chained: AuditEntry[] = [];
   let previous = head;
   for (const [index, entry] of entries.entries()) {
     assertKind(entry.kind, index);
     const payload = jsonPayload(entry.payload, index);
-    const fields: HashedFields = { sequence: previous.sequence + 1, kind: entry.kind, payload, previous_hash: previous.entry_hash, recorded_at };
+    const fields: HashedFields = {
+      sequence: previous.sequence + 1,
+      kind: entry.kind,
+      payload,
+      previous_hash: previous.entry_hash,
+      recorded_at,
+    };
     const next: AuditEntry = { ...fields, entry_hash: entryHash(fields) };
     chained.push(next);
     previous = next;
@@ -62,7 +77,11 @@ export function chainEntries(head: { sequence: number; entry_hash: string }, ent
 
 function assertKind(kind: string, index: number): void {
   if (typeof kind !== 'string' || !kind_pattern.test(kind)) {
-    throw auditError(audit_error_codes.log_kind_invalid, `entry ${index}: kind must match ${kind_pattern}, got ${JSON.stringify(kind)}`, { field: `${index}.kind` });
+    throw auditError(
+      audit_error_codes.log_kind_invalid,
+      `entry ${index}: kind must match ${kind_pattern}, got ${JSON.stringify(kind)}`,
+      { field: `${index}.kind` },
+    );
   }
 }
 
@@ -73,10 +92,17 @@ function assertKind(kind: string, index: number): void {
  */
 export function jsonPayload(payload: unknown, index = 0): JsonValue {
   const problem = jsonProblem(payload, '', 0);
-  if (problem !== undefined) throw auditError(audit_error_codes.log_payload_invalid, `entry ${index}: payload${problem}`, { field: `${index}.payload` });
+  if (problem !== undefined)
+    throw auditError(audit_error_codes.log_payload_invalid, `entry ${index}: payload${problem}`, {
+      field: `${index}.payload`,
+    });
   const bytes = Buffer.byteLength(canonicalJson(payload), 'utf8');
   if (bytes > audit_limits.payload_bytes) {
-    throw auditError(audit_error_codes.log_payload_too_large, `entry ${index}: payload is ${bytes} bytes of canonical JSON, at most ${audit_limits.payload_bytes}`, { field: `${index}.payload` });
+    throw auditError(
+      audit_error_codes.log_payload_too_large,
+      `entry ${index}: payload is ${bytes} bytes of canonical JSON, at most ${audit_limits.payload_bytes}`,
+      { field: `${index}.payload` },
+    );
   }
   return payload as JsonValue;
 }
@@ -86,10 +112,13 @@ function jsonProblem(value: unknown, path: string, depth: number): string | unde
   if (value === null || typeof value === 'boolean') return undefined;
   if (typeof value === 'string') return stringProblem(value, path);
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is ${value}, not a JSON number`;
-  if (Array.isArray(value)) return firstDefined(value, (item, index) => jsonProblem(item, `${path}.${index}`, depth + 1));
+  if (Array.isArray(value))
+    return firstDefined(value, (item, index) => jsonProblem(item, `${path}.${index}`, depth + 1));
   if (typeof value === 'object' && isPlainObject(value)) {
-    return firstDefined(Object.entries(value), ([key, item]) =>
-      stringProblem(key, `${path} key ${JSON.stringify(key)}`) ?? jsonProblem(item, `${path}.${key}`, depth + 1),
+    return firstDefined(
+      Object.entries(value),
+      ([key, item]) =>
+        stringProblem(key, `${path} key ${JSON.stringify(key)}`) ?? jsonProblem(item, `${path}.${key}`, depth + 1),
     );
   }
   return `${path} is a ${describeType(value)}, not JSON (amounts are decimal strings, times ISO-8601 strings)`;
@@ -115,7 +144,10 @@ function describeType(value: unknown): string {
   return typeof value;
 }
 
-function firstDefined<T>(items: readonly T[], check: (item: T, index: number) => string | undefined): string | undefined {
+function firstDefined<T>(
+  items: readonly T[],
+  check: (item: T, index: number) => string | undefined,
+): string | undefined {
   for (const [index, item] of items.entries()) {
     const problem = check(item, index);
     if (problem !== undefined) return problem;
@@ -125,10 +157,13 @@ function firstDefined<T>(items: readonly T[], check: (item: T, index: number) =>
 
 function assertHashable(fields: HashedFields): void {
   const problems: string[] = [];
-  if (!Number.isSafeInteger(fields.sequence) || fields.sequence < 1) problems.push(`sequence ${fields.sequence} is not a whole number ≥ 1`);
+  if (!Number.isSafeInteger(fields.sequence) || fields.sequence < 1)
+    problems.push(`sequence ${fields.sequence} is not a whole number ≥ 1`);
   if (!hash_pattern.test(fields.previous_hash)) problems.push('previous_hash is not 64 lowercase hex digits');
-  if (!utc_time_pattern.test(fields.recorded_at)) problems.push(`recorded_at ${fields.recorded_at} is not ISO-8601 UTC with milliseconds`);
-  if (problems.length > 0) throw auditError(audit_error_codes.log_row_invalid, `audit entry cannot be hashed: ${problems.join('; ')}`);
+  if (!utc_time_pattern.test(fields.recorded_at))
+    problems.push(`recorded_at ${fields.recorded_at} is not ISO-8601 UTC with milliseconds`);
+  if (problems.length > 0)
+    throw auditError(audit_error_codes.log_row_invalid, `audit entry cannot be hashed: ${problems.join('; ')}`);
 }
 
 // ---- verification -------------------------------------------------------------------------------
@@ -188,7 +223,12 @@ export class ChainVerifier {
 
   finish(): ChainReport {
     if (this.anchor !== undefined && !this.anchor_seen && this.first_problem === undefined) {
-      this.first_problem = { sequence: this.anchor.sequence, problem: 'anchor_mismatch', expected: this.anchor.entry_hash, found: 'no such entry' };
+      this.first_problem = {
+        sequence: this.anchor.sequence,
+        problem: 'anchor_mismatch',
+        expected: this.anchor.entry_hash,
+        found: 'no such entry',
+      };
     }
     const report: ChainReport = { ok: this.first_problem === undefined, entries: this.entries, head: { ...this.head } };
     if (this.first_problem !== undefined) report.first_problem = { ...this.first_problem };
@@ -197,26 +237,49 @@ export class ChainVerifier {
 
   private check(entry: AuditEntry): ChainProblem | undefined {
     const expected = this.expected_sequence;
-    if (entry.sequence > expected) return { sequence: expected, problem: 'sequence_gap', expected: String(expected), found: String(entry.sequence) };
-    if (entry.sequence < expected) return { sequence: entry.sequence, problem: 'sequence_repeated', expected: String(expected), found: String(entry.sequence) };
+    if (entry.sequence > expected)
+      return { sequence: expected, problem: 'sequence_gap', expected: String(expected), found: String(entry.sequence) };
+    if (entry.sequence < expected)
+      return {
+        sequence: entry.sequence,
+        problem: 'sequence_repeated',
+        expected: String(expected),
+        found: String(entry.sequence),
+      };
     if (entry.previous_hash !== this.previous_hash) return this.linkProblem(entry);
     const recomputed = recomputedHash(entry);
-    if (recomputed !== entry.entry_hash) return { sequence: entry.sequence, problem: 'hash_mismatch', expected: recomputed, found: entry.entry_hash };
+    if (recomputed !== entry.entry_hash)
+      return { sequence: entry.sequence, problem: 'hash_mismatch', expected: recomputed, found: entry.entry_hash };
     return undefined;
   }
 
   /** A row linking past its predecessor to the row before that means the predecessor was put in between. */
   private linkProblem(entry: AuditEntry): ChainProblem {
     if (this.before_previous_hash !== undefined && entry.previous_hash === this.before_previous_hash) {
-      return { sequence: entry.sequence - 1, problem: 'inserted_row', expected: entry.previous_hash, found: this.previous_hash };
+      return {
+        sequence: entry.sequence - 1,
+        problem: 'inserted_row',
+        expected: entry.previous_hash,
+        found: this.previous_hash,
+      };
     }
-    return { sequence: entry.sequence, problem: 'link_broken', expected: this.previous_hash, found: entry.previous_hash };
+    return {
+      sequence: entry.sequence,
+      problem: 'link_broken',
+      expected: this.previous_hash,
+      found: entry.previous_hash,
+    };
   }
 
   private checkAnchor(entry: AuditEntry): void {
     this.anchor_seen = true;
     if (entry.entry_hash === this.anchor!.entry_hash || this.first_problem !== undefined) return;
-    this.first_problem = { sequence: entry.sequence, problem: 'anchor_mismatch', expected: this.anchor!.entry_hash, found: entry.entry_hash };
+    this.first_problem = {
+      sequence: entry.sequence,
+      problem: 'anchor_mismatch',
+      expected: this.anchor!.entry_hash,
+      found: entry.entry_hash,
+    };
   }
 }
 

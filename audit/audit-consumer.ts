@@ -120,7 +120,11 @@ export class AuditConsumer {
     await this.consumer.subscribe({ topic: this.options.events_topic, fromBeginning: true });
     if (this.stopping) return;
     this.running = true;
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handleBatch(payload) });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
     this.logger.info({ topic: this.options.events_topic, group: this.options.group_id }, 'audit consumer consuming');
     // What an earlier process stored and did not seal is sealed now, not when the next event comes.
     void this.sealSoon();
@@ -159,7 +163,10 @@ export class AuditConsumer {
         if (!isPostgresUnavailable(error)) throw error;
         if (!waiting_for_postgres) {
           const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; waiting for it to take the writer lock`;
-          this.logger.warn({ code: audit_error_codes.store_unavailable, error: describeError(error), retry_in_ms: standby_poll_ms }, reason);
+          this.logger.warn(
+            { code: audit_error_codes.store_unavailable, error: describeError(error), retry_in_ms: standby_poll_ms },
+            reason,
+          );
         }
         waiting_for_postgres = true;
       }
@@ -171,9 +178,13 @@ export class AuditConsumer {
     const client = await this.pool.connect();
     // An error on this connection (PostgreSQL restarted) must not crash the process; sealing stays
     // safe without the lock (each seal takes its own), only not exclusive.
-    client.on('error', (error) => this.logger.warn({ error: error.message }, 'the connection holding the audit writer lock failed'));
+    client.on('error', (error) =>
+      this.logger.warn({ error: error.message }, 'the connection holding the audit writer lock failed'),
+    );
     try {
-      const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock($1) as held', [audit_writer_lock_key]);
+      const { rows } = await client.query<{ held: boolean }>('select pg_try_advisory_lock($1) as held', [
+        audit_writer_lock_key,
+      ]);
       if (rows[0]?.held !== true) {
         client.release(true);
         return false;
@@ -195,7 +206,10 @@ export class AuditConsumer {
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset } = payload;
     if (batch.messages.length === 0) return;
-    const inputs = batch.messages.map((message) => ({ value: message.value, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } }));
+    const inputs = batch.messages.map((message) => ({
+      value: message.value,
+      source: { topic: batch.topic, partition: batch.partition, offset: message.offset },
+    }));
     const stored = await this.storeUntilAnswered(inputs, payload);
     if (stored === undefined) return; // stopping, or the partition moved: the next owner reads it again.
     const latest_event_time_ms = stored.latest_event_time_ms;
@@ -203,17 +217,28 @@ export class AuditConsumer {
     this.options.metrics?.events_duplicate.inc(stored.duplicates);
     this.options.metrics?.conflicts.inc(stored.conflicts.length);
     if (stored.conflicts.length > 0) {
-      this.logger.warn({ conflicts: stored.conflicts.length }, 'events repeated with different content: quarantined, not stored');
+      this.logger.warn(
+        { conflicts: stored.conflicts.length },
+        'events repeated with different content: quarantined, not stored',
+      );
     }
     if (stored.quarantined > 0) {
       const reason = `${audit_error_codes.event_unstorable}: PostgreSQL refused ${stored.quarantined} event(s): quarantined (keel quarantine list)`;
-      this.logger.warn({ code: audit_error_codes.event_unstorable, partition: batch.partition, quarantined: stored.quarantined }, reason);
+      this.logger.warn(
+        { code: audit_error_codes.event_unstorable, partition: batch.partition, quarantined: stored.quarantined },
+        reason,
+      );
     }
     const last_offset = batch.messages[batch.messages.length - 1]!.offset;
     resolveOffset(last_offset);
-    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
+    await this.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() },
+    ]);
     this.options.metrics?.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-    this.partition_times_ms.set(batch.partition, Math.max(this.partition_times_ms.get(batch.partition) ?? Number.NEGATIVE_INFINITY, latest_event_time_ms));
+    this.partition_times_ms.set(
+      batch.partition,
+      Math.max(this.partition_times_ms.get(batch.partition) ?? Number.NEGATIVE_INFINITY, latest_event_time_ms),
+    );
     this.partition_lags.set(batch.partition, BigInt(batch.offsetLag()));
     await this.sealSoon();
   }
@@ -223,7 +248,10 @@ export class AuditConsumer {
    * more fetching), heartbeats keep the membership, and the same batch is tried again with jittered
    * back-off. One coded line says what it waits for; one more says when it goes on.
    */
-  private async storeUntilAnswered(inputs: readonly StoreInput[], payload: EachBatchPayload): Promise<StoredBatch | undefined> {
+  private async storeUntilAnswered(
+    inputs: readonly StoreInput[],
+    payload: EachBatchPayload,
+  ): Promise<StoredBatch | undefined> {
     const partition = payload.batch.partition;
     let backoff_ms = store_retry_ms_min;
     let resume: (() => void) | undefined;
@@ -231,14 +259,18 @@ export class AuditConsumer {
       for (;;) {
         try {
           const stored = await withSession(this.pool, (session) => storeBatch(session, inputs));
-          if (resume !== undefined) this.logger.info({ partition }, 'PostgreSQL answers again: the batch is stored, partition resumed');
+          if (resume !== undefined)
+            this.logger.info({ partition }, 'PostgreSQL answers again: the batch is stored, partition resumed');
           return stored;
         } catch (error) {
           if (!isPostgresUnavailable(error)) throw error;
           if (resume === undefined) {
             resume = payload.pause();
             const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; partition ${partition} paused, its batch waits to be stored`;
-            this.logger.warn({ code: audit_error_codes.store_unavailable, partition, error: describeError(error) }, reason);
+            this.logger.warn(
+              { code: audit_error_codes.store_unavailable, partition, error: describeError(error) },
+              reason,
+            );
           }
           if (!(await this.waitHeartbeating(backoff_ms * (0.5 + Math.random() / 2), payload))) return undefined;
           backoff_ms = Math.min(backoff_ms * 2, store_retry_ms_max);
@@ -270,8 +302,13 @@ export class AuditConsumer {
    */
   private async position(): Promise<{ caught_up: boolean; fold_through_ms: number }> {
     const ends = await this.admin.fetchTopicOffsets(this.options.events_topic);
-    const [committed] = await this.admin.fetchOffsets({ groupId: this.options.group_id, topics: [this.options.events_topic] });
-    const committed_by_partition = new Map((committed?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]));
+    const [committed] = await this.admin.fetchOffsets({
+      groupId: this.options.group_id,
+      topics: [this.options.events_topic],
+    });
+    const committed_by_partition = new Map(
+      (committed?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]),
+    );
     const caughtUp = (end: { partition: number; high: string }) => {
       const lag = this.partition_lags.get(end.partition);
       if (lag !== undefined) return lag === 0n;
@@ -279,8 +316,13 @@ export class AuditConsumer {
     };
     const behind = ends.filter((end) => !caughtUp(end));
     if (behind.length === 0) return { caught_up: true, fold_through_ms: Number.POSITIVE_INFINITY };
-    const slowest_ms = Math.min(...behind.map((end) => this.partition_times_ms.get(end.partition) ?? Number.NEGATIVE_INFINITY));
-    return { caught_up: false, fold_through_ms: slowest_ms - (this.options.catch_up_lateness_ms ?? catch_up_lateness_ms_default) };
+    const slowest_ms = Math.min(
+      ...behind.map((end) => this.partition_times_ms.get(end.partition) ?? Number.NEGATIVE_INFINITY),
+    );
+    return {
+      caught_up: false,
+      fold_through_ms: slowest_ms - (this.options.catch_up_lateness_ms ?? catch_up_lateness_ms_default),
+    };
   }
 
   /** Queues a seal behind the one of this process running (they share the fold); one queued seal serves every request made before it starts. */
@@ -313,15 +355,25 @@ export class AuditConsumer {
       if (build_records) this.last_build_started_ms = Date.now();
       else if (caught_up) this.deferBuild(due_in_ms);
       await withSession(this.pool, async (client) => {
-        const result = await seal(client, this.registry, this.options.lot_settings ?? {}, (changed) => this.publish(changed), { build_records, fold_through_ms, fold_cache: this.fold_cache });
+        const result = await seal(
+          client,
+          this.registry,
+          this.options.lot_settings ?? {},
+          (changed) => this.publish(changed),
+          { build_records, fold_through_ms, fold_cache: this.fold_cache },
+        );
         this.last_head = result.head;
         this.seal_retry_ms = seal_retry_ms_min;
         stop_timer?.();
         this.options.metrics?.seals.inc();
         this.options.metrics?.records_changed.inc(result.changed.length);
         const level = result.changed.length > 0 || result.fold.resumed_from !== 'memory' ? 'info' : 'debug';
-        this.logger[level]({ ...result.fold, records_changed: result.changed.length, head: result.head }, build_records ? 'audit sealed' : 'audit folded');
-        for (const reopened of result.reopen_changes) this.logger.info(reopened, 'reopened period: what changed against its closed versions');
+        this.logger[level](
+          { ...result.fold, records_changed: result.changed.length, head: result.head },
+          build_records ? 'audit sealed' : 'audit folded',
+        );
+        for (const reopened of result.reopen_changes)
+          this.logger.info(reopened, 'reopened period: what changed against its closed versions');
         this.options.on_sealed?.(result);
       });
     } catch (error) {
@@ -330,9 +382,13 @@ export class AuditConsumer {
       if (isPostgresUnavailable(error)) {
         // Once per wait: the retries back off quietly.
         const reason = `${audit_error_codes.store_unavailable}: PostgreSQL does not answer; the seal waits for it`;
-        if (this.seal_retry_ms === seal_retry_ms_min) this.logger.warn({ code: audit_error_codes.store_unavailable, retry_in_ms: this.seal_retry_ms }, reason);
+        if (this.seal_retry_ms === seal_retry_ms_min)
+          this.logger.warn({ code: audit_error_codes.store_unavailable, retry_in_ms: this.seal_retry_ms }, reason);
       } else {
-        this.logger.error({ error: describeError(error), retry_in_ms: this.seal_retry_ms }, 'audit seal failed: nothing of it was kept; retrying');
+        this.logger.error(
+          { error: describeError(error), retry_in_ms: this.seal_retry_ms },
+          'audit seal failed: nothing of it was kept; retrying',
+        );
       }
       if (this.running) this.seal_retry = setTimeout(() => void this.sealSoon(), this.seal_retry_ms);
       this.seal_retry_ms = Math.min(this.seal_retry_ms * 2, seal_retry_ms_max);
@@ -363,9 +419,23 @@ export class AuditConsumer {
     // Serialised one record at a time into the sends; a record too large for one message is
     // published without its content, marked so, to be read from the API.
     const messages = changed.map((entry) => {
-      const value = JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: entry.record });
+      const value = JSON.stringify({
+        trade_id: entry.trade_id,
+        version: entry.version,
+        record_hash: entry.record_hash,
+        record: entry.record,
+      });
       if (Buffer.byteLength(value) <= send_bytes_max) return { key: entry.trade_id, value };
-      return { key: entry.trade_id, value: JSON.stringify({ trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, record: null, record_too_large: true }) };
+      return {
+        key: entry.trade_id,
+        value: JSON.stringify({
+          trade_id: entry.trade_id,
+          version: entry.version,
+          record_hash: entry.record_hash,
+          record: null,
+          record_too_large: true,
+        }),
+      };
     });
     await sendMessages(this.producer, this.options.trade_records_topic, messages);
   }

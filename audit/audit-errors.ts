@@ -38,7 +38,11 @@ export const audit_error_codes = {
 
 export type AuditErrorCode = (typeof audit_error_codes)[keyof typeof audit_error_codes];
 
-export function auditError(code: AuditErrorCode, message: string, options: { field?: string; cause?: unknown } = {}): KeelError {
+export function auditError(
+  code: AuditErrorCode,
+  message: string,
+  options: { field?: string; cause?: unknown } = {},
+): KeelError {
   return new KeelError(code, message, options);
 }
 

@@ -20,8 +20,24 @@ import type { AssetRegistry } from '../ledger/asset-registry.js';
 import { assertAudit } from './audit-errors.js';
 import { LotEngine, type LotEngineState, type LotRowsDrained } from './lots/lot-engine.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
-import { priceRowsFromTrades, SeriesPriceTable, type PricePoint, type PriceRow, type PriceTable } from './lots/pricing.js';
-import { BalanceBook, lotClosedOf, lotOpenedOf, missingBasisOf, type BalanceEntries, type FillBalances, type LotClosed, type LotOpened, type MissingBasis } from './trade-records.js';
+import {
+  priceRowsFromTrades,
+  SeriesPriceTable,
+  type PricePoint,
+  type PriceRow,
+  type PriceTable,
+} from './lots/pricing.js';
+import {
+  BalanceBook,
+  lotClosedOf,
+  lotOpenedOf,
+  missingBasisOf,
+  type BalanceEntries,
+  type FillBalances,
+  type LotClosed,
+  type LotOpened,
+  type MissingBasis,
+} from './trade-records.js';
 
 /** Everything a fold carries between two events: what a checkpoint stores. */
 export type FoldState = {
@@ -60,13 +76,19 @@ export function depositLookupKey(asset: string, time_ms: number): string {
  * its acquisition time, and every asset a prior-period adjustment names at its own time (it is
  * applied at a later close boundary, `period-close.ts`, but valued at its own time).
  */
-export function earlyPriceQuestions(events: Iterable<KeelEvent>, settings: LotSettings, order_time_ms: (event: KeelEvent) => number): { asset: string; time_ms: number }[] {
+export function earlyPriceQuestions(
+  events: Iterable<KeelEvent>,
+  settings: LotSettings,
+  order_time_ms: (event: KeelEvent) => number,
+): { asset: string; time_ms: number }[] {
   const questions = new Map<string, { asset: string; time_ms: number }>();
   const ask = (asset: string, time_ms: number) => {
-    if (asset !== settings.reporting_currency && !(asset in settings.pegs)) questions.set(depositLookupKey(asset, time_ms), { asset, time_ms });
+    if (asset !== settings.reporting_currency && !(asset in settings.pegs))
+      questions.set(depositLookupKey(asset, time_ms), { asset, time_ms });
   };
   for (const event of events) {
-    if (event.type === 'deposit' && event.cost_basis !== undefined) ask(event.cost_basis.currency, Date.parse(event.cost_basis.acquired_at));
+    if (event.type === 'deposit' && event.cost_basis !== undefined)
+      ask(event.cost_basis.currency, Date.parse(event.cost_basis.acquired_at));
     const time_ms = eventTimeMs(event);
     if (order_time_ms(event) !== time_ms) for (const asset of assetsNamed(event)) ask(asset, time_ms);
   }
@@ -75,7 +97,8 @@ export function earlyPriceQuestions(events: Iterable<KeelEvent>, settings: LotSe
 
 function assetsNamed(event: KeelEvent): string[] {
   const assets: string[] = [];
-  if ('instrument' in event && event.instrument !== undefined) assets.push(event.instrument.base, event.instrument.quote);
+  if ('instrument' in event && event.instrument !== undefined)
+    assets.push(event.instrument.base, event.instrument.quote);
   if ('asset' in event) assets.push(event.asset);
   if ('fees' in event) for (const fee of event.fees) assets.push(fee.asset);
   return assets;
@@ -140,12 +163,22 @@ export class AuditFold {
    * order: events of that millisecond and prior-period adjustments whose close boundary it is
    * (`period-close.ts`; the caller says which by giving `order_time_ms`).
    */
-  applyMillisecond(events: readonly KeelEvent[], order_time_ms = events.length === 0 ? Number.NaN : eventTimeMs(events[0]!)): void {
+  applyMillisecond(
+    events: readonly KeelEvent[],
+    order_time_ms = events.length === 0 ? Number.NaN : eventTimeMs(events[0]!),
+  ): void {
     if (events.length === 0) return;
-    assertAudit(order_time_ms > this.last_time_ms, `fold at ${this.last_time_ms} given events of ${order_time_ms}: one millisecond at a time, forwards`);
+    assertAudit(
+      order_time_ms > this.last_time_ms,
+      `fold at ${this.last_time_ms} given events of ${order_time_ms}: one millisecond at a time, forwards`,
+    );
     this.series.forgetBefore(order_time_ms);
     const ordered = [...events].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
-    for (const event of ordered) assertAudit(eventTimeMs(event) <= order_time_ms, `event ${event.id} is ordered at ${order_time_ms}, before its own time`);
+    for (const event of ordered)
+      assertAudit(
+        eventTimeMs(event) <= order_time_ms,
+        `event ${event.id} is ordered at ${order_time_ms}, before its own time`,
+      );
     for (const row of priceRowsFromTrades(ordered, this.settings, () => order_time_ms)) this.series.add(row);
     for (const event of ordered) this.apply(event, order_time_ms);
     this.last_time_ms = order_time_ms;
@@ -179,13 +212,24 @@ export class AuditFold {
   private priceAt(asset: string, time_ms: number): PricePoint | undefined {
     const prepared = this.lookups.get(depositLookupKey(asset, time_ms));
     if (prepared !== undefined) return prepared ?? undefined;
-    assertAudit(time_ms >= this.series.horizon_ms, `no price was prepared for ${asset} at ${new Date(time_ms).toISOString()}: call addDepositLookups first`);
+    assertAudit(
+      time_ms >= this.series.horizon_ms,
+      `no price was prepared for ${asset} at ${new Date(time_ms).toISOString()}: call addDepositLookups first`,
+    );
     return this.series.priceAt(asset, time_ms);
   }
 }
 
 function fillFacts(event: EventOf<'trade'>, balances: FillBalances | null): FillFacts {
-  return { event_id: event.id, trade_id: `${event.venue}:${event.account}:order:${event.order_id}`, time: event.time, opened: [], closed: [], missing_basis: [], balances };
+  return {
+    event_id: event.id,
+    trade_id: `${event.venue}:${event.account}:order:${event.order_id}`,
+    time: event.time,
+    opened: [],
+    closed: [],
+    missing_basis: [],
+    balances,
+  };
 }
 
 function groupByEvent<Row extends { event_id: string }>(rows: readonly Row[]): Map<string, Row[]> {

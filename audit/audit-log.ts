@@ -34,7 +34,11 @@ export type AppendOptions = {
   recorded_at?: string;
 };
 
-export async function appendAuditEntries(session: Session, entries: readonly NewAuditEntry[], options: AppendOptions = {}): Promise<AuditEntry[]> {
+export async function appendAuditEntries(
+  session: Session,
+  entries: readonly NewAuditEntry[],
+  options: AppendOptions = {},
+): Promise<AuditEntry[]> {
   if (entries.length === 0) return [];
   return inTransaction(session, () => appendAuditEntriesInTransaction(session, entries, options));
 }
@@ -45,7 +49,11 @@ export async function appendAuditEntries(session: Session, entries: readonly New
  * makes appenders take turns: each computes its links from the head the previous one committed.
  * The lock and its `lock_timeout` last until the caller's transaction ends: keep it short.
  */
-export async function appendAuditEntriesInTransaction(session: Session, entries: readonly NewAuditEntry[], options: AppendOptions = {}): Promise<AuditEntry[]> {
+export async function appendAuditEntriesInTransaction(
+  session: Session,
+  entries: readonly NewAuditEntry[],
+  options: AppendOptions = {},
+): Promise<AuditEntry[]> {
   if (entries.length === 0) return [];
   const lock_timeout_ms = options.lock_timeout_ms ?? audit_log_defaults.lock_timeout_ms;
   assertWholeNumber(lock_timeout_ms, 'lock_timeout_ms', 1, 600_000);
@@ -128,7 +136,15 @@ export async function verifyAuditChain(session: Session, options: VerifyOptions 
   return verifier.finish();
 }
 
-type StoredRow = { sequence: string; kind: string; entry: JsonValue; previous_hash: string; entry_hash: string; recorded_at: Date; row_position: string };
+type StoredRow = {
+  sequence: string;
+  kind: string;
+  entry: JsonValue;
+  previous_hash: string;
+  entry_hash: string;
+  recorded_at: Date;
+  row_position: string;
+};
 
 /**
  * Batches of stored entries in sequence order. The key is (sequence, ctid), not sequence alone:
@@ -168,10 +184,12 @@ function storedEntry(row: StoredRow): AuditEntry {
 /** Sequences are bigint in the table; past 2^53 a JS number would silently round, so that is refused. */
 function sequenceNumber(text: string): number {
   const sequence = Number(text);
-  if (!Number.isSafeInteger(sequence)) throw auditError(audit_error_codes.log_row_invalid, `audit log sequence ${text} is beyond 2^53`);
+  if (!Number.isSafeInteger(sequence))
+    throw auditError(audit_error_codes.log_row_invalid, `audit log sequence ${text} is beyond 2^53`);
   return sequence;
 }
 
 function assertWholeNumber(value: number, name: string, minimum: number, maximum: number): void {
-  if (!Number.isInteger(value) || value < minimum || value > maximum) throw new RangeError(`${name} ${value} not a whole number in ${minimum}..${maximum}`);
+  if (!Number.isInteger(value) || value < minimum || value > maximum)
+    throw new RangeError(`${name} ${value} not a whole number in ${minimum}..${maximum}`);
 }

@@ -28,12 +28,21 @@ afterAll(async () => {
 });
 
 function store(target: TestDatabase, stored: readonly KeelEvent[]) {
-  return withClient((client) => storeEvents(client, stored.map((event) => ({ event, source: null }))), target);
+  return withClient(
+    (client) =>
+      storeEvents(
+        client,
+        stored.map((event) => ({ event, source: null })),
+      ),
+    target,
+  );
 }
 
 /** The lot tables' contents, every column that a seal writes, in key order. */
 async function lotTables(target: TestDatabase): Promise<{ lots: unknown[]; disposals: unknown[] }> {
-  const lots = await target.pool.query('select lot_id, pool, asset, acquired_at, acquisition_event_id, quantity::text, remaining_quantity::text, cost_basis::text, currency, basis_source from lots order by lot_id');
+  const lots = await target.pool.query(
+    'select lot_id, pool, asset, acquired_at, acquisition_event_id, quantity::text, remaining_quantity::text, cost_basis::text, currency, basis_source from lots order by lot_id',
+  );
   const disposals = await target.pool.query(
     'select disposal_id, disposal_event_id, lot_id, pool, asset, disposed_at, acquired_at, quantity::text, proceeds::text, cost_basis::text, gain::text, currency, holding_period, missing_basis from disposals order by disposal_id',
   );
@@ -49,7 +58,10 @@ async function withClient<T>(work: (client: PoolClient) => Promise<T>, target: T
   }
 }
 
-function sealOnce(before_commit?: (chunk: readonly { trade_id: string }[]) => Promise<void>, target: TestDatabase = database) {
+function sealOnce(
+  before_commit?: (chunk: readonly { trade_id: string }[]) => Promise<void>,
+  target: TestDatabase = database,
+) {
   return withClient((client) => seal(client, registry, {}, before_commit), target);
 }
 
@@ -81,7 +93,9 @@ describe('audit seal (real PostgreSQL)', () => {
     expect(Object.keys(result.changed[0]!).sort()).toEqual(['record_hash', 'trade_id', 'version']);
     expect(result.head.sequence).toBe(records.length);
     expect(await withClient((client) => verifyAuditChain(client))).toMatchObject({ ok: true, entries: records.length });
-    const linked = await database.pool.query('select count(*)::int as n from trade_records where audit_sequence is null');
+    const linked = await database.pool.query(
+      'select count(*)::int as n from trade_records where audit_sequence is null',
+    );
     expect(linked.rows[0].n).toBe(0);
 
     expect(result.fold).toMatchObject({ events_applied: events.length, resumed_from: 'beginning' });
@@ -92,7 +106,10 @@ describe('audit seal (real PostgreSQL)', () => {
   });
 
   it('after a late acquisition re-folds from before it, ending as a seal from scratch', async () => {
-    const sell = events.find((event): event is EventOf<'trade'> => event.type === 'trade' && event.side === 'sell' && event.instrument.kind === 'spot')!;
+    const sell = events.find(
+      (event): event is EventOf<'trade'> =>
+        event.type === 'trade' && event.side === 'sell' && event.instrument.kind === 'spot',
+    )!;
     const earliest_ms = Math.min(...events.map((event) => Date.parse(event.time)));
     const late_time = new Date(earliest_ms - 86_400_000).toISOString();
     const late: KeelEvent = {

@@ -26,9 +26,24 @@ import { formatDecimal } from '../ledger/money.js';
 import { canonicalJson } from '../platform/canonical-json.js';
 import { inTransaction, type Session } from '../platform/postgres.js';
 import { assertAudit } from './audit-errors.js';
-import { AuditFold, decodeFoldState, depositLookupKey, earlyPriceQuestions, encodeFoldState, type FoldState } from './audit-fold.js';
+import {
+  AuditFold,
+  decodeFoldState,
+  depositLookupKey,
+  earlyPriceQuestions,
+  encodeFoldState,
+  type FoldState,
+} from './audit-fold.js';
 import { appendAuditEntriesInTransaction, auditHead, type AuditHead } from './audit-log.js';
-import { changedRecords, currentVersionsOf, eventWatermark, linkRecordsToAudit, storeChangedRecords, type ChangedRecord, type ChangedRecordSummary } from './audit-store.js';
+import {
+  changedRecords,
+  currentVersionsOf,
+  eventWatermark,
+  linkRecordsToAudit,
+  storeChangedRecords,
+  type ChangedRecord,
+  type ChangedRecordSummary,
+} from './audit-store.js';
 import {
   arrivalsSince,
   clearDirty,
@@ -61,7 +76,14 @@ import { tradeIdOf, tradeRecordOf, type LotFacts, type TradeRecord } from './tra
 /** What one seal did: the records it changed, the chain head, and how its fold went. */
 /** `events`: every event the fold has applied so far; `records_built`: whether this seal rebuilt the touched records. */
 /** `reopen_changes`: per reopen since the last seal that built records, what changed against the closed versions. */
-export type SealResult = { changed: ChangedRecordSummary[]; head: AuditHead; events: number; records_built: boolean; fold: FoldSummary; reopen_changes: ReopenChanges[] };
+export type SealResult = {
+  changed: ChangedRecordSummary[];
+  head: AuditHead;
+  events: number;
+  records_built: boolean;
+  fold: FoldSummary;
+  reopen_changes: ReopenChanges[];
+};
 export type FoldSummary = {
   /** Events applied by this seal (new ones, and earlier ones again when something arrived late). */
   events_applied: number;
@@ -133,8 +155,17 @@ export async function seal(
       const fold = await foldArrivals(session, registry, full_settings, cache, options);
       const records_built = options.build_records !== false;
       const changed = records_built ? await buildDirtyRecords(session, registry, full_settings, before_commit) : [];
-      const reopen_changes = records_built ? await listReopenChanges(session, (await eventWatermark(session)) ?? new Date(0).toISOString()) : [];
-      return { changed, head: await auditHead(session), events: cache.fold?.applied ?? 0, records_built, fold, reopen_changes };
+      const reopen_changes = records_built
+        ? await listReopenChanges(session, (await eventWatermark(session)) ?? new Date(0).toISOString())
+        : [];
+      return {
+        changed,
+        head: await auditHead(session),
+        events: cache.fold?.applied ?? 0,
+        records_built,
+        fold,
+        reopen_changes,
+      };
     });
   } catch (error) {
     cache.forget();
@@ -142,7 +173,13 @@ export async function seal(
   }
 }
 
-async function foldArrivals(session: Session, registry: AssetRegistry, settings: LotSettings, cache: FoldCache, options: SealOptions): Promise<FoldSummary> {
+async function foldArrivals(
+  session: Session,
+  registry: AssetRegistry,
+  settings: LotSettings,
+  cache: FoldCache,
+  options: SealOptions,
+): Promise<FoldSummary> {
   const settings_text = canonicalJson(settings);
   const stored = await readFoldProgress(session);
   // Other lot settings than the store was folded with: everything is folded again.
@@ -168,10 +205,18 @@ async function foldArrivals(session: Session, registry: AssetRegistry, settings:
   await assignOrderTimes(session, progress.folded_store_id);
   const arrivals = await arrivalsSince(session, progress, settings.reporting_currency);
   const arrived = arrivals.events > 0 || arrivals.price_seq_max > progress.folded_price_seq;
-  const late_ms = Math.min(arrivals.event_time_min_ms ?? Infinity, arrivals.price_time_min_ms ?? Infinity, progress.refold_from_ms ?? Infinity);
+  const late_ms = Math.min(
+    arrivals.event_time_min_ms ?? Infinity,
+    arrivals.price_time_min_ms ?? Infinity,
+    progress.refold_from_ms ?? Infinity,
+  );
   const late = late_ms <= progress.folded_through_ms;
   if (stored === progress && !late && !(await anyToFold(session, progress.folded_through_ms, through_ms, arrived))) {
-    await writeFoldProgress(session, { ...progress, folded_store_id: arrivals.store_id_max, folded_price_seq: arrivals.price_seq_max });
+    await writeFoldProgress(session, {
+      ...progress,
+      folded_store_id: arrivals.store_id_max,
+      folded_price_seq: arrivals.price_seq_max,
+    });
     return { events_applied: 0, resumed_from: 'nothing_new', refold_from: null };
   }
   const in_order = !late && cache.fold !== undefined && cache.generation === progress.generation;
@@ -180,7 +225,9 @@ async function foldArrivals(session: Session, registry: AssetRegistry, settings:
   if (in_order) {
     fold = cache.fold!;
     resumed_from = 'memory';
-    fold.addPriceRows(await priceRowsAfter(session, settings.reporting_currency, fold.time_ms, progress.folded_price_seq));
+    fold.addPriceRows(
+      await priceRowsAfter(session, settings.reporting_currency, fold.time_ms, progress.folded_price_seq),
+    );
   } else {
     const checkpoint = await bestCheckpoint(session, cache, progress, late ? late_ms : progress.folded_through_ms + 1);
     fold = new AuditFold(settings, registry, checkpoint === undefined ? undefined : decodeFoldState(checkpoint.state));
@@ -190,12 +237,17 @@ async function foldArrivals(session: Session, registry: AssetRegistry, settings:
     fold.addPriceRows(await priceRowsAfter(session, settings.reporting_currency, fold.time_ms));
   }
   const applied_before = fold.applied;
-  const refold_from = in_order ? null : Number.isFinite(fold.time_ms) ? new Date(fold.time_ms + 1).toISOString() : 'beginning';
+  const refold_from = in_order
+    ? null
+    : Number.isFinite(fold.time_ms)
+      ? new Date(fold.time_ms + 1).toISOString()
+      : 'beginning';
   // While it folds, the cached fold is neither here nor there: a seal that fails leaves it unusable.
   cache.generation = -1;
   await applyEvents(session, fold, foldEvents(session, fold.time_ms + 1, through_ms), cache, {
     checkpoint_interval_events: options.checkpoint_interval_events ?? seal_defaults.checkpoint_interval_events,
-    stored_checkpoint_interval_events: options.stored_checkpoint_interval_events ?? seal_defaults.stored_checkpoint_interval_events,
+    stored_checkpoint_interval_events:
+      options.stored_checkpoint_interval_events ?? seal_defaults.stored_checkpoint_interval_events,
   });
   await markDirty(session, await tradesJoinedBy(session, await newJoiningEvents(session, progress.folded_store_id)));
   const generation = progress.generation + 1;
@@ -218,17 +270,30 @@ async function anyToFold(session: Session, after_ms: number, through_ms: number,
   return eventsBetween(session, after_ms, through_ms);
 }
 
-async function writeProgressAndCache(session: Session, progress: FoldProgress, fold: AuditFold, cache: FoldCache): Promise<void> {
+async function writeProgressAndCache(
+  session: Session,
+  progress: FoldProgress,
+  fold: AuditFold,
+  cache: FoldCache,
+): Promise<void> {
   await writeFoldProgress(session, progress);
   cache.fold = fold;
   cache.generation = progress.generation;
 }
 
 /** The latest checkpoint (in memory or stored) before `earliest_ms`; stale ones are dropped on the way. */
-async function bestCheckpoint(session: Session, cache: FoldCache, progress: FoldProgress, earliest_ms: number): Promise<Checkpoint | undefined> {
+async function bestCheckpoint(
+  session: Session,
+  cache: FoldCache,
+  progress: FoldProgress,
+  earliest_ms: number,
+): Promise<Checkpoint | undefined> {
   const limit_ms = Number.isFinite(earliest_ms) ? earliest_ms : Number.MAX_SAFE_INTEGER;
   const stored = await usableCheckpoint(session, limit_ms);
-  const in_memory = cache.generation === progress.generation ? cache.checkpoints.filter((checkpoint) => checkpoint.boundary_ms <= limit_ms) : [];
+  const in_memory =
+    cache.generation === progress.generation
+      ? cache.checkpoints.filter((checkpoint) => checkpoint.boundary_ms <= limit_ms)
+      : [];
   cache.checkpoints = in_memory;
   const latest = in_memory[in_memory.length - 1];
   return latest !== undefined && (stored === undefined || latest.boundary_ms >= stored.boundary_ms) ? latest : stored;
@@ -236,7 +301,9 @@ async function bestCheckpoint(session: Session, cache: FoldCache, progress: Fold
 
 function openLotsOf(state: FoldState | undefined): { lot_id: string; quantity: string }[] {
   if (state === undefined) return [];
-  return state.engine.pools.flatMap(([, lots]) => lots.map((lot) => ({ lot_id: lot.lot_id, quantity: formatDecimal(lot.quantity) })));
+  return state.engine.pools.flatMap(([, lots]) =>
+    lots.map((lot) => ({ lot_id: lot.lot_id, quantity: formatDecimal(lot.quantity) })),
+  );
 }
 
 /** Applies stored events, a chunk at a time, cutting only between milliseconds; writes what each chunk produced. */
@@ -259,7 +326,13 @@ async function applyEvents(
   await applyChunk(session, fold, pending, cache, options);
 }
 
-async function applyChunk(session: Session, fold: AuditFold, events: readonly FoldEvent[], cache: FoldCache, options: CheckpointIntervals): Promise<void> {
+async function applyChunk(
+  session: Session,
+  fold: AuditFold,
+  events: readonly FoldEvent[],
+  cache: FoldCache,
+  options: CheckpointIntervals,
+): Promise<void> {
   if (events.length === 0) return;
   const order_times_ms = new Map(events.map(({ event, order_time_ms }) => [event.id, order_time_ms]));
   const questions = earlyPriceQuestions(
@@ -268,7 +341,8 @@ async function applyChunk(session: Session, fold: AuditFold, events: readonly Fo
     (event) => order_times_ms.get(event.id)!,
   );
   const lookups = new Map<string, Awaited<ReturnType<typeof priceAtFromStore>>>();
-  for (const { asset, time_ms } of questions) lookups.set(depositLookupKey(asset, time_ms), await priceAtFromStore(session, fold.settings, asset, time_ms));
+  for (const { asset, time_ms } of questions)
+    lookups.set(depositLookupKey(asset, time_ms), await priceAtFromStore(session, fold.settings, asset, time_ms));
   fold.addDepositLookups(lookups);
   const stored_interval = options.stored_checkpoint_interval_events;
   const memory_interval = options.checkpoint_interval_events;
@@ -286,7 +360,11 @@ async function applyChunk(session: Session, fold: AuditFold, events: readonly Fo
     start = end;
     const crossed = (interval: number) => Math.floor(before / interval) !== Math.floor(fold.applied / interval);
     if (crossed(memory_interval) || crossed(stored_interval)) {
-      const checkpoint = { boundary_ms: fold.time_ms + 1, events_applied: fold.applied, state: encodeFoldState(fold.exportState()) };
+      const checkpoint = {
+        boundary_ms: fold.time_ms + 1,
+        events_applied: fold.applied,
+        state: encodeFoldState(fold.exportState()),
+      };
       if (crossed(memory_interval)) {
         cache.checkpoints.push(checkpoint);
         if (cache.checkpoints.length > seal_defaults.checkpoints_in_memory_max) cache.checkpoints.shift();
@@ -296,14 +374,27 @@ async function applyChunk(session: Session, fold: AuditFold, events: readonly Fo
   }
   const output = fold.drain();
   const event_times = new Map(events.map(({ event }) => [event.id, event.time]));
-  const order_times = new Map(events.map(({ event, order_time_ms }) => [event.id, new Date(order_time_ms).toISOString()]));
-  await writeFoldOutput(session, output, poolNamer(fold.settings), fold.settings.reporting_currency, event_times, order_times);
+  const order_times = new Map(
+    events.map(({ event, order_time_ms }) => [event.id, new Date(order_time_ms).toISOString()]),
+  );
+  await writeFoldOutput(
+    session,
+    output,
+    poolNamer(fold.settings),
+    fold.settings.reporting_currency,
+    event_times,
+    order_times,
+  );
   await markDirty(
     session,
-    events.map(({ event }) => event).filter((event): event is EventOf<'trade'> => event.type === 'trade').map(dirtyTradeOf),
+    events
+      .map(({ event }) => event)
+      .filter((event): event is EventOf<'trade'> => event.type === 'trade')
+      .map(dirtyTradeOf),
   );
   // Stored after the rows they stand for: a checkpoint never runs ahead of the tables.
-  for (const checkpoint of stored_checkpoints) await storeCheckpoint(session, checkpoint, seal_defaults.stored_checkpoints_max);
+  for (const checkpoint of stored_checkpoints)
+    await storeCheckpoint(session, checkpoint, seal_defaults.stored_checkpoints_max);
 }
 
 function poolNamer(settings: LotSettings): (venue: string, account: string) => string {
@@ -323,31 +414,60 @@ async function buildDirtyRecords(
     const trades = await dirtyTrades(session, seal_defaults.records_per_chunk);
     if (trades.length === 0) break;
     const records = await recordsOf(session, registry, settings, trades);
-    const changed = [...changedRecords(records, await currentVersionsOf(session, records.map((record) => record.trade_id)))];
+    const changed = [
+      ...changedRecords(
+        records,
+        await currentVersionsOf(
+          session,
+          records.map((record) => record.trade_id),
+        ),
+      ),
+    ];
     await storeChangedRecords(session, changed);
     const entries = await appendAuditEntriesInTransaction(
       session,
       changed.map((entry) => ({
         kind: 'trade_record',
-        payload: { trade_id: entry.trade_id, version: entry.version, record_hash: entry.record_hash, supersedes: entry.version > 1 ? entry.version - 1 : null },
+        payload: {
+          trade_id: entry.trade_id,
+          version: entry.version,
+          record_hash: entry.record_hash,
+          supersedes: entry.version > 1 ? entry.version - 1 : null,
+        },
       })),
       { recorded_at: watermark },
     );
-    await linkRecordsToAudit(session, changed.map((entry, index) => ({ trade_id: entry.trade_id, version: entry.version, sequence: entries[index]!.sequence })));
+    await linkRecordsToAudit(
+      session,
+      changed.map((entry, index) => ({
+        trade_id: entry.trade_id,
+        version: entry.version,
+        sequence: entries[index]!.sequence,
+      })),
+    );
     if (changed.length > 0) await before_commit(changed);
     for (const { trade_id, version, record_hash } of changed) summaries.push({ trade_id, version, record_hash });
-    await clearDirty(session, trades.map((trade) => trade.trade_id));
+    await clearDirty(
+      session,
+      trades.map((trade) => trade.trade_id),
+    );
   }
   return summaries;
 }
 
 /** The records of some trades from their parts in the store (a trade with no fill yet has none). */
-async function recordsOf(session: Session, registry: AssetRegistry, settings: LotSettings, trades: readonly DirtyTrade[]): Promise<TradeRecord[]> {
+async function recordsOf(
+  session: Session,
+  registry: AssetRegistry,
+  settings: LotSettings,
+  trades: readonly DirtyTrade[],
+): Promise<TradeRecord[]> {
   const parts = await tradeParts(session, trades);
   const by_trade = new Map<string, { fills: EventOf<'trade'>[]; orders: EventOf<'order'>[] }>();
   for (const event of parts.events) {
     if (event.type !== 'trade' && event.type !== 'order') continue;
-    const trade_id = event.type === 'trade' ? tradeIdOf(event) : `${event.venue}:${event.account}:order:${event.order_id}`;
+    const trade_id =
+      event.type === 'trade' ? tradeIdOf(event) : `${event.venue}:${event.account}:order:${event.order_id}`;
     let entry = by_trade.get(trade_id);
     if (entry === undefined) by_trade.set(trade_id, (entry = { fills: [], orders: [] }));
     if (event.type === 'trade') entry.fills.push(event);
@@ -372,7 +492,18 @@ async function recordsOf(session: Session, registry: AssetRegistry, settings: Lo
     };
     records.push(
       tradeRecordOf(
-        { trade_id: trade.trade_id, fills: entry.fills.map((event, index) => ({ event, balances: facts[index]!.balances, order_time_ms: parts.order_times_ms.get(event.id)! })), orders: entry.orders, decisions, risk_checks, lots },
+        {
+          trade_id: trade.trade_id,
+          fills: entry.fills.map((event, index) => ({
+            event,
+            balances: facts[index]!.balances,
+            order_time_ms: parts.order_times_ms.get(event.id)!,
+          })),
+          orders: entry.orders,
+          decisions,
+          risk_checks,
+          lots,
+        },
         registry,
       ),
     );

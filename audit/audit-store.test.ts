@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, withSession, type PoolClient } from '../platform/postgres.js';
 import { generateEvents } from '../test/support/event-generator.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
-import { changedRecords, currentRecordVersions, currentTradeRecords, loadEvents, storeChangedRecords, storeEvents } from './audit-store.js';
+import {
+  changedRecords,
+  currentRecordVersions,
+  currentTradeRecords,
+  loadEvents,
+  storeChangedRecords,
+  storeEvents,
+} from './audit-store.js';
 import type { TradeRecord } from './trade-records.js';
 import { buildTradeRecords, compareEvents, type LotFacts } from './trade-records.js';
 import { AssetRegistry } from '../ledger/asset-registry.js';
@@ -38,23 +45,40 @@ async function storeChanged(records: readonly TradeRecord[]): Promise<[string, n
 describe('audit store (real PostgreSQL)', () => {
   it('loads every stored event once, in (time, id) order, whatever the chunk size of the cursor', async () => {
     // Stored in reverse, so the order that comes back is the query's, not the insert's.
-    await inClientTransaction((client) => storeEvents(client, [...events].reverse().map((event) => ({ event, source: null }))));
+    await inClientTransaction((client) =>
+      storeEvents(
+        client,
+        [...events].reverse().map((event) => ({ event, source: null })),
+      ),
+    );
     const expected = [...events].sort(compareEvents).map((event) => event.id);
     for (const chunk_rows of [1, 10, 56, 57, 58, 10_000]) {
       const loaded = await inClientTransaction((client) => loadEvents(client, chunk_rows));
-      expect(loaded.map((event) => event.id), `chunk of ${chunk_rows}`).toEqual(expected);
+      expect(
+        loaded.map((event) => event.id),
+        `chunk of ${chunk_rows}`,
+      ).toEqual(expected);
     }
-    await expect(inClientTransaction((client) => loadEvents(client, 0))).rejects.toThrow('chunk_rows must be a positive integer');
+    await expect(inClientTransaction((client) => loadEvents(client, 0))).rejects.toThrow(
+      'chunk_rows must be a positive integer',
+    );
   });
 
   it('stores a record again only when its content changed, as the next version', async () => {
     const registry = new AssetRegistry();
-    const no_lots: LotFacts = { opened: new Map(), closed: new Map(), missing_basis: new Map(), reporting_currency: 'USD' };
+    const no_lots: LotFacts = {
+      opened: new Map(),
+      closed: new Map(),
+      missing_basis: new Map(),
+      reporting_currency: 'USD',
+    };
     const records = buildTradeRecords(events, no_lots, registry);
     expect(records.length).toBeGreaterThan(1);
     expect(await storeChanged(records)).toEqual(records.map((record) => [record.trade_id, 1]));
     expect(await storeChanged(records)).toEqual([]);
-    const edited = records.map((record, index) => (index === 0 ? { ...record, missing: [...record.missing, 'edited for the test'] } : record));
+    const edited = records.map((record, index) =>
+      index === 0 ? { ...record, missing: [...record.missing, 'edited for the test'] } : record,
+    );
     expect(await storeChanged(edited)).toEqual([[records[0]!.trade_id, 2]]);
     const current = await inClientTransaction((client) => currentTradeRecords(client));
     expect(current).toHaveLength(records.length);

@@ -18,7 +18,13 @@ import type { TradeRecord } from './trade-records.js';
 
 export type EventSource = { topic: string; partition: number; offset: string };
 export type StoredEvents = { stored: number; duplicates: number; conflicts: EventConflict[] };
-export type EventConflict = { event_id: string; event_time: string; stored_hash: string; received_hash: string; source: EventSource | null };
+export type EventConflict = {
+  event_id: string;
+  event_time: string;
+  stored_hash: string;
+  received_hash: string;
+  source: EventSource | null;
+};
 /** A new version of a trade record, as the seal computes, stores and publishes it. */
 export type ChangedRecord = Pick<StoredTradeRecord, 'trade_id' | 'version' | 'record_hash' | 'record'>;
 /** A changed record without its content: what a seal reports. */
@@ -35,7 +41,10 @@ export function recordHash(record: TradeRecord): string {
 }
 
 /** Stores events once each; reports repeats, and repeats with other content (conflicts, not stored). */
-export async function storeEvents(session: Session, items: readonly { event: KeelEvent; source: EventSource | null }[]): Promise<StoredEvents> {
+export async function storeEvents(
+  session: Session,
+  items: readonly { event: KeelEvent; source: EventSource | null }[],
+): Promise<StoredEvents> {
   if (items.length === 0) return { stored: 0, duplicates: 0, conflicts: [] };
   const hashes = items.map((item) => eventContentHash(item.event));
   const inserted = await session.query<{ event_id: string }>(
@@ -66,13 +75,20 @@ export async function storeEvents(session: Session, items: readonly { event: Kee
     .map((item, index) => ({ item, index, hash: hashes[index]! }))
     .filter(({ item, index }) => !new_ids.has(item.event.id) || first_index.get(item.event.id) !== index);
   if (repeats.length === 0) return { stored: new_ids.size, duplicates: 0, conflicts: [] };
-  const stored = await session.query<{ event_id: string; content_hash: string }>('select event_id, content_hash from events where event_id = any($1::text[])', [
-    [...new Set(repeats.map(({ item }) => item.event.id))],
-  ]);
+  const stored = await session.query<{ event_id: string; content_hash: string }>(
+    'select event_id, content_hash from events where event_id = any($1::text[])',
+    [[...new Set(repeats.map(({ item }) => item.event.id))]],
+  );
   const stored_hash = new Map(stored.rows.map((row) => [row.event_id, row.content_hash]));
   const conflicts = repeats
     .filter(({ item, hash }) => stored_hash.get(item.event.id) !== hash)
-    .map(({ item, hash }) => ({ event_id: item.event.id, event_time: item.event.time, stored_hash: stored_hash.get(item.event.id) ?? '', received_hash: hash, source: item.source }));
+    .map(({ item, hash }) => ({
+      event_id: item.event.id,
+      event_time: item.event.time,
+      stored_hash: stored_hash.get(item.event.id) ?? '',
+      received_hash: hash,
+      source: item.source,
+    }));
   return { stored: new_ids.size, duplicates: repeats.length - conflicts.length, conflicts };
 }
 
@@ -84,11 +100,14 @@ const load_chunk_rows_default = 10_000;
  * only the validated events stay in memory. Must run inside a transaction (a cursor lives in one).
  */
 export async function loadEvents(session: Session, chunk_rows = load_chunk_rows_default): Promise<KeelEvent[]> {
-  if (!Number.isInteger(chunk_rows) || chunk_rows < 1) throw new RangeError(`chunk_rows must be a positive integer, got ${chunk_rows}`);
+  if (!Number.isInteger(chunk_rows) || chunk_rows < 1)
+    throw new RangeError(`chunk_rows must be a positive integer, got ${chunk_rows}`);
   const events: KeelEvent[] = [];
   // On an error the caller's rollback closes the cursor with the transaction.
-  await session.query('declare keel_events_cursor no scroll cursor for select event from events order by event_time, event_id');
-  for (let rows_fetched = chunk_rows; rows_fetched === chunk_rows; ) {
+  await session.query(
+    'declare keel_events_cursor no scroll cursor for select event from events order by event_time, event_id',
+  );
+  for (let rows_fetched = chunk_rows; rows_fetched === chunk_rows;) {
     const { rows } = await session.query<{ event: unknown }>(`fetch ${chunk_rows} from keel_events_cursor`);
     for (const row of rows) {
       const parsed = parseEvent(row.event);
@@ -111,7 +130,11 @@ export async function storedEventCount(db: Queryable): Promise<number> {
  * Up to `rows_max` events stored after `store_id` (the arrival order), each with its store id for
  * the next call; `event` is null for a stored event that no longer validates.
  */
-export async function eventsStoredAfter(db: Queryable, store_id: string, rows_max: number): Promise<{ store_id: string; event: KeelEvent | null }[]> {
+export async function eventsStoredAfter(
+  db: Queryable,
+  store_id: string,
+  rows_max: number,
+): Promise<{ store_id: string; event: KeelEvent | null }[]> {
   const { rows } = await db.query<{ store_id: string; event: unknown }>(
     'select store_id::text as store_id, event from events where store_id > $1::bigint order by store_id limit $2',
     [store_id, rows_max],
@@ -134,7 +157,11 @@ export type StoreSnapshot = { events: KeelEvent[]; price_rows: PriceRow[]; head:
 export async function readStoreSnapshot(session: Session, reporting_currency: string): Promise<StoreSnapshot> {
   return inTransaction(
     session,
-    async () => ({ events: await loadEvents(session), price_rows: await loadPriceRows(session, reporting_currency), head: await auditHead(session) }),
+    async () => ({
+      events: await loadEvents(session),
+      price_rows: await loadPriceRows(session, reporting_currency),
+      head: await auditHead(session),
+    }),
     'begin isolation level repeatable read read only',
   );
 }
@@ -145,16 +172,36 @@ type DerivedTable = { name: string; columns: readonly (readonly [column: string,
 const lots_table: DerivedTable = {
   name: 'lots',
   columns: [
-    ['lot_id', 'text'], ['pool', 'text'], ['asset', 'text'], ['acquired_at', 'timestamptz'], ['acquisition_event_id', 'text'],
-    ['quantity', 'numeric'], ['remaining_quantity', 'numeric'], ['cost_basis', 'numeric'], ['currency', 'text'], ['basis_source', 'text'],
+    ['lot_id', 'text'],
+    ['pool', 'text'],
+    ['asset', 'text'],
+    ['acquired_at', 'timestamptz'],
+    ['acquisition_event_id', 'text'],
+    ['quantity', 'numeric'],
+    ['remaining_quantity', 'numeric'],
+    ['cost_basis', 'numeric'],
+    ['currency', 'text'],
+    ['basis_source', 'text'],
   ],
   on_update: 'updated_at = now()',
 };
 const disposals_table: DerivedTable = {
   name: 'disposals',
   columns: [
-    ['disposal_id', 'text'], ['disposal_event_id', 'text'], ['lot_id', 'text'], ['pool', 'text'], ['asset', 'text'], ['disposed_at', 'timestamptz'], ['acquired_at', 'timestamptz'],
-    ['quantity', 'numeric'], ['proceeds', 'numeric'], ['cost_basis', 'numeric'], ['gain', 'numeric'], ['currency', 'text'], ['holding_period', 'text'], ['missing_basis', 'boolean'],
+    ['disposal_id', 'text'],
+    ['disposal_event_id', 'text'],
+    ['lot_id', 'text'],
+    ['pool', 'text'],
+    ['asset', 'text'],
+    ['disposed_at', 'timestamptz'],
+    ['acquired_at', 'timestamptz'],
+    ['quantity', 'numeric'],
+    ['proceeds', 'numeric'],
+    ['cost_basis', 'numeric'],
+    ['gain', 'numeric'],
+    ['currency', 'text'],
+    ['holding_period', 'text'],
+    ['missing_basis', 'boolean'],
   ],
 };
 
@@ -165,7 +212,11 @@ type TableRow = (string | boolean | null)[];
  * Brings the derived lot tables (a view of the events, not history) in line with a report,
  * writing only rows that differ: a seal after a few new events rewrites a few rows, not the tables.
  */
-export async function syncLots(session: Session, report: LotReport, event_times: ReadonlyMap<string, string>): Promise<{ written: number; deleted: number }> {
+export async function syncLots(
+  session: Session,
+  report: LotReport,
+  event_times: ReadonlyMap<string, string>,
+): Promise<{ written: number; deleted: number }> {
   const lots = await syncTable(session, lots_table, lotRows(report));
   const disposals = await syncTable(session, disposals_table, disposalRows(report, event_times));
   return { written: lots.written + disposals.written, deleted: lots.deleted + disposals.deleted };
@@ -175,12 +226,55 @@ function lotRows(report: LotReport): TableRow[] {
   const pool_of = poolNamer(report);
   const remaining = new Map(report.open_lots.map((lot) => [lot.lot_id, lot.quantity]));
   const currency = report.settings.reporting_currency;
-  const row = (lot_id: string, venue: string, account: string, asset: string, acquired_at: string, event_id: string, quantity: string, cost_basis: string | null, source: string): TableRow => [
-    lot_id, pool_of(venue, account), asset, acquired_at, event_id, quantity, remaining.get(lot_id) ?? '0', cost_basis, currency, source,
+  const row = (
+    lot_id: string,
+    venue: string,
+    account: string,
+    asset: string,
+    acquired_at: string,
+    event_id: string,
+    quantity: string,
+    cost_basis: string | null,
+    source: string,
+  ): TableRow => [
+    lot_id,
+    pool_of(venue, account),
+    asset,
+    acquired_at,
+    event_id,
+    quantity,
+    remaining.get(lot_id) ?? '0',
+    cost_basis,
+    currency,
+    source,
   ];
   return [
-    ...report.acquisitions.map((lot) => row(lot.lot_id, lot.venue, lot.account, lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, lot.kind)),
-    ...report.transferred.map((lot) => row(lot.new_lot_id, lot.to_venue, lot.to_account, lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, 'transfer')),
+    ...report.acquisitions.map((lot) =>
+      row(
+        lot.lot_id,
+        lot.venue,
+        lot.account,
+        lot.asset,
+        lot.acquired_at,
+        lot.event_id,
+        lot.quantity,
+        lot.cost_basis,
+        lot.kind,
+      ),
+    ),
+    ...report.transferred.map((lot) =>
+      row(
+        lot.new_lot_id,
+        lot.to_venue,
+        lot.to_account,
+        lot.asset,
+        lot.acquired_at,
+        lot.event_id,
+        lot.quantity,
+        lot.cost_basis,
+        'transfer',
+      ),
+    ),
   ];
 }
 
@@ -189,12 +283,36 @@ function disposalRows(report: LotReport, event_times: ReadonlyMap<string, string
   const currency = report.settings.reporting_currency;
   return [
     ...report.disposals.map((row, index): TableRow => [
-      `${row.event_id}#${index}`, row.event_id, row.lot_id, pool_of(row.venue, row.account), row.asset, row.disposed_at, row.acquired_at,
-      row.quantity, row.proceeds, row.cost_basis, row.gain, currency, row.term, false,
+      `${row.event_id}#${index}`,
+      row.event_id,
+      row.lot_id,
+      pool_of(row.venue, row.account),
+      row.asset,
+      row.disposed_at,
+      row.acquired_at,
+      row.quantity,
+      row.proceeds,
+      row.cost_basis,
+      row.gain,
+      currency,
+      row.term,
+      false,
     ]),
     ...report.missing_basis.map((row, index): TableRow => [
-      `${row.event_id}#missing-${index}`, row.event_id, null, pool_of(row.venue, row.account), row.asset, event_times.get(row.event_id) ?? null, null,
-      row.quantity, row.proceeds, null, null, currency, null, true,
+      `${row.event_id}#missing-${index}`,
+      row.event_id,
+      null,
+      pool_of(row.venue, row.account),
+      row.asset,
+      event_times.get(row.event_id) ?? null,
+      null,
+      row.quantity,
+      row.proceeds,
+      null,
+      null,
+      currency,
+      null,
+      true,
     ]),
   ];
 }
@@ -204,7 +322,11 @@ function poolNamer(report: LotReport): (venue: string, account: string) => strin
 }
 
 /** Deletes rows whose key is gone and upserts rows whose values differ; the first column is the key. */
-async function syncTable(session: Session, table: DerivedTable, rows: readonly TableRow[]): Promise<{ written: number; deleted: number }> {
+async function syncTable(
+  session: Session,
+  table: DerivedTable,
+  rows: readonly TableRow[],
+): Promise<{ written: number; deleted: number }> {
   const stored = await storedRows(session, table);
   const wanted = new Set<string>();
   const changed: TableRow[] = [];
@@ -216,7 +338,10 @@ async function syncTable(session: Session, table: DerivedTable, rows: readonly T
   const [key_column] = table.columns[0]!;
   const gone = [...stored.keys()].filter((key) => !wanted.has(key));
   if (gone.length > 0) await session.query(`delete from ${table.name} where ${key_column} = any($1::text[])`, [gone]);
-  const updates = [...table.columns.slice(1).map(([column]) => `${column} = excluded.${column}`), ...(table.on_update === undefined ? [] : [table.on_update])];
+  const updates = [
+    ...table.columns.slice(1).map(([column]) => `${column} = excluded.${column}`),
+    ...(table.on_update === undefined ? [] : [table.on_update]),
+  ];
   for (let start = 0; start < changed.length; start += 10_000) {
     const chunk = changed.slice(start, start + 10_000);
     await session.query(
@@ -232,20 +357,34 @@ async function syncTable(session: Session, table: DerivedTable, rows: readonly T
 /** The stored rows of a derived table by key, each as the JSON of its values in `TableRow` form. */
 async function storedRows(session: Session, table: DerivedTable): Promise<Map<string, string>> {
   const select = table.columns.map(([column, type]) =>
-    type === 'timestamptz' ? `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : type === 'numeric' ? `${column}::text` : column,
+    type === 'timestamptz'
+      ? `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+      : type === 'numeric'
+        ? `${column}::text`
+        : column,
   );
-  const { rows } = await session.query<TableRow>({ text: `select ${select.join(', ')} from ${table.name}`, rowMode: 'array' });
+  const { rows } = await session.query<TableRow>({
+    text: `select ${select.join(', ')} from ${table.name}`,
+    rowMode: 'array',
+  });
   return new Map(rows.map((row) => [row[0] as string, JSON.stringify(row)]));
 }
 
 /** The current version and hash of every trade record: what a seal compares new records with. */
-export async function currentRecordVersions(session: Session): Promise<Map<string, { version: number; record_hash: string }>> {
-  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string }>('select trade_id, version, record_hash from trade_records where is_current');
+export async function currentRecordVersions(
+  session: Session,
+): Promise<Map<string, { version: number; record_hash: string }>> {
+  const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string }>(
+    'select trade_id, version, record_hash from trade_records where is_current',
+  );
   return new Map(rows.map((row) => [row.trade_id, { version: row.version, record_hash: row.record_hash }]));
 }
 
 /** The current version and hash of the records of some trades. */
-export async function currentVersionsOf(session: Session, trade_ids: readonly string[]): Promise<Map<string, { version: number; record_hash: string }>> {
+export async function currentVersionsOf(
+  session: Session,
+  trade_ids: readonly string[],
+): Promise<Map<string, { version: number; record_hash: string }>> {
   const { rows } = await session.query<{ trade_id: string; version: number; record_hash: string }>(
     'select trade_id, version, record_hash from trade_records where is_current and trade_id = any($1)',
     [trade_ids],
@@ -257,11 +396,15 @@ export async function currentVersionsOf(session: Session, trade_ids: readonly st
  * The records whose content differs from their current version, each as the next version. Lazy:
  * records are hashed as they come and unchanged ones dropped, so a seal holds only what changed.
  */
-export function* changedRecords(records: Iterable<TradeRecord>, current: ReadonlyMap<string, { version: number; record_hash: string }>): Generator<ChangedRecord> {
+export function* changedRecords(
+  records: Iterable<TradeRecord>,
+  current: ReadonlyMap<string, { version: number; record_hash: string }>,
+): Generator<ChangedRecord> {
   for (const record of records) {
     const hash = recordHash(record);
     const existing = current.get(record.trade_id);
-    if (existing?.record_hash !== hash) yield { trade_id: record.trade_id, version: (existing?.version ?? 0) + 1, record_hash: hash, record };
+    if (existing?.record_hash !== hash)
+      yield { trade_id: record.trade_id, version: (existing?.version ?? 0) + 1, record_hash: hash, record };
   }
 }
 
@@ -292,7 +435,10 @@ export async function storeChangedRecords(session: Session, changed: readonly Ch
   );
 }
 
-export async function linkRecordsToAudit(session: Session, links: readonly { trade_id: string; version: number; sequence: number }[]): Promise<void> {
+export async function linkRecordsToAudit(
+  session: Session,
+  links: readonly { trade_id: string; version: number; sequence: number }[],
+): Promise<void> {
   if (links.length === 0) return;
   await session.query(
     `update trade_records set audit_sequence = link.sequence
@@ -303,7 +449,9 @@ export async function linkRecordsToAudit(session: Session, links: readonly { tra
 }
 
 /** The current version of every record, without its chain columns: what a replay is compared by. */
-export async function currentTradeRecords(session: Session): Promise<Pick<StoredTradeRecord, 'trade_id' | 'version' | 'record_hash' | 'record'>[]> {
+export async function currentTradeRecords(
+  session: Session,
+): Promise<Pick<StoredTradeRecord, 'trade_id' | 'version' | 'record_hash' | 'record'>[]> {
   const { rows } = await session.query<ChangedRecord>(
     'select trade_id, version, record_hash, record from trade_records where is_current order by trade_time, trade_id',
   );

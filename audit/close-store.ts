@@ -66,7 +66,10 @@ export async function closedThrough(session: Queryable): Promise<string | null> 
  * Closes the books through the end of `through_date` (UTC). Events stored after this (store id
  * above the one recorded) and dated in the period are prior-period adjustments.
  */
-export async function closePeriod(session: Session, request: { through_date: string; reason: string; actor: string }): Promise<{ close: PeriodClose; entry: AuditEntry }> {
+export async function closePeriod(
+  session: Session,
+  request: { through_date: string; reason: string; actor: string },
+): Promise<{ close: PeriodClose; entry: AuditEntry }> {
   return inTransaction(session, async () => {
     await session.query('select pg_advisory_xact_lock($1)', [seal_lock_key]);
     // Waits for events being stored: none committed after this reads the highest id can have a lower one.
@@ -74,7 +77,11 @@ export async function closePeriod(session: Session, request: { through_date: str
     const through_ms = endOfUtcDayMs(request.through_date);
     const latest = (await activeCloses(session)).at(-1);
     if (latest !== undefined && latest.through_ms >= through_ms) {
-      throw auditError(audit_error_codes.close_not_after_latest, `the books are already closed through ${latest.through_date}: --through must be later`, { field: 'through' });
+      throw auditError(
+        audit_error_codes.close_not_after_latest,
+        `the books are already closed through ${latest.through_date}: --through must be later`,
+        { field: 'through' },
+      );
     }
     const { rows } = await session.query<{ close_id: string; closed_at: Date; store_id_max: string }>(
       `insert into period_closes (through_date, through_ms, reason, closed_by, store_id_max)
@@ -110,9 +117,18 @@ export async function reopenPeriod(
     await session.query('select pg_advisory_xact_lock($1)', [seal_lock_key]);
     const closes = await activeCloses(session);
     const close = closes.find((candidate) => candidate.through_date === request.through_date);
-    if (close === undefined) throw auditError(audit_error_codes.reopen_not_closed, `the books are not closed through ${request.through_date}`, { field: 'through' });
+    if (close === undefined)
+      throw auditError(
+        audit_error_codes.reopen_not_closed,
+        `the books are not closed through ${request.through_date}`,
+        { field: 'through' },
+      );
     if (close !== closes.at(-1)) {
-      throw auditError(audit_error_codes.reopen_not_latest, `the books are closed through ${closes.at(-1)!.through_date}: reopen the latest close first`, { field: 'through' });
+      throw auditError(
+        audit_error_codes.reopen_not_latest,
+        `the books are closed through ${closes.at(-1)!.through_date}: reopen the latest close first`,
+        { field: 'through' },
+      );
     }
     const remaining = closes.filter((candidate) => candidate !== close);
     const moved = await reorderAdjustments(session, remaining);
@@ -123,13 +139,22 @@ export async function reopenPeriod(
     );
     if (refold_from_ms !== null) {
       await storeBaseline(session, close, refold_from_ms);
-      await session.query('update audit_fold set refold_from_ms = least(coalesce(refold_from_ms, $1), $1)', [refold_from_ms]);
+      await session.query('update audit_fold set refold_from_ms = least(coalesce(refold_from_ms, $1), $1)', [
+        refold_from_ms,
+      ]);
     }
     const refold_from = refold_from_ms === null ? null : new Date(refold_from_ms).toISOString();
     const [entry] = await appendAuditEntriesInTransaction(session, [
       {
         kind: 'period_reopened',
-        payload: { close_id: close.close_id, through_date: close.through_date, reason: request.reason, reopened_by: request.actor, adjustments_released: moved.length, refold_from },
+        payload: {
+          close_id: close.close_id,
+          through_date: close.through_date,
+          reason: request.reason,
+          reopened_by: request.actor,
+          adjustments_released: moved.length,
+          refold_from,
+        },
       },
     ]);
     return { close, adjustments_released: moved.length, refold_from, entry: entry! };
@@ -137,14 +162,22 @@ export async function reopenPeriod(
 }
 
 /** Gives every adjusted event the ordering time the given closes give it; returns those that moved, at their new time. */
-async function reorderAdjustments(session: Session, closes: readonly PeriodClose[]): Promise<{ event_id: string; order_time_ms: number }[]> {
+async function reorderAdjustments(
+  session: Session,
+  closes: readonly PeriodClose[],
+): Promise<{ event_id: string; order_time_ms: number }[]> {
   const { rows } = await session.query<{ event_id: string; store_id: string; time_ms: string; order_time_ms: string }>(
     `select event_id, store_id::text, (extract(epoch from event_time) * 1000)::bigint::text as time_ms,
             (extract(epoch from order_time) * 1000)::bigint::text as order_time_ms
      from events where order_time is not null`,
   );
   const moved = rows
-    .map((row) => ({ event_id: row.event_id, time_ms: Number(row.time_ms), before_ms: Number(row.order_time_ms), order_time_ms: orderTimeInStore(Number(row.store_id), Number(row.time_ms), closes) }))
+    .map((row) => ({
+      event_id: row.event_id,
+      time_ms: Number(row.time_ms),
+      before_ms: Number(row.order_time_ms),
+      order_time_ms: orderTimeInStore(Number(row.store_id), Number(row.time_ms), closes),
+    }))
     .filter((event) => event.order_time_ms !== event.before_ms);
   await writeOrderTimes(session, moved);
   return moved;
@@ -164,7 +197,11 @@ export async function assignOrderTimes(session: Session, after_store_id: number)
     [after_store_id, store_id_min, new Date(closes.at(-1)!.through_ms).toISOString()],
   );
   const adjusted = rows
-    .map((row) => ({ event_id: row.event_id, time_ms: Number(row.time_ms), order_time_ms: orderTimeInStore(Number(row.store_id), Number(row.time_ms), closes) }))
+    .map((row) => ({
+      event_id: row.event_id,
+      time_ms: Number(row.time_ms),
+      order_time_ms: orderTimeInStore(Number(row.store_id), Number(row.time_ms), closes),
+    }))
     .filter((event) => event.order_time_ms !== event.time_ms);
   await writeOrderTimes(session, adjusted);
 }
@@ -177,12 +214,20 @@ function orderTimeInStore(store_id: number, time_ms: number, closes: readonly Pe
   );
 }
 
-async function writeOrderTimes(session: Session, events: readonly { event_id: string; time_ms: number; order_time_ms: number }[]): Promise<void> {
+async function writeOrderTimes(
+  session: Session,
+  events: readonly { event_id: string; time_ms: number; order_time_ms: number }[],
+): Promise<void> {
   if (events.length === 0) return;
   await session.query(
     `update events set order_time = change.order_time from unnest($1::text[], $2::timestamptz[]) as change (event_id, order_time)
      where events.event_id = change.event_id`,
-    [events.map((event) => event.event_id), events.map((event) => (event.order_time_ms === event.time_ms ? null : new Date(event.order_time_ms).toISOString()))],
+    [
+      events.map((event) => event.event_id),
+      events.map((event) =>
+        event.order_time_ms === event.time_ms ? null : new Date(event.order_time_ms).toISOString(),
+      ),
+    ],
   );
 }
 
@@ -214,22 +259,40 @@ const records_in_reach = `
  * the baseline, once per reopen (then the baseline is dropped), with an audit entry each.
  */
 export async function listReopenChanges(session: Session, recorded_at: string): Promise<ReopenChanges[]> {
-  const { rows } = await session.query<{ close_id: string; through_date: string; through_ms: string; from_ms: string | null }>(
+  const { rows } = await session.query<{
+    close_id: string;
+    through_date: string;
+    through_ms: string;
+    from_ms: string | null;
+  }>(
     `select close_id::text, to_char(through_date, 'YYYY-MM-DD') as through_date, through_ms::text, reopen_refold_from_ms::text as from_ms
      from period_closes where reopened_at is not null and not changes_listed order by close_id`,
   );
   const listed: ReopenChanges[] = [];
   for (const row of rows) {
-    const changes = row.from_ms === null ? { disposals: [], records: [] } : await changesAgainstBaseline(session, Number(row.close_id), Number(row.from_ms), Number(row.through_ms));
+    const changes =
+      row.from_ms === null
+        ? { disposals: [], records: [] }
+        : await changesAgainstBaseline(session, Number(row.close_id), Number(row.from_ms), Number(row.through_ms));
     listed.push({ close_id: Number(row.close_id), through_date: row.through_date, ...changes });
     await session.query('update period_closes set changes_listed = true where close_id = $1', [row.close_id]);
     await session.query('delete from reopen_baselines where close_id = $1', [row.close_id]);
   }
-  if (listed.length > 0) await appendAuditEntriesInTransaction(session, listed.map((payload) => ({ kind: 'period_reopen_changes', payload })), { recorded_at });
+  if (listed.length > 0)
+    await appendAuditEntriesInTransaction(
+      session,
+      listed.map((payload) => ({ kind: 'period_reopen_changes', payload })),
+      { recorded_at },
+    );
   return listed;
 }
 
-async function changesAgainstBaseline(session: Session, close_id: number, from_ms: number, through_ms: number): Promise<Omit<ReopenChanges, 'close_id' | 'through_date'>> {
+async function changesAgainstBaseline(
+  session: Session,
+  close_id: number,
+  from_ms: number,
+  through_ms: number,
+): Promise<Omit<ReopenChanges, 'close_id' | 'through_date'>> {
   const bounds = [close_id, new Date(from_ms).toISOString(), new Date(through_ms).toISOString(), reopen_changes_max];
   const disposals = await session.query<{ disposal_id: string; change: 'changed' | 'added' | 'removed' }>(
     `select coalesce(cur.disposal_id, closed.item_id) as disposal_id,
@@ -266,8 +329,14 @@ export type StoredAdjustment = {
 };
 
 /** Up to `rows_max` adjustments after `after`, in (applied at, event id) order. */
-export async function adjustmentsAfter(db: Queryable, after: readonly [applied_at: string, event_id: string] | undefined, rows_max: number): Promise<StoredAdjustment[]> {
-  const { rows } = await db.query<Omit<StoredAdjustment, 'event_time' | 'applied_at'> & { event_time: Date; applied_at: Date }>(
+export async function adjustmentsAfter(
+  db: Queryable,
+  after: readonly [applied_at: string, event_id: string] | undefined,
+  rows_max: number,
+): Promise<StoredAdjustment[]> {
+  const { rows } = await db.query<
+    Omit<StoredAdjustment, 'event_time' | 'applied_at'> & { event_time: Date; applied_at: Date }
+  >(
     `select e.event_id, e.type, e.event_time, e.order_time as applied_at, e.event,
             array(select lot_id from lots where acquisition_event_id = e.event_id order by lot_id collate "C") as lot_ids,
             array(select disposal_id from disposals where disposal_event_id = e.event_id order by disposal_id collate "C") as disposal_ids
@@ -277,7 +346,11 @@ export async function adjustmentsAfter(db: Queryable, after: readonly [applied_a
       limit $3`,
     [after?.[0] ?? null, after?.[1] ?? null, rows_max],
   );
-  return rows.map((row) => ({ ...row, event_time: row.event_time.toISOString(), applied_at: row.applied_at.toISOString() }));
+  return rows.map((row) => ({
+    ...row,
+    event_time: row.event_time.toISOString(),
+    applied_at: row.applied_at.toISOString(),
+  }));
 }
 
 /** An adjustment as a report lists it: its original event, its own time and the boundary it was applied at. */
@@ -291,15 +364,25 @@ export async function periodCloseFacts(db: Queryable): Promise<PeriodCloseFacts>
   const closes = await activeCloses(db);
   const closed: ClosedPeriod[] = [];
   for (const close of closes) {
-    const { rows } = await db.query<{ event_id: string }>('select event_id from events where store_id > $1 and event_time <= $2', [
-      close.store_id_max,
-      new Date(close.through_ms).toISOString(),
-    ]);
+    const { rows } = await db.query<{ event_id: string }>(
+      'select event_id from events where store_id > $1 and event_time <= $2',
+      [close.store_id_max, new Date(close.through_ms).toISOString()],
+    );
     closed.push({ through_ms: close.through_ms, arrived_after: new Set(rows.map((row) => row.event_id)) });
   }
-  const { rows } = await db.query<{ event_id: string; type: string; event_time: Date; applied_at: Date; event: unknown }>(
+  const { rows } = await db.query<{
+    event_id: string;
+    type: string;
+    event_time: Date;
+    applied_at: Date;
+    event: unknown;
+  }>(
     'select event_id, type, event_time, order_time as applied_at, event from events where order_time is not null order by order_time, event_id',
   );
-  const adjustments = rows.map((row) => ({ ...row, event_time: row.event_time.toISOString(), applied_at: row.applied_at.toISOString() }));
+  const adjustments = rows.map((row) => ({
+    ...row,
+    event_time: row.event_time.toISOString(),
+    applied_at: row.applied_at.toISOString(),
+  }));
   return { closed_through: closes.at(-1)?.through_date ?? null, adjustments, closes: closed };
 }

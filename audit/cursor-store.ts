@@ -8,11 +8,10 @@ export type CursorKey = { venue: string; account: string; stream: string };
 
 /** The stored cursor as it was written (unvalidated JSON), or undefined when there is none yet. */
 export async function readCursor(db: Queryable, key: CursorKey): Promise<unknown> {
-  const { rows } = await db.query<{ cursor: unknown }>('select cursor from connector_cursors where venue = $1 and account = $2 and stream = $3', [
-    key.venue,
-    key.account,
-    key.stream,
-  ]);
+  const { rows } = await db.query<{ cursor: unknown }>(
+    'select cursor from connector_cursors where venue = $1 and account = $2 and stream = $3',
+    [key.venue, key.account, key.stream],
+  );
   return rows[0]?.cursor;
 }
 

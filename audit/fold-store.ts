@@ -38,7 +38,9 @@ export async function readFoldProgress(session: Session): Promise<FoldProgress |
     generation: string;
     events_applied: string;
     refold_from_ms: string | null;
-  }>('select folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied, refold_from_ms from audit_fold');
+  }>(
+    'select folded_store_id, folded_through_ms, folded_price_seq, settings, generation, events_applied, refold_from_ms from audit_fold',
+  );
   const row = rows[0];
   if (row === undefined) return undefined;
   return {
@@ -75,7 +77,13 @@ export async function arrivalsSince(
   session: Session,
   progress: { folded_store_id: number; folded_price_seq: number },
   currency: string,
-): Promise<{ events: number; store_id_max: number; event_time_min_ms: number | null; price_seq_max: number; price_time_min_ms: number | null }> {
+): Promise<{
+  events: number;
+  store_id_max: number;
+  event_time_min_ms: number | null;
+  price_seq_max: number;
+  price_time_min_ms: number | null;
+}> {
   const events = await session.query<{ count: string; store_id_max: string | null; time_min_ms: string | null }>(
     `select count(*)::text as count, max(store_id)::text as store_id_max, (extract(epoch from min(coalesce(order_time, event_time))) * 1000)::bigint::text as time_min_ms
      from events where store_id > $1`,
@@ -104,7 +112,9 @@ export async function usableCheckpoint(session: Session, boundary_ms: number): P
     'select boundary_ms::text, events_applied::text, state from audit_checkpoints order by boundary_ms desc limit 1',
   );
   const row = rows[0];
-  return row === undefined ? undefined : { boundary_ms: Number(row.boundary_ms), events_applied: Number(row.events_applied), state: row.state };
+  return row === undefined
+    ? undefined
+    : { boundary_ms: Number(row.boundary_ms), events_applied: Number(row.events_applied), state: row.state };
 }
 
 /** Keeps a checkpoint, and the `keep` latest ones only. */
@@ -114,7 +124,10 @@ export async function storeCheckpoint(session: Session, checkpoint: Checkpoint, 
      on conflict (boundary_ms) do update set events_applied = excluded.events_applied, state = excluded.state, created_at = now()`,
     [checkpoint.boundary_ms, checkpoint.events_applied, checkpoint.state],
   );
-  await session.query('delete from audit_checkpoints where boundary_ms not in (select boundary_ms from audit_checkpoints order by boundary_ms desc limit $1)', [keep]);
+  await session.query(
+    'delete from audit_checkpoints where boundary_ms not in (select boundary_ms from audit_checkpoints order by boundary_ms desc limit $1)',
+    [keep],
+  );
 }
 
 export async function dropCheckpoints(session: Session): Promise<void> {
@@ -126,14 +139,20 @@ export async function dropCheckpoints(session: Session): Promise<void> {
  * adjustment ordered from then on too, though dated earlier), and gives the open lots of the
  * restored state their quantity back.
  */
-export async function rewindDerivedRows(session: Session, boundary_ms: number, open_lots: readonly { lot_id: string; quantity: string }[]): Promise<void> {
+export async function rewindDerivedRows(
+  session: Session,
+  boundary_ms: number,
+  open_lots: readonly { lot_id: string; quantity: string }[],
+): Promise<void> {
   const boundary = timeBound(boundary_ms);
   await session.query(
     `delete from disposals where $1::timestamptz is null or disposed_at >= $1
        or disposal_event_id in (select event_id from events where order_time is not null and order_time >= $1)`,
     [boundary],
   );
-  await session.query('delete from lots where $1::timestamptz is null or event_time >= $1 or event_time is null', [boundary]);
+  await session.query('delete from lots where $1::timestamptz is null or event_time >= $1 or event_time is null', [
+    boundary,
+  ]);
   await session.query('delete from fill_facts where $1::timestamptz is null or fill_time >= $1', [boundary]);
   await updateRemaining(session, open_lots);
 }
@@ -143,7 +162,12 @@ export async function rewindDerivedRows(session: Session, boundary_ms: number, o
  * order, a chunk at a time. One that no longer validates (stored before a stricter validation) is
  * quarantined, not folded: sealing goes on for the others.
  */
-export async function* foldEvents(session: Session, from_ms: number, through_ms: number, chunk_rows = row_chunk): AsyncGenerator<FoldEvent[]> {
+export async function* foldEvents(
+  session: Session,
+  from_ms: number,
+  through_ms: number,
+  chunk_rows = row_chunk,
+): AsyncGenerator<FoldEvent[]> {
   const cursor = `keel_fold_${Math.floor(Math.random() * 1e9)}`;
   await session.query(
     `declare ${cursor} no scroll cursor for
@@ -153,13 +177,21 @@ export async function* foldEvents(session: Session, from_ms: number, through_ms:
     [timeBound(from_ms), timeBound(through_ms)],
   );
   for (;;) {
-    const { rows } = await session.query<{ store_id: string; event: unknown; order_time_ms: string }>(`fetch ${chunk_rows} from ${cursor}`);
+    const { rows } = await session.query<{ store_id: string; event: unknown; order_time_ms: string }>(
+      `fetch ${chunk_rows} from ${cursor}`,
+    );
     if (rows.length === 0) break;
     const events: FoldEvent[] = [];
     for (const row of rows) {
       const parsed = parseEvent(row.event);
       if (parsed.ok) events.push({ event: parsed.event, order_time_ms: Number(row.order_time_ms) });
-      else await quarantineStored(session, Number(row.store_id), audit_error_codes.event_invalid, `no longer validates: ${JSON.stringify(parsed.issues).slice(0, 1_000)}`);
+      else
+        await quarantineStored(
+          session,
+          Number(row.store_id),
+          audit_error_codes.event_invalid,
+          `no longer validates: ${JSON.stringify(parsed.issues).slice(0, 1_000)}`,
+        );
     }
     if (events.length > 0) yield events;
     if (rows.length < chunk_rows) break;
@@ -178,7 +210,12 @@ export async function eventsBetween(session: Session, after_ms: number, through_
 }
 
 /** Price rows (not implied by trades) after a time (and arrived after `price_seq_after`), for the fold to add as it goes. */
-export async function priceRowsAfter(session: Session, currency: string, after_ms: number, price_seq_after = 0): Promise<PriceRow[]> {
+export async function priceRowsAfter(
+  session: Session,
+  currency: string,
+  after_ms: number,
+  price_seq_after = 0,
+): Promise<PriceRow[]> {
   const { rows } = await session.query<{ asset: string; time_ms: string; price: string; source: string }>(
     `select asset, (extract(epoch from price_time) * 1000)::bigint::text as time_ms, price::text, source
      from prices where currency = $1 and ($2::timestamptz is null or price_time > $2) and price_seq > $3 order by asset, price_time`,
@@ -192,7 +229,12 @@ export async function priceRowsAfter(session: Session, currency: string, after_m
  * or before that time among the price table's rows and the prices every stored spot trade implies
  * (ties in one millisecond go to the greatest source, as `InMemoryPriceTable` orders them).
  */
-export async function priceAtFromStore(session: Session, settings: LotSettings, asset: string, time_ms: number): Promise<PricePoint | null> {
+export async function priceAtFromStore(
+  session: Session,
+  settings: LotSettings,
+  asset: string,
+  time_ms: number,
+): Promise<PricePoint | null> {
   const at = new Date(time_ms).toISOString();
   const fixed_quotes = [settings.reporting_currency, ...Object.keys(settings.pegs)];
   // A trade's price counts from its ordering time (a prior-period adjustment's from its close boundary).
@@ -218,11 +260,19 @@ export async function priceAtFromStore(session: Session, settings: LotSettings, 
     settings,
     (event_id) => order_times_ms.get(event_id)!,
   );
-  const candidates = [...implied, ...table.rows.map((row) => ({ asset, time_ms: Number(row.time_ms), price: row.price, source: row.source }))];
+  const candidates = [
+    ...implied,
+    ...table.rows.map((row) => ({ asset, time_ms: Number(row.time_ms), price: row.price, source: row.source })),
+  ];
   let best: PricePoint | null = null;
   for (const row of candidates) {
-    const point = { time_ms: row.time_ms, source: row.source ?? 'price_table', price: typeof row.price === 'string' ? parseDecimal(row.price, `price of ${asset}`) : row.price };
-    if (best === null || point.time_ms > best.time_ms || (point.time_ms === best.time_ms && point.source > best.source)) best = point;
+    const point = {
+      time_ms: row.time_ms,
+      source: row.source ?? 'price_table',
+      price: typeof row.price === 'string' ? parseDecimal(row.price, `price of ${asset}`) : row.price,
+    };
+    if (best === null || point.time_ms > best.time_ms || (point.time_ms === best.time_ms && point.source > best.source))
+      best = point;
   }
   return best;
 }
@@ -246,8 +296,34 @@ export async function writeFoldOutput(
 ): Promise<void> {
   const remaining = new Map(output.remaining.map((lot) => [lot.lot_id, lot.quantity]));
   const lot_rows = [
-    ...output.acquisitions.map((lot) => [lot.lot_id, pool_of(lot.venue, lot.account), lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, lot.kind, order_times.get(lot.event_id)!] as const),
-    ...output.transferred.map((lot) => [lot.new_lot_id, pool_of(lot.to_venue, lot.to_account), lot.asset, lot.acquired_at, lot.event_id, lot.quantity, lot.cost_basis, 'transfer', order_times.get(lot.event_id)!] as const),
+    ...output.acquisitions.map(
+      (lot) =>
+        [
+          lot.lot_id,
+          pool_of(lot.venue, lot.account),
+          lot.asset,
+          lot.acquired_at,
+          lot.event_id,
+          lot.quantity,
+          lot.cost_basis,
+          lot.kind,
+          order_times.get(lot.event_id)!,
+        ] as const,
+    ),
+    ...output.transferred.map(
+      (lot) =>
+        [
+          lot.new_lot_id,
+          pool_of(lot.to_venue, lot.to_account),
+          lot.asset,
+          lot.acquired_at,
+          lot.event_id,
+          lot.quantity,
+          lot.cost_basis,
+          'transfer',
+          order_times.get(lot.event_id)!,
+        ] as const,
+    ),
   ];
   const inserted = new Set(lot_rows.map((row) => row[0]));
   for (let start = 0; start < lot_rows.length; start += row_chunk) {
@@ -272,15 +348,36 @@ export async function writeFoldOutput(
       ],
     );
   }
-  await updateRemaining(session, output.remaining.filter((lot) => !inserted.has(lot.lot_id)));
+  await updateRemaining(
+    session,
+    output.remaining.filter((lot) => !inserted.has(lot.lot_id)),
+  );
   await insertDisposals(session, disposalRows(output, pool_of, event_times), currency);
   await upsertFillFacts(session, output.fills);
 }
 
-type DisposalTableRow = [id: string, event_id: string, lot_id: string | null, pool: string, asset: string, disposed_at: string, acquired_at: string | null, quantity: string, proceeds: string | null, cost_basis: string | null, gain: string | null, term: string | null, missing: boolean];
+type DisposalTableRow = [
+  id: string,
+  event_id: string,
+  lot_id: string | null,
+  pool: string,
+  asset: string,
+  disposed_at: string,
+  acquired_at: string | null,
+  quantity: string,
+  proceeds: string | null,
+  cost_basis: string | null,
+  gain: string | null,
+  term: string | null,
+  missing: boolean,
+];
 
 /** Disposal rows are named by their event and their place among that event's rows: stable whatever else is folded. */
-function disposalRows(output: FoldOutput, pool_of: (venue: string, account: string) => string, event_times: ReadonlyMap<string, string>): DisposalTableRow[] {
+function disposalRows(
+  output: FoldOutput,
+  pool_of: (venue: string, account: string) => string,
+  event_times: ReadonlyMap<string, string>,
+): DisposalTableRow[] {
   const counters = new Map<string, number>();
   const next = (key: string) => {
     const index = counters.get(key) ?? 0;
@@ -289,12 +386,34 @@ function disposalRows(output: FoldOutput, pool_of: (venue: string, account: stri
   };
   return [
     ...output.disposals.map((row): DisposalTableRow => [
-      `${row.event_id}#${next(row.event_id)}`, row.event_id, row.lot_id, pool_of(row.venue, row.account), row.asset, row.disposed_at, row.acquired_at,
-      row.quantity, row.proceeds, row.cost_basis, row.gain, row.term, false,
+      `${row.event_id}#${next(row.event_id)}`,
+      row.event_id,
+      row.lot_id,
+      pool_of(row.venue, row.account),
+      row.asset,
+      row.disposed_at,
+      row.acquired_at,
+      row.quantity,
+      row.proceeds,
+      row.cost_basis,
+      row.gain,
+      row.term,
+      false,
     ]),
     ...output.missing_basis.map((row): DisposalTableRow => [
-      `${row.event_id}#missing-${next(`${row.event_id}#missing`)}`, row.event_id, null, pool_of(row.venue, row.account), row.asset, event_times.get(row.event_id)!, null,
-      row.quantity, row.proceeds, null, null, null, true,
+      `${row.event_id}#missing-${next(`${row.event_id}#missing`)}`,
+      row.event_id,
+      null,
+      pool_of(row.venue, row.account),
+      row.asset,
+      event_times.get(row.event_id)!,
+      null,
+      row.quantity,
+      row.proceeds,
+      null,
+      null,
+      null,
+      true,
     ]),
   ];
 }
@@ -329,7 +448,12 @@ async function upsertFillFacts(session: Session, fills: readonly FillFacts[]): P
       `insert into fill_facts (event_id, trade_id, fill_time, facts)
        select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])
        on conflict (event_id) do update set trade_id = excluded.trade_id, fill_time = excluded.fill_time, facts = excluded.facts`,
-      [chunk.map((fill) => fill.event_id), chunk.map((fill) => fill.trade_id), chunk.map((fill) => fill.time), chunk.map((fill) => JSON.stringify(fill))],
+      [
+        chunk.map((fill) => fill.event_id),
+        chunk.map((fill) => fill.trade_id),
+        chunk.map((fill) => fill.time),
+        chunk.map((fill) => JSON.stringify(fill)),
+      ],
     );
   }
 }
@@ -341,14 +465,22 @@ export async function markDirty(session: Session, trades: Iterable<DirtyTrade>):
     const chunk = unique.slice(start, start + row_chunk);
     await session.query(
       `insert into audit_dirty_trades (trade_id, venue, account, order_id) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]) on conflict (trade_id) do nothing`,
-      [chunk.map((trade) => trade.trade_id), chunk.map((trade) => trade.venue), chunk.map((trade) => trade.account), chunk.map((trade) => trade.order_id)],
+      [
+        chunk.map((trade) => trade.trade_id),
+        chunk.map((trade) => trade.venue),
+        chunk.map((trade) => trade.account),
+        chunk.map((trade) => trade.order_id),
+      ],
     );
   }
 }
 
 /** Order events, decisions and risk checks stored since the fold last ran: they join trades (an invalid one is quarantined when folded). */
 export async function newJoiningEvents(session: Session, folded_store_id: number): Promise<KeelEvent[]> {
-  const { rows } = await session.query<{ event: unknown }>(`select event from events where store_id > $1 and type in ('order', 'decision', 'risk_check')`, [folded_store_id]);
+  const { rows } = await session.query<{ event: unknown }>(
+    `select event from events where store_id > $1 and type in ('order', 'decision', 'risk_check')`,
+    [folded_store_id],
+  );
   return rows.flatMap((row) => {
     const parsed = parseEvent(row.event);
     return parsed.ok ? [parsed.event] : [];
@@ -374,12 +506,20 @@ export async function tradesJoinedBy(session: Session, events: readonly KeelEven
 }
 
 export function dirtyTradeOf(event: EventOf<'trade'> | EventOf<'order'>): DirtyTrade {
-  return { trade_id: `${event.venue}:${event.account}:order:${event.order_id}`, venue: event.venue, account: event.account, order_id: event.order_id };
+  return {
+    trade_id: `${event.venue}:${event.account}:order:${event.order_id}`,
+    venue: event.venue,
+    account: event.account,
+    order_id: event.order_id,
+  };
 }
 
 /** A chunk of the trades waiting for their record, in trade id order (byte order: the same on every replay). */
 export async function dirtyTrades(session: Session, limit: number): Promise<DirtyTrade[]> {
-  const { rows } = await session.query<DirtyTrade>('select trade_id, venue, account, order_id from audit_dirty_trades order by trade_id collate "C" limit $1', [limit]);
+  const { rows } = await session.query<DirtyTrade>(
+    'select trade_id, venue, account, order_id from audit_dirty_trades order by trade_id collate "C" limit $1',
+    [limit],
+  );
   return rows;
 }
 
@@ -391,7 +531,12 @@ export async function clearDirty(session: Session, trade_ids: readonly string[])
 export async function tradeParts(
   session: Session,
   trades: readonly DirtyTrade[],
-): Promise<{ events: KeelEvent[]; order_times_ms: Map<string, number>; facts: Map<string, FillFacts>; joined: KeelEvent[] }> {
+): Promise<{
+  events: KeelEvent[];
+  order_times_ms: Map<string, number>;
+  facts: Map<string, FillFacts>;
+  joined: KeelEvent[];
+}> {
   const { rows } = await session.query<{ event: unknown; order_time_ms: string }>(
     `select event, (extract(epoch from coalesce(order_time, event_time)) * 1000)::bigint::text as order_time_ms
      from events e join unnest($1::text[], $2::text[], $3::text[]) as t (venue, account, order_id)
@@ -402,9 +547,18 @@ export async function tradeParts(
   const events = rows.map((row) => parseStored(row.event));
   const order_times_ms = new Map(events.map((event, index) => [event.id, Number(rows[index]!.order_time_ms)]));
   const fill_ids = events.filter((event) => event.type === 'trade').map((event) => event.id);
-  const facts_rows = await session.query<{ facts: FillFacts }>('select facts from fill_facts where event_id = any($1)', [fill_ids]);
+  const facts_rows = await session.query<{ facts: FillFacts }>(
+    'select facts from fill_facts where event_id = any($1)',
+    [fill_ids],
+  );
   const facts = new Map(facts_rows.rows.map((row) => [row.facts.event_id, row.facts]));
-  const client_order_ids = [...new Set(events.flatMap((event) => ('client_order_id' in event && event.client_order_id !== undefined ? [event.client_order_id] : [])))];
+  const client_order_ids = [
+    ...new Set(
+      events.flatMap((event) =>
+        'client_order_id' in event && event.client_order_id !== undefined ? [event.client_order_id] : [],
+      ),
+    ),
+  ];
   const joined_rows = await session.query<{ event: unknown }>(
     `select event from events where event ? 'client_order_id' and event ->> 'client_order_id' = any($1) and type in ('decision', 'risk_check')`,
     [client_order_ids],

@@ -9,7 +9,15 @@ import type { LotReport } from './lots/lot-report.js';
 import { lotSettings, type LotSettings } from './lots/lot-settings.js';
 import { orderTimeOf, type ClosedPeriod } from './lots/period-close.js';
 import { InMemoryPriceTable, priceRowsFromTrades, type PriceRow } from './lots/pricing.js';
-import { buildTradeRecords, lotClosedOf, lotOpenedOf, missingBasisOf, type LotFacts, type LotOpened, type TradeRecord } from './trade-records.js';
+import {
+  buildTradeRecords,
+  lotClosedOf,
+  lotOpenedOf,
+  missingBasisOf,
+  type LotFacts,
+  type LotOpened,
+  type TradeRecord,
+} from './trade-records.js';
 
 /** The lot report seen per event, as trade records need it. */
 export function lotFactsOf(report: LotReport): LotFacts {
@@ -33,7 +41,9 @@ export function lotReport(
   closes: readonly ClosedPeriod[] = [],
 ): LotReport {
   const full_settings = lotSettings(settings);
-  const implied = priceRowsFromTrades(events, full_settings, (event_id, time_ms) => orderTimeOf(event_id, time_ms, closes));
+  const implied = priceRowsFromTrades(events, full_settings, (event_id, time_ms) =>
+    orderTimeOf(event_id, time_ms, closes),
+  );
   return computeLots(events, full_settings, new InMemoryPriceTable([...implied, ...price_rows]), closes);
 }
 
@@ -45,8 +55,14 @@ export function tradeRecordsOf(
   price_rows: readonly PriceRow[] = [],
   closes: readonly ClosedPeriod[] = [],
 ): TradeRecord[] {
-  const order_time_ms = closes.length === 0 ? undefined : (event: KeelEvent) => orderTimeOf(event.id, Date.parse(event.time), closes);
-  return buildTradeRecords(events, lotFactsOf(lotReport(events, settings, price_rows, closes)), registry, order_time_ms);
+  const order_time_ms =
+    closes.length === 0 ? undefined : (event: KeelEvent) => orderTimeOf(event.id, Date.parse(event.time), closes);
+  return buildTradeRecords(
+    events,
+    lotFactsOf(lotReport(events, settings, price_rows, closes)),
+    registry,
+    order_time_ms,
+  );
 }
 
 function push<V>(map: Map<string, V[]>, key: string, value: V): void {

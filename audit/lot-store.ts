@@ -45,10 +45,18 @@ export type DisposalFilter = { from?: string; to?: string; pool?: string; asset?
 export type LotTableKey = readonly [time: string, id: string];
 
 type LotRow = Omit<StoredLot, 'acquired_at'> & { acquired_at: Date };
-type DisposalRow = Omit<StoredDisposal, 'disposed_at' | 'acquired_at'> & { disposed_at: Date; acquired_at: Date | null };
+type DisposalRow = Omit<StoredDisposal, 'disposed_at' | 'acquired_at'> & {
+  disposed_at: Date;
+  acquired_at: Date | null;
+};
 
 /** Up to `rows_max` lots after `after`, in (acquisition time, lot id) order. */
-export async function lotsAfter(db: Queryable, filter: LotFilter, after: LotTableKey | undefined, rows_max: number): Promise<StoredLot[]> {
+export async function lotsAfter(
+  db: Queryable,
+  filter: LotFilter,
+  after: LotTableKey | undefined,
+  rows_max: number,
+): Promise<StoredLot[]> {
   const { rows } = await db.query<LotRow>(
     `select lot_id, pool, asset, acquired_at, acquisition_event_id, quantity::text as quantity, remaining_quantity::text as remaining_quantity,
             cost_basis::text as cost_basis, currency, basis_source
@@ -64,7 +72,12 @@ export async function lotsAfter(db: Queryable, filter: LotFilter, after: LotTabl
 }
 
 /** Up to `rows_max` disposals after `after`, in (disposal time, disposal id) order. */
-export async function disposalsAfter(db: Queryable, filter: DisposalFilter, after: LotTableKey | undefined, rows_max: number): Promise<StoredDisposal[]> {
+export async function disposalsAfter(
+  db: Queryable,
+  filter: DisposalFilter,
+  after: LotTableKey | undefined,
+  rows_max: number,
+): Promise<StoredDisposal[]> {
   const { rows } = await db.query<DisposalRow>(
     `select disposal_id, disposal_event_id, lot_id, pool, asset, disposed_at, acquired_at, quantity::text as quantity, proceeds::text as proceeds,
             cost_basis::text as cost_basis, gain::text as gain, currency, holding_period, missing_basis
@@ -74,7 +87,19 @@ export async function disposalsAfter(db: Queryable, filter: DisposalFilter, afte
         and ($5::timestamptz is null or (disposed_at, disposal_id) > ($5::timestamptz, $6::text))
       order by disposed_at, disposal_id
       limit $7`,
-    [filter.from ?? null, filter.to ?? null, filter.pool ?? null, filter.asset ?? null, after?.[0] ?? null, after?.[1] ?? null, rows_max],
+    [
+      filter.from ?? null,
+      filter.to ?? null,
+      filter.pool ?? null,
+      filter.asset ?? null,
+      after?.[0] ?? null,
+      after?.[1] ?? null,
+      rows_max,
+    ],
   );
-  return rows.map((row) => ({ ...row, disposed_at: row.disposed_at.toISOString(), acquired_at: row.acquired_at?.toISOString() ?? null }));
+  return rows.map((row) => ({
+    ...row,
+    disposed_at: row.disposed_at.toISOString(),
+    acquired_at: row.acquired_at?.toISOString() ?? null,
+  }));
 }

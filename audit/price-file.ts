@@ -12,7 +12,8 @@ const price_line_bytes_max = 64 * 1024;
 export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
   const rows: PriceRow[] = [];
   for await (const read of readFileLines(file_path, price_line_bytes_max)) {
-    const problem = (reason: string) => auditError(audit_error_codes.price_invalid, `${file_path} line ${read.line}: ${reason}`);
+    const problem = (reason: string) =>
+      auditError(audit_error_codes.price_invalid, `${file_path} line ${read.line}: ${reason}`);
     if (!read.ok) throw problem(read.reason);
     const text = read.text;
     if (text.trim().length === 0) continue;
@@ -22,10 +23,22 @@ export async function readPriceFile(file_path: string): Promise<PriceRow[]> {
     } catch (error) {
       throw problem(`malformed JSON: ${(error as Error).message}`);
     }
-    if (typeof row.asset !== 'string' || typeof row.price !== 'string' || typeof row.time !== 'string' || !utc_time_pattern.test(row.time)) {
-      throw problem('expected {"asset": string, "time": ISO-8601 UTC with milliseconds, "price": decimal string, "source"?: string}');
+    if (
+      typeof row.asset !== 'string' ||
+      typeof row.price !== 'string' ||
+      typeof row.time !== 'string' ||
+      !utc_time_pattern.test(row.time)
+    ) {
+      throw problem(
+        'expected {"asset": string, "time": ISO-8601 UTC with milliseconds, "price": decimal string, "source"?: string}',
+      );
     }
-    rows.push({ asset: row.asset, time_ms: Date.parse(row.time), price: row.price, source: typeof row.source === 'string' ? row.source : `prices:${file_path}` });
+    rows.push({
+      asset: row.asset,
+      time_ms: Date.parse(row.time),
+      price: row.price,
+      source: typeof row.source === 'string' ? row.source : `prices:${file_path}`,
+    });
   }
   return rows;
 }

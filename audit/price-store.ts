@@ -15,7 +15,11 @@ export async function insertPrices(db: Queryable, rows: readonly StoredPrice[]):
   let inserted = 0;
   for (let start = 0; start < rows.length; start += insert_rows_max) {
     const batch = rows.slice(start, start + insert_rows_max);
-    const values = batch.map((_, index) => `($${index * 5 + 1}, $${index * 5 + 2}, $${index * 5 + 3}, $${index * 5 + 4}, $${index * 5 + 5})`).join(', ');
+    const values = batch
+      .map(
+        (_, index) => `($${index * 5 + 1}, $${index * 5 + 2}, $${index * 5 + 3}, $${index * 5 + 4}, $${index * 5 + 5})`,
+      )
+      .join(', ');
     const result = await db.query(
       `insert into prices (asset, currency, price_time, source, price) values ${values} on conflict do nothing`,
       batch.flatMap((row) => [row.asset, row.currency, row.price_time, row.source, row.price]),

@@ -24,14 +24,22 @@ export type TradeRecordKey = readonly [trade_time: string, trade_id: string];
 type Row = Omit<StoredTradeRecord, 'audit_sequence'> & { audit_sequence: string | null; trade_time: Date };
 
 // The sequence is bigint in the table: read as text, whatever int8 parser the process set.
-const columns = 'trade_id, version, is_current, superseded_by, record_hash, audit_sequence::text as audit_sequence, record, trade_time';
+const columns =
+  'trade_id, version, is_current, superseded_by, record_hash, audit_sequence::text as audit_sequence, record, trade_time';
 
 /** The current version of a trade's record, or the given version; null when there is none. */
-export async function loadTradeRecord(db: Queryable, trade_id: string, version?: number): Promise<StoredTradeRecord | null> {
+export async function loadTradeRecord(
+  db: Queryable,
+  trade_id: string,
+  version?: number,
+): Promise<StoredTradeRecord | null> {
   const { rows } =
     version === undefined
       ? await db.query<Row>(`select ${columns} from trade_records where trade_id = $1 and is_current`, [trade_id])
-      : await db.query<Row>(`select ${columns} from trade_records where trade_id = $1 and version = $2`, [trade_id, version]);
+      : await db.query<Row>(`select ${columns} from trade_records where trade_id = $1 and version = $2`, [
+          trade_id,
+          version,
+        ]);
   return rows[0] === undefined ? null : storedRecord(rows[0]);
 }
 
@@ -53,7 +61,15 @@ export async function currentTradeRecordsAfter(
         and ($5::timestamptz is null or (trade_time, trade_id) > ($5::timestamptz, $6::text))
       order by trade_time, trade_id
       limit $7`,
-    [filter.venue ?? null, filter.account ?? null, filter.from ?? null, filter.to ?? null, after?.[0] ?? null, after?.[1] ?? null, rows_max],
+    [
+      filter.venue ?? null,
+      filter.account ?? null,
+      filter.from ?? null,
+      filter.to ?? null,
+      after?.[0] ?? null,
+      after?.[1] ?? null,
+      rows_max,
+    ],
   );
   return rows.map((row) => ({ key: [row.trade_time.toISOString(), row.trade_id] as const, stored: storedRecord(row) }));
 }

@@ -35,7 +35,10 @@ function validEvent(input: unknown): KeelEvent {
 }
 
 function inputsOf(values: readonly (Uint8Array | string | null)[], first_offset: number): StoreInput[] {
-  return values.map((value, index) => ({ value, source: { topic: 'keel.events.test', partition: 0, offset: String(first_offset + index) } }));
+  return values.map((value, index) => ({
+    value,
+    source: { topic: 'keel.events.test', partition: 0, offset: String(first_offset + index) },
+  }));
 }
 
 /**
@@ -47,7 +50,8 @@ function auditLogFailingSessionMock(client: PoolClient): PoolClient {
     get(target, property) {
       if (property === 'query') {
         return (text: unknown, ...rest: unknown[]) => {
-          if (typeof text === 'string' && text.startsWith('lock table audit_log')) return Promise.reject(new Error('audit log unavailable (simulated)'));
+          if (typeof text === 'string' && text.startsWith('lock table audit_log'))
+            return Promise.reject(new Error('audit log unavailable (simulated)'));
           return (target.query as (...args: unknown[]) => unknown)(text, ...rest);
         };
       }
@@ -58,24 +62,45 @@ function auditLogFailingSessionMock(client: PoolClient): PoolClient {
 }
 
 async function storedIds(client: PoolClient): Promise<string[]> {
-  return (await client.query<{ event_id: string }>('select event_id from events order by event_id')).rows.map((row) => row.event_id);
+  return (await client.query<{ event_id: string }>('select event_id from events order by event_id')).rows.map(
+    (row) => row.event_id,
+  );
 }
 
 describe('audit storing step', () => {
   it('stores valid events only (not UTF-8, malformed and empty values are not stored) and audits a conflict', async () => {
     await onClient(async (client) => {
       const deposit = validEvent({ ...example_events.deposit, id: 'store-step-deposit' });
-      const not_utf8 = Buffer.concat([Buffer.from(JSON.stringify({ ...deposit, id: 'store-step-' })), Buffer.from([0xc3, 0x28])]);
+      const not_utf8 = Buffer.concat([
+        Buffer.from(JSON.stringify({ ...deposit, id: 'store-step-' })),
+        Buffer.from([0xc3, 0x28]),
+      ]);
       const first = await storeBatch(client, inputsOf([JSON.stringify(deposit), not_utf8, '{"id": ', null], 0));
-      expect(first).toEqual({ stored: 1, duplicates: 0, conflicts: [], quarantined: 0, latest_event_time_ms: Date.parse(deposit.time) });
+      expect(first).toEqual({
+        stored: 1,
+        duplicates: 0,
+        conflicts: [],
+        quarantined: 0,
+        latest_event_time_ms: Date.parse(deposit.time),
+      });
 
       const changed = JSON.stringify({ ...deposit, amount: '2' });
-      const second = await storeBatch(client, inputsOf([Buffer.from(JSON.stringify(deposit)), Buffer.from(changed)], 4));
+      const second = await storeBatch(
+        client,
+        inputsOf([Buffer.from(JSON.stringify(deposit)), Buffer.from(changed)], 4),
+      );
       expect(second.stored).toBe(0);
-      expect(second.conflicts.map((conflict) => [conflict.event_id, conflict.source?.offset])).toEqual([['store-step-deposit', '5']]);
+      expect(second.conflicts.map((conflict) => [conflict.event_id, conflict.source?.offset])).toEqual([
+        ['store-step-deposit', '5'],
+      ]);
       const entries = [];
       for await (const batch of readAuditBatches(client, 100)) entries.push(...batch);
-      expect(entries).toEqual([expect.objectContaining({ kind: 'event_conflict', payload: expect.objectContaining({ event_id: 'store-step-deposit' }) })]);
+      expect(entries).toEqual([
+        expect.objectContaining({
+          kind: 'event_conflict',
+          payload: expect.objectContaining({ event_id: 'store-step-deposit' }),
+        }),
+      ]);
       expect(await storedIds(client)).toEqual(['store-step-deposit']);
     });
   });

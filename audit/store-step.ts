@@ -37,9 +37,16 @@ export async function storeBatch(session: Session, inputs: readonly StoreInput[]
     // Invalid events are the posting engine's to dead-letter; the audit store keeps valid ones only.
     if (decoded.ok) items.push({ event: decoded.event, source: input.source });
   }
-  const latest_event_time_ms = items.reduce((latest, item) => Math.max(latest, Date.parse(item.event.time)), Number.NEGATIVE_INFINITY);
+  const latest_event_time_ms = items.reduce(
+    (latest, item) => Math.max(latest, Date.parse(item.event.time)),
+    Number.NEGATIVE_INFINITY,
+  );
   try {
-    return { ...(await inTransaction(session, () => storeItems(session, items))), latest_event_time_ms, quarantined: 0 };
+    return {
+      ...(await inTransaction(session, () => storeItems(session, items))),
+      latest_event_time_ms,
+      quarantined: 0,
+    };
   } catch (error) {
     if (!isDataError(error)) throw error;
     return { ...(await inTransaction(session, () => storeOneByOne(session, items))), latest_event_time_ms };
@@ -50,13 +57,18 @@ async function storeItems(session: Session, items: readonly StoreItem[]): Promis
   const stored = await storeEvents(session, items);
   // Each conflict is recorded as of its own event time, so a replay writes the same entry.
   for (const conflict of stored.conflicts) {
-    await appendAuditEntriesInTransaction(session, [{ kind: 'event_conflict', payload: conflict }], { recorded_at: conflict.event_time });
+    await appendAuditEntriesInTransaction(session, [{ kind: 'event_conflict', payload: conflict }], {
+      recorded_at: conflict.event_time,
+    });
   }
   return stored;
 }
 
 /** Each event behind its own savepoint: one PostgreSQL refuses is quarantined, as of its event time, and the next is stored. */
-async function storeOneByOne(session: Session, items: readonly StoreItem[]): Promise<StoredEvents & { quarantined: number }> {
+async function storeOneByOne(
+  session: Session,
+  items: readonly StoreItem[],
+): Promise<StoredEvents & { quarantined: number }> {
   const total = { stored: 0, duplicates: 0, conflicts: [] as StoredEvents['conflicts'], quarantined: 0 };
   for (const item of items) {
     await session.query('savepoint keel_store_one');
@@ -69,7 +81,13 @@ async function storeOneByOne(session: Session, items: readonly StoreItem[]): Pro
     } catch (error) {
       if (!isDataError(error)) throw error;
       await session.query('rollback to savepoint keel_store_one');
-      const entry = { code: audit_error_codes.event_unstorable, reason: `PostgreSQL refused it: ${describeError(error)}`, original: JSON.stringify(item.event), source: item.source, from_store_id: null };
+      const entry = {
+        code: audit_error_codes.event_unstorable,
+        reason: `PostgreSQL refused it: ${describeError(error)}`,
+        original: JSON.stringify(item.event),
+        source: item.source,
+        from_store_id: null,
+      };
       await quarantine(session, entry, item.event.time);
       total.quarantined += 1;
     }

@@ -38,25 +38,40 @@ function validated(events: KeelEvent[]): KeelEvent[] {
 type Run = { settings: Partial<LotSettings>; seed: number; records_at_random: boolean };
 
 /** Feeds events and price rows in arrival order, a random batch at a time, sealing after each. */
-async function stream(database: TestDatabase, arrivals: readonly (KeelEvent | PriceRow)[], run: Run): Promise<{ restarts: number; failures: number; refolds: number }> {
+async function stream(
+  database: TestDatabase,
+  arrivals: readonly (KeelEvent | PriceRow)[],
+  run: Run,
+): Promise<{ restarts: number; failures: number; refolds: number }> {
   const random = seededRandom(run.seed);
   let cache = new FoldCache();
   const counts = { restarts: 0, failures: 0, refolds: 0 };
   const options = () => ({ fold_cache: cache, checkpoint_interval_events: 37, stored_checkpoint_interval_events: 150 });
-  for (let start = 0; start < arrivals.length; ) {
+  for (let start = 0; start < arrivals.length;) {
     const size = 1 + Math.floor(random() * 90);
     const batch = arrivals.slice(start, start + size);
     start += size;
     const events = batch.filter((item): item is KeelEvent => 'id' in item);
     const prices = batch.filter((item): item is PriceRow => !('id' in item));
     await withSession(database.pool, async (client) => {
-      await storeEvents(client, events.map((event) => ({ event, source: null })));
+      await storeEvents(
+        client,
+        events.map((event) => ({ event, source: null })),
+      );
       for (const row of prices) {
-        await client.query(`insert into prices (asset, currency, price_time, source, price) values ($1, 'USD', $2, $3, $4)`, [row.asset, new Date(row.time_ms).toISOString(), row.source, row.price]);
+        await client.query(
+          `insert into prices (asset, currency, price_time, source, price) values ($1, 'USD', $2, $3, $4)`,
+          [row.asset, new Date(row.time_ms).toISOString(), row.source, row.price],
+        );
       }
       if (random() < 0.08) {
         counts.failures += 1;
-        await expect(seal(client, registry, run.settings, async () => Promise.reject(new Error('publish failed')), { ...options(), build_records: true })).rejects.toThrow();
+        await expect(
+          seal(client, registry, run.settings, async () => Promise.reject(new Error('publish failed')), {
+            ...options(),
+            build_records: true,
+          }),
+        ).rejects.toThrow();
       }
       if (random() < 0.1) {
         counts.restarts += 1;
@@ -74,14 +89,31 @@ async function stream(database: TestDatabase, arrivals: readonly (KeelEvent | Pr
 describe('the streaming audit equals the full recompute (real PostgreSQL)', () => {
   const runs: (Run & { name: string; late_fraction: number })[] = [
     { name: 'FIFO per account', settings: {}, seed: 101, records_at_random: true, late_fraction: 0.15 },
-    { name: 'HIFO per account, a third late', settings: { method: 'hifo' }, seed: 202, records_at_random: true, late_fraction: 0.33 },
-    { name: 'LIFO, global pool', settings: { method: 'lifo', pool: 'global' }, seed: 303, records_at_random: false, late_fraction: 0.2 },
+    {
+      name: 'HIFO per account, a third late',
+      settings: { method: 'hifo' },
+      seed: 202,
+      records_at_random: true,
+      late_fraction: 0.33,
+    },
+    {
+      name: 'LIFO, global pool',
+      settings: { method: 'lifo', pool: 'global' },
+      seed: 303,
+      records_at_random: false,
+      late_fraction: 0.2,
+    },
   ];
   for (const run of runs) {
     it(`whatever the arrival order, batches, failures and restarts (${run.name}, seed ${run.seed})`, async () => {
       const events = validated(auditStreamEvents(700, { seed: run.seed }));
       const start_ms = Date.parse(events[0]!.time);
-      const price_rows: PriceRow[] = Array.from({ length: 12 }, (_, index) => ({ asset: 'BNB', time_ms: start_ms + index * 20_000 - 30_000, price: `${300 + index}.5`, source: 'test-feed' }));
+      const price_rows: PriceRow[] = Array.from({ length: 12 }, (_, index) => ({
+        asset: 'BNB',
+        time_ms: start_ms + index * 20_000 - 30_000,
+        price: `${300 + index}.5`,
+        source: 'test-feed',
+      }));
       const arrivals = arrivalOrder(events, run.seed, run.late_fraction, 120);
       // Price rows arrive late too: spread among the events, each well after its own time.
       const mixed: (KeelEvent | PriceRow)[] = [...arrivals];

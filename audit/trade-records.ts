@@ -24,7 +24,13 @@ import type { AcquisitionRow, DisposalRow, MissingBasisRow } from './lots/lot-re
 
 export const trade_record_version = 1;
 
-export type LotOpened = { lot_id: string; asset: string; quantity: string; cost_basis: string | null; acquired_at: string };
+export type LotOpened = {
+  lot_id: string;
+  asset: string;
+  quantity: string;
+  cost_basis: string | null;
+  acquired_at: string;
+};
 export type LotClosed = {
   lot_id: string;
   asset: string;
@@ -39,7 +45,13 @@ export type MissingBasis = { asset: string; quantity: string };
 
 /** A lot opened, closed or left without basis, as a trade record shows it (from the lot engine's rows). */
 export function lotOpenedOf(row: AcquisitionRow): LotOpened {
-  return { lot_id: row.lot_id, asset: row.asset, quantity: row.quantity, cost_basis: row.cost_basis, acquired_at: row.acquired_at };
+  return {
+    lot_id: row.lot_id,
+    asset: row.asset,
+    quantity: row.quantity,
+    cost_basis: row.cost_basis,
+    acquired_at: row.acquired_at,
+  };
 }
 
 export function lotClosedOf(row: DisposalRow): LotClosed {
@@ -72,9 +84,30 @@ export type TradeRecord = {
   client_order_id: string | null;
   opened_at: string;
   closed_at: string;
-  decision: { event_id: string; time: string; strategy: string; strategy_version: string; signals: Record<string, number>; rationale: string; side: string; quantity: string } | null;
-  risk_check: { event_id: string; time: string; approved: boolean; checks: { name: string; value: number; limit: number; passed: boolean }[] } | null;
-  order_lifecycle: { event_id: string; time: string; status: string; quantity: string; price: string | null; order_type: string }[];
+  decision: {
+    event_id: string;
+    time: string;
+    strategy: string;
+    strategy_version: string;
+    signals: Record<string, number>;
+    rationale: string;
+    side: string;
+    quantity: string;
+  } | null;
+  risk_check: {
+    event_id: string;
+    time: string;
+    approved: boolean;
+    checks: { name: string; value: number; limit: number; passed: boolean }[];
+  } | null;
+  order_lifecycle: {
+    event_id: string;
+    time: string;
+    status: string;
+    quantity: string;
+    price: string | null;
+    order_type: string;
+  }[];
   fills: {
     event_id: string;
     trade_id: string;
@@ -86,8 +119,22 @@ export type TradeRecord = {
     liquidation: boolean;
     fees: { asset: string; amount: string }[];
   }[];
-  ledger_transfers: { event_id: string; transfer_id: string; leg: string; debit: string; credit: string; asset: string; amount: string }[];
-  lots: { reporting_currency: string; opened: LotOpened[]; closed: LotClosed[]; missing_basis: MissingBasis[]; realised_gain: string | null };
+  ledger_transfers: {
+    event_id: string;
+    transfer_id: string;
+    leg: string;
+    debit: string;
+    credit: string;
+    asset: string;
+    amount: string;
+  }[];
+  lots: {
+    reporting_currency: string;
+    opened: LotOpened[];
+    closed: LotClosed[];
+    missing_basis: MissingBasis[];
+    realised_gain: string | null;
+  };
   balances: BalanceLine[];
   missing: string[];
 };
@@ -104,7 +151,12 @@ export function compareEvents(left: KeelEvent, right: KeelEvent): number {
 }
 
 /** `order_time_ms`: each event's ordering time (`period-close.ts`), in which balances are folded; by default its own time. */
-export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry, order_time_ms?: (event: KeelEvent) => number): TradeRecord[] {
+export function buildTradeRecords(
+  events: readonly KeelEvent[],
+  lots: LotFacts,
+  registry: AssetRegistry,
+  order_time_ms?: (event: KeelEvent) => number,
+): TradeRecord[] {
   return [...tradeRecords(events, lots, registry, order_time_ms)];
 }
 
@@ -112,7 +164,12 @@ export function buildTradeRecords(events: readonly KeelEvent[], lots: LotFacts, 
  * The trade records one at a time, in (opened_at, trade_id) order: a seal hashes each and keeps
  * only those that changed, so a large store never holds every record in memory at once.
  */
-export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, registry: AssetRegistry, order_time_ms?: (event: KeelEvent) => number): Generator<TradeRecord> {
+export function* tradeRecords(
+  events: readonly KeelEvent[],
+  lots: LotFacts,
+  registry: AssetRegistry,
+  order_time_ms?: (event: KeelEvent) => number,
+): Generator<TradeRecord> {
   const sorted = uniqueById(events).sort(compareEvents);
   const fills_by_trade = new Map<string, EventOf<'trade'>[]>();
   const decisions = new Map<string, EventOf<'decision'>>();
@@ -120,11 +177,16 @@ export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, regi
   const orders = new Map<string, EventOf<'order'>[]>();
   for (const event of sorted) {
     if (event.type === 'trade') push(fills_by_trade, tradeIdOf(event), event);
-    else if (event.type === 'decision') decisions.set(event.client_order_id, decisions.get(event.client_order_id) ?? event);
+    else if (event.type === 'decision')
+      decisions.set(event.client_order_id, decisions.get(event.client_order_id) ?? event);
     else if (event.type === 'risk_check') risk_checks.set(event.client_order_id, event);
     else if (event.type === 'order') push(orders, `${event.venue}:${event.account}:order:${event.order_id}`, event);
   }
-  const balances = balanceSnapshots(order_time_ms === undefined ? sorted : inOrderTime(sorted, order_time_ms), fills_by_trade, registry);
+  const balances = balanceSnapshots(
+    order_time_ms === undefined ? sorted : inOrderTime(sorted, order_time_ms),
+    fills_by_trade,
+    registry,
+  );
   // A record opens at its first fill's time; ties go to the trade id.
   const trade_ids = [...fills_by_trade.keys()].sort((left, right) => {
     const left_opened = fills_by_trade.get(left)![0]!.time;
@@ -134,8 +196,19 @@ export function* tradeRecords(events: readonly KeelEvent[], lots: LotFacts, regi
   for (const trade_id of trade_ids) {
     const fills = fills_by_trade.get(trade_id)!;
     const lifecycle = orders.get(trade_id) ?? [];
-    const client_order_id = fills.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
-    yield buildRecord(trade_id, fills, lifecycle, client_order_id, decisions, risk_checks, lots, balances.get(trade_id) ?? [], registry);
+    const client_order_id =
+      fills.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
+    yield buildRecord(
+      trade_id,
+      fills,
+      lifecycle,
+      client_order_id,
+      decisions,
+      risk_checks,
+      lots,
+      balances.get(trade_id) ?? [],
+      registry,
+    );
   }
 }
 
@@ -163,15 +236,29 @@ export function tradeRecordOf(parts: TradeParts, registry: AssetRegistry): Trade
   assertAudit(fills.length > 0, `trade ${parts.trade_id} has no fills`);
   const lifecycle = [...parts.orders].sort(compareEvents);
   const decisions = new Map<string, EventOf<'decision'>>();
-  for (const decision of [...parts.decisions].sort(compareEvents)) if (!decisions.has(decision.client_order_id)) decisions.set(decision.client_order_id, decision);
+  for (const decision of [...parts.decisions].sort(compareEvents))
+    if (!decisions.has(decision.client_order_id)) decisions.set(decision.client_order_id, decision);
   const risk_checks = new Map<string, EventOf<'risk_check'>>();
   for (const risk of [...parts.risk_checks].sort(compareEvents)) risk_checks.set(risk.client_order_id, risk);
   const fill_events = fills.map((fill) => fill.event);
-  const client_order_id = fill_events.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
-  const applied = [...fills].sort((left, right) => left.order_time_ms - right.order_time_ms || compareEvents(left.event, right.event));
+  const client_order_id =
+    fill_events.find((fill) => fill.client_order_id)?.client_order_id ?? lifecycle[0]?.client_order_id ?? null;
+  const applied = [...fills].sort(
+    (left, right) => left.order_time_ms - right.order_time_ms || compareEvents(left.event, right.event),
+  );
   const last = applied[applied.length - 1]!.balances;
   const balances = last === null ? [] : balanceLines(applied[0]!.balances ?? no_balances, last);
-  return buildRecord(parts.trade_id, fill_events, lifecycle, client_order_id, decisions, risk_checks, parts.lots, balances, registry);
+  return buildRecord(
+    parts.trade_id,
+    fill_events,
+    lifecycle,
+    client_order_id,
+    decisions,
+    risk_checks,
+    parts.lots,
+    balances,
+    registry,
+  );
 }
 
 function buildRecord(
@@ -192,14 +279,19 @@ function buildRecord(
   const closed = fills.flatMap((fill) => lots.closed.get(fill.id) ?? []);
   const missing_basis = fills.flatMap((fill) => lots.missing_basis.get(fill.id) ?? []);
   const missing: string[] = [];
-  if (client_order_id === null) missing.push('client order id: the fills carry none, so no decision or risk check can be joined');
+  if (client_order_id === null)
+    missing.push('client order id: the fills carry none, so no decision or risk check can be joined');
   else {
-    if (decision === undefined) missing.push(`decision: no strategy decision was recorded for client order ${client_order_id}`);
+    if (decision === undefined)
+      missing.push(`decision: no strategy decision was recorded for client order ${client_order_id}`);
     if (risk === undefined) missing.push(`risk check: no risk check was recorded for client order ${client_order_id}`);
   }
-  if (lifecycle.length === 0) missing.push(`order lifecycle: the venue reported no order events for order ${first.order_id}`);
-  if (missing_basis.length > 0) missing.push('cost basis: part of what was sold had no recorded acquisition (see lots.missing_basis)');
-  if (closed.some((lot) => lot.gain === null)) missing.push('price: some values could not be priced in the reporting currency (unpriced rows)');
+  if (lifecycle.length === 0)
+    missing.push(`order lifecycle: the venue reported no order events for order ${first.order_id}`);
+  if (missing_basis.length > 0)
+    missing.push('cost basis: part of what was sold had no recorded acquisition (see lots.missing_basis)');
+  if (closed.some((lot) => lot.gain === null))
+    missing.push('price: some values could not be priced in the reporting currency (unpriced rows)');
   return {
     record_version: trade_record_version,
     trade_id,
@@ -211,17 +303,21 @@ function buildRecord(
     client_order_id,
     opened_at: first.time,
     closed_at: fills[fills.length - 1]!.time,
-    decision: decision === undefined ? null : {
-      event_id: decision.id,
-      time: decision.time,
-      strategy: decision.strategy,
-      strategy_version: decision.strategy_version,
-      signals: decision.signals,
-      rationale: decision.rationale,
-      side: decision.side,
-      quantity: decision.quantity,
-    },
-    risk_check: risk === undefined ? null : { event_id: risk.id, time: risk.time, approved: risk.approved, checks: risk.checks },
+    decision:
+      decision === undefined
+        ? null
+        : {
+            event_id: decision.id,
+            time: decision.time,
+            strategy: decision.strategy,
+            strategy_version: decision.strategy_version,
+            signals: decision.signals,
+            rationale: decision.rationale,
+            side: decision.side,
+            quantity: decision.quantity,
+          },
+    risk_check:
+      risk === undefined ? null : { event_id: risk.id, time: risk.time, approved: risk.approved, checks: risk.checks },
     order_lifecycle: lifecycle.map((order) => ({
       event_id: order.id,
       time: order.time,
@@ -242,7 +338,13 @@ function buildRecord(
       fees: fill.fees,
     })),
     ledger_transfers: fills.flatMap((fill) => ledgerTransfers(postingChain(fill, registry))),
-    lots: { reporting_currency: lots.reporting_currency, opened, closed, missing_basis, realised_gain: sumGains(closed) },
+    lots: {
+      reporting_currency: lots.reporting_currency,
+      opened,
+      closed,
+      missing_basis,
+      realised_gain: sumGains(closed),
+    },
     balances,
     missing,
   };
@@ -266,7 +368,11 @@ function ledgerTransfers(chain: PostingChain): TradeRecord['ledger_transfers'] {
  * from the same posting rules that feed the ledger, folded in canonical order (`ordered`: by
  * ordering time, so a prior-period adjustment's fill counts where it is applied).
  */
-function balanceSnapshots(ordered: readonly KeelEvent[], fills_by_trade: ReadonlyMap<string, EventOf<'trade'>[]>, registry: AssetRegistry): Map<string, BalanceLine[]> {
+function balanceSnapshots(
+  ordered: readonly KeelEvent[],
+  fills_by_trade: ReadonlyMap<string, EventOf<'trade'>[]>,
+  registry: AssetRegistry,
+): Map<string, BalanceLine[]> {
   const trade_of_fill = new Map<string, string>();
   for (const [trade_id, fills] of fills_by_trade) for (const fill of fills) trade_of_fill.set(fill.id, trade_id);
   const book = new BalanceBook();
@@ -281,7 +387,8 @@ function balanceSnapshots(ordered: readonly KeelEvent[], fills_by_trade: Readonl
     closing.set(trade_id, fill);
   }
   const result = new Map<string, BalanceLine[]>();
-  for (const [trade_id, last] of closing) if (last !== undefined) result.set(trade_id, balanceLines(opening.get(trade_id)!, last));
+  for (const [trade_id, last] of closing)
+    if (last !== undefined) result.set(trade_id, balanceLines(opening.get(trade_id)!, last));
   return result;
 }
 
@@ -345,7 +452,8 @@ export class BalanceBook {
       return undefined; // An event the ledger cannot post moves no balance there either.
     }
     const touched = event.type === 'trade' ? tradeAccounts(legs) : undefined;
-    const before: BalanceEntries | undefined = touched && [...touched].map((key) => [accountPart(key), (this.balances.get(key) ?? 0n).toString()]);
+    const before: BalanceEntries | undefined =
+      touched && [...touched].map((key) => [accountPart(key), (this.balances.get(key) ?? 0n).toString()]);
     // Each side under its own account: a transfer leaves one venue account and reaches another.
     for (const leg of legs) {
       this.add(balanceKey(leg.debit.type, leg.debit.asset, leg.debit.scale, leg.debit), leg.amount);
@@ -377,13 +485,19 @@ function tradeAccounts(legs: PostingChain['legs']): Set<string> {
   const keys = new Set<string>();
   for (const leg of legs) {
     for (const spec of [leg.debit, leg.credit]) {
-      if (spec.type === 'cash' || spec.type === 'position') keys.add(balanceKey(spec.type, spec.asset, spec.scale, spec));
+      if (spec.type === 'cash' || spec.type === 'position')
+        keys.add(balanceKey(spec.type, spec.asset, spec.scale, spec));
     }
   }
   return keys;
 }
 
-function balanceKey(type: AccountType, asset: string, scale: number, owner: { venue: string; account: string }): string {
+function balanceKey(
+  type: AccountType,
+  asset: string,
+  scale: number,
+  owner: { venue: string; account: string },
+): string {
   // The fold runs over every venue account, and a transfer moves cash from one to another: the key
   // carries the account's own venue and account (not the event's), so two accounts never mix.
   return [type, asset, scale, owner.venue, owner.account].join('\u0000');
@@ -406,7 +520,10 @@ function sumGains(closed: readonly LotClosed[]): string | null {
 /** Events (sorted by own time) in ordering-time order: prior-period adjustments move to their close boundary. */
 function inOrderTime(sorted: readonly KeelEvent[], order_time_ms: (event: KeelEvent) => number): KeelEvent[] {
   const keyed = sorted.map((event) => ({ event, order_ms: order_time_ms(event) }));
-  keyed.sort((left, right) => left.order_ms - right.order_ms || (left.event.id < right.event.id ? -1 : left.event.id > right.event.id ? 1 : 0));
+  keyed.sort(
+    (left, right) =>
+      left.order_ms - right.order_ms || (left.event.id < right.event.id ? -1 : left.event.id > right.event.id ? 1 : 0),
+  );
   return keyed.map((entry) => entry.event);
 }
 

@@ -49,7 +49,13 @@ export type AuditBenchOptions = {
 };
 export type Rate = { events: number; seconds: number; events_per_second: number };
 /** Seals (`builds` of them rebuilt records; `refolds` went back to a checkpoint or the beginning: not the process's first fold). */
-export type SealTally = { seals: number; builds: number; refolds: number; events_applied: number; records_changed: number };
+export type SealTally = {
+  seals: number;
+  builds: number;
+  refolds: number;
+  events_applied: number;
+  records_changed: number;
+};
 export type AuditBenchResult = {
   events: number;
   venue_accounts: number;
@@ -98,14 +104,27 @@ export function benchVenueAccounts(): [string, string][] {
   return venues.flatMap((venue) => accounts_per_venue.map((account): [string, string] => [venue, account]));
 }
 
-export async function runAuditBench(options: AuditBenchOptions, log: (line: string) => void = () => {}): Promise<AuditBenchResult> {
+export async function runAuditBench(
+  options: AuditBenchOptions,
+  log: (line: string) => void = () => {},
+): Promise<AuditBenchResult> {
   const steady_rate = options.steady_events_per_second ?? 1_000;
   const stream = benchStream(options.events, options.steady_seconds * steady_rate, options.seed);
   const kafka = testKafka();
   const suffix = randomUUID().slice(0, 8);
-  const topics = { events: `keel.events.audit-bench.${suffix}`, dlq: `keel.events.dlq.audit-bench.${suffix}`, records: `keel.trade-records.audit-bench.${suffix}` };
+  const topics = {
+    events: `keel.events.audit-bench.${suffix}`,
+    dlq: `keel.events.dlq.audit-bench.${suffix}`,
+    records: `keel.trade-records.audit-bench.${suffix}`,
+  };
   await withAdmin(kafka, (admin) =>
-    admin.createTopics({ topics: [{ topic: topics.events, numPartitions: options.partitions }, { topic: topics.dlq, numPartitions: 1 }], waitForLeaders: true }),
+    admin.createTopics({
+      topics: [
+        { topic: topics.events, numPartitions: options.partitions },
+        { topic: topics.dlq, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    }),
   );
   const database = await createBenchDatabase();
   let audit: AuditProcess | undefined;
@@ -119,19 +138,37 @@ export async function runAuditBench(options: AuditBenchOptions, log: (line: stri
     audit = startAudit(database.url, topics, options.profile_dir);
     await audit.whileAlive(untilSealed(database.pool, stream.replay.length, replay_timeout_ms, seal_poll_ms));
     const replay_rate = rateOf(stream.replay.length, secondsSince(replay_started));
-    const replay = { ...replay_rate, to_engine_ratio: replay_rate.events_per_second / engine.events_per_second, peak_rss_mib: audit.peakRssMib(), seals: audit.takeSeals() };
+    const replay = {
+      ...replay_rate,
+      to_engine_ratio: replay_rate.events_per_second / engine.events_per_second,
+      peak_rss_mib: audit.peakRssMib(),
+      seals: audit.takeSeals(),
+    };
     log(`(c) steady load, ${steady_rate} events/s for ${options.steady_seconds} s`);
-    const steady = { ...(await audit.whileAlive(steadyLatency(kafka, topics, stream.steady, steady_rate))), seals: audit.takeSeals() };
+    const steady = {
+      ...(await audit.whileAlive(steadyLatency(kafka, topics, stream.steady, steady_rate))),
+      seals: audit.takeSeals(),
+    };
     const stored = stream.replay.length + stream.steady.length;
     await audit.whileAlive(untilSealed(database.pool, stored, replay_timeout_ms, seal_poll_ms));
     audit.takeSeals();
     log('(d) one late acquisition early in the busiest pool');
     const late = await lateAcquisitionRefold(kafka, topics.events, database, audit, stream, stored);
-    return { events: options.events, venue_accounts: benchVenueAccounts().length, late_fraction, engine, replay, steady, late };
+    return {
+      events: options.events,
+      venue_accounts: benchVenueAccounts().length,
+      late_fraction,
+      engine,
+      replay,
+      steady,
+      late,
+    };
   } finally {
     await audit?.stop();
     await database.drop();
-    await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topics.events, topics.dlq, topics.records] })).catch((error: Error) => log(`topics not deleted: ${error.message}`));
+    await withAdmin(kafka, (admin) =>
+      admin.deleteTopics({ topics: [topics.events, topics.dlq, topics.records] }),
+    ).catch((error: Error) => log(`topics not deleted: ${error.message}`));
   }
 }
 
@@ -150,10 +187,19 @@ function benchStream(replay_events: number, steady_events: number, seed: number)
   const arrived = arrivalOrder(events.slice(0, wanted), seed, late_fraction);
   const replay = arrived.slice(0, replay_events);
   const times_ms = replay.map(eventTimeMs).sort((left, right) => left - right);
-  return { replay, steady: arrived.slice(replay_events), late_time_ms: times_ms[Math.floor(times_ms.length * late_acquisition_at_fraction)]! };
+  return {
+    replay,
+    steady: arrived.slice(replay_events),
+    late_time_ms: times_ms[Math.floor(times_ms.length * late_acquisition_at_fraction)]!,
+  };
 }
 
-async function publishAll(kafka: Kafka, topic: string, events: readonly KeelEvent[], log: (line: string) => void): Promise<void> {
+async function publishAll(
+  kafka: Kafka,
+  topic: string,
+  events: readonly KeelEvent[],
+  log: (line: string) => void,
+): Promise<void> {
   const producer = producerOf(kafka);
   await producer.connect();
   try {
@@ -166,17 +212,29 @@ async function publishAll(kafka: Kafka, topic: string, events: readonly KeelEven
   }
 }
 
-async function postingEngineRate(kafka: Kafka, topics: { events: string; dlq: string }, partitions: number, event_count: number): Promise<Rate> {
+async function postingEngineRate(
+  kafka: Kafka,
+  topics: { events: string; dlq: string },
+  partitions: number,
+  event_count: number,
+): Promise<Rate> {
   const data_dir = mkdtempSync(join(tmpdir(), 'keel-audit-bench-'));
   const ledger = await JournaledLedger.open(data_dir);
   const group_id = `keel-audit-bench-engine-${randomUUID().slice(0, 8)}`;
   const logger = createLogger('warn');
-  const engine = new PostingEngine(createKafka({ brokers: kafkaBrokers(), client_id: 'keel-audit-bench' }, logger), ledger, new AssetRegistry(), createEngineMetrics(new Registry()), logger, {
-    events_topic: topics.events,
-    dlq_topic: topics.dlq,
-    events_partitions: partitions,
-    group_id,
-  });
+  const engine = new PostingEngine(
+    createKafka({ brokers: kafkaBrokers(), client_id: 'keel-audit-bench' }, logger),
+    ledger,
+    new AssetRegistry(),
+    createEngineMetrics(new Registry()),
+    logger,
+    {
+      events_topic: topics.events,
+      dlq_topic: topics.dlq,
+      events_partitions: partitions,
+      group_id,
+    },
+  );
   try {
     const started = process.hrtime.bigint();
     await engine.start();
@@ -219,7 +277,11 @@ type AuditProcess = {
   stop: () => Promise<void>;
 };
 
-function startAudit(database_url: string, topics: { events: string; records: string }, profile_dir: string | undefined): AuditProcess {
+function startAudit(
+  database_url: string,
+  topics: { events: string; records: string },
+  profile_dir: string | undefined,
+): AuditProcess {
   const main_path = new URL('../cli/main.ts', import.meta.url).pathname;
   const profiling = profile_dir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile_dir];
   const child = spawn(process.execPath, [...profiling, '--import', 'tsx', main_path, 'audit'], {
@@ -299,7 +361,12 @@ function peakRssMibOf(child: ChildProcess): number {
  * Offers the steady events at `rate` a second while a consumer of the trade-records topic (from its
  * end before the first one) notes when each fill first appears in a record.
  */
-async function steadyLatency(kafka: Kafka, topics: { events: string; records: string }, events: readonly KeelEvent[], rate: number): Promise<Omit<AuditBenchResult['steady'], 'seals'>> {
+async function steadyLatency(
+  kafka: Kafka,
+  topics: { events: string; records: string },
+  events: readonly KeelEvent[],
+  rate: number,
+): Promise<Omit<AuditBenchResult['steady'], 'seals'>> {
   const published_at_ms = new Map<string, number>();
   const latencies_ms: number[] = [];
   const records = await recordWatcher(kafka, topics.records, (fill_id, received_ms) => {
@@ -321,7 +388,8 @@ async function steadyLatency(kafka: Kafka, topics: { events: string; records: st
     const drain_deadline_ms = performance.now() + steady_drain_ms;
     while (published_at_ms.size > 0 && performance.now() < drain_deadline_ms) await sleep(100);
     const sorted = latencies_ms.sort((left, right) => left - right);
-    const percentile = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
+    const percentile = (fraction: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
     return {
       offered_events_per_second: rate,
       published: events.length,
@@ -340,7 +408,11 @@ async function steadyLatency(kafka: Kafka, topics: { events: string; records: st
 }
 
 /** Publishes what is due every tick, so the offered rate holds even when one send is slow. */
-async function offerSteadily(events: readonly KeelEvent[], rate: number, send: (chunk: readonly KeelEvent[]) => Promise<void>): Promise<void> {
+async function offerSteadily(
+  events: readonly KeelEvent[],
+  rate: number,
+  send: (chunk: readonly KeelEvent[]) => Promise<void>,
+): Promise<void> {
   const started_ms = performance.now();
   let sent = 0;
   while (sent < events.length) {
@@ -354,7 +426,11 @@ async function offerSteadily(events: readonly KeelEvent[], rate: number, send: (
 }
 
 /** Reads the trade-records topic from its current end; calls `on_fill` for every fill id of every record. */
-async function recordWatcher(kafka: Kafka, topic: string, on_fill: (fill_id: string, received_ms: number) => void): Promise<Consumer> {
+async function recordWatcher(
+  kafka: Kafka,
+  topic: string,
+  on_fill: (fill_id: string, received_ms: number) => void,
+): Promise<Consumer> {
   const ends = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
   const consumer = kafka.consumer({ groupId: `keel-audit-bench-records-${randomUUID().slice(0, 8)}` });
   await consumer.connect();
@@ -363,7 +439,9 @@ async function recordWatcher(kafka: Kafka, topic: string, on_fill: (fill_id: str
   await consumer.run({
     eachMessage: async ({ message }) => {
       const received_ms = performance.now();
-      const published = JSON.parse(message.value?.toString() ?? 'null') as { record: { fills: { event_id: string }[] } | null } | null;
+      const published = JSON.parse(message.value?.toString() ?? 'null') as {
+        record: { fills: { event_id: string }[] } | null;
+      } | null;
       for (const fill of published?.record?.fills ?? []) on_fill(fill.event_id, received_ms);
     },
   });
@@ -377,18 +455,43 @@ async function recordWatcher(kafka: Kafka, topic: string, on_fill: (fill_id: str
  * Publishes one deposit with a cost basis, dated early, in the busiest pool (venue account and
  * crypto asset) after that date; times it until sealed and tallies the seals it caused.
  */
-async function lateAcquisitionRefold(kafka: Kafka, topic: string, database: BenchDatabase, audit: AuditProcess, stream: BenchStream, stored: number): Promise<AuditBenchResult['late']> {
+async function lateAcquisitionRefold(
+  kafka: Kafka,
+  topic: string,
+  database: BenchDatabase,
+  audit: AuditProcess,
+  stream: BenchStream,
+  stored: number,
+): Promise<AuditBenchResult['late']> {
   const stored_events = [...stream.replay, ...stream.steady];
   const after = stored_events.filter((event) => eventTimeMs(event) > stream.late_time_ms);
   const [pool, pool_events_after] = busiestPool(after);
   const [venue, account, asset] = pool.split('/') as [string, string, string];
   const dated = new Date(stream.late_time_ms).toISOString();
-  const deposit: KeelEvent = { id: `${venue}:${account}:deposit:bench-late`, type: 'deposit', time: dated, venue, account, asset, amount: '3', cost_basis: { amount: '1000', currency: 'USD', acquired_at: dated } };
+  const deposit: KeelEvent = {
+    id: `${venue}:${account}:deposit:bench-late`,
+    type: 'deposit',
+    time: dated,
+    venue,
+    account,
+    asset,
+    amount: '3',
+    cost_basis: { amount: '1000', currency: 'USD', acquired_at: dated },
+  };
   const started = process.hrtime.bigint();
   await publishAll(kafka, topic, [deposit], () => undefined);
   await audit.whileAlive(untilSealed(database.pool, stored + 1, replay_timeout_ms, 100));
   const seconds = secondsSince(started);
-  return { pool, dated, seconds, pool_events_after, store_events_after: after.length, store_events: stored, seals: audit.takeSeals(), peak_rss_mib: audit.peakRssMib() };
+  return {
+    pool,
+    dated,
+    seconds,
+    pool_events_after,
+    store_events_after: after.length,
+    store_events: stored,
+    seals: audit.takeSeals(),
+    peak_rss_mib: audit.peakRssMib(),
+  };
 }
 
 /** The venue account and crypto asset with the most events touching it, and how many. */
@@ -413,7 +516,9 @@ function cryptoPoolsOf(event: KeelEvent): string[] {
   } else if ('asset' in event) {
     assets.add(event.asset);
   }
-  return places.flatMap((place) => [...assets].filter((asset) => asset === 'BTC' || asset === 'ETH').map((asset) => `${place}/${asset}`));
+  return places.flatMap((place) =>
+    [...assets].filter((asset) => asset === 'BTC' || asset === 'ETH').map((asset) => `${place}/${asset}`),
+  );
 }
 
 function sleep(duration_ms: number): Promise<void> {
@@ -422,8 +527,10 @@ function sleep(duration_ms: number): Promise<void> {
 
 function format(result: AuditBenchResult): string {
   const count = (value: number) => value.toLocaleString('en-US');
-  const rate = (name: string, figures: Rate) => `${name.padEnd(46)} ${count(figures.events_per_second).padStart(9)} events/s  (${figures.seconds.toFixed(1)} s)`;
-  const seals = (tally: SealTally) => `${count(tally.seals)} seals (${count(tally.builds)} building records), ${tally.refolds} re-folds, ${count(tally.events_applied)} events applied, ${count(tally.records_changed)} records written`;
+  const rate = (name: string, figures: Rate) =>
+    `${name.padEnd(46)} ${count(figures.events_per_second).padStart(9)} events/s  (${figures.seconds.toFixed(1)} s)`;
+  const seals = (tally: SealTally) =>
+    `${count(tally.seals)} seals (${count(tally.builds)} building records), ${tally.refolds} re-folds, ${count(tally.events_applied)} events applied, ${count(tally.records_changed)} records written`;
   const { engine, replay, steady, late } = result;
   return [
     `${count(result.events)} events, ${result.venue_accounts} venue accounts, ${late_fraction * 100}% late; brokers ${kafkaBrokers().join(',')}`,
@@ -453,7 +560,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'profile-dir': { type: 'string' },
     },
   });
-  const options = { events: Number(values.events), steady_seconds: Number(values['steady-seconds']), seed: Number(values.seed), partitions: Number(values.partitions), profile_dir: values['profile-dir'] };
+  const options = {
+    events: Number(values.events),
+    steady_seconds: Number(values['steady-seconds']),
+    seed: Number(values.seed),
+    partitions: Number(values.partitions),
+    profile_dir: values['profile-dir'],
+  };
   const result = await runAuditBench(options, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`${format(result)}\n`);
 }

@@ -15,8 +15,22 @@ import type { KeelEvent } from '../engine/event-schema.js';
 import { seededRandom } from '../test/support/event-generator.js';
 import { trackPeakRss } from './measure.js';
 
-export type LotsBenchRun = { trades: number; events: number; disposals: number; seconds: number; disposals_per_second: number; events_per_second: number };
-export type LotsBenchResult = { method: LotMethod; small: LotsBenchRun; large: LotsBenchRun; time_ratio: number; scaling_holds: boolean; peak_rss_mib: number };
+export type LotsBenchRun = {
+  trades: number;
+  events: number;
+  disposals: number;
+  seconds: number;
+  disposals_per_second: number;
+  events_per_second: number;
+};
+export type LotsBenchResult = {
+  method: LotMethod;
+  small: LotsBenchRun;
+  large: LotsBenchRun;
+  time_ratio: number;
+  scaling_holds: boolean;
+  peak_rss_mib: number;
+};
 
 /** Ten times the input may take at most this many times as long (n log n plus noise). */
 export const scaling_ratio_max = 12;
@@ -51,7 +65,20 @@ export function generateTradeEvents(trade_count: number, seed: number): { events
     if (index % 50 === 0) {
       prices.push({ asset: 'BNB', time_ms, price: decimal(200, 400, 2), source: 'bench' });
       const asset = ['BTC', 'ETH', 'USDT', 'BNB'][Math.floor(random() * 4)]!;
-      events.push({ id: `${venue}:${account}:deposit:${seed}:${index}`, type: 'deposit', time, venue, account, asset, amount: decimal(1, 20, 6), cost_basis: { amount: decimal(100, 10_000, 2), currency: 'USD', acquired_at: new Date(time_ms - 400 * 86_400_000).toISOString() } });
+      events.push({
+        id: `${venue}:${account}:deposit:${seed}:${index}`,
+        type: 'deposit',
+        time,
+        venue,
+        account,
+        asset,
+        amount: decimal(1, 20, 6),
+        cost_basis: {
+          amount: decimal(100, 10_000, 2),
+          currency: 'USD',
+          acquired_at: new Date(time_ms - 400 * 86_400_000).toISOString(),
+        },
+      });
     }
     const market = markets[Math.floor(random() * markets.length)]!;
     const fee_roll = random();
@@ -97,7 +124,13 @@ export function runOnce(trade_count: number, seed: number, method: LotMethod): L
  * Runs N/10 and N, each `repeats` times, keeping the fastest run of each size: the box may be
  * shared, and the fastest run is the one least disturbed by other work.
  */
-export function runLotsBench(trade_count: number, seed: number, method: LotMethod = 'fifo', log: (line: string) => void = () => {}, repeats = 2): LotsBenchResult {
+export function runLotsBench(
+  trade_count: number,
+  seed: number,
+  method: LotMethod = 'fifo',
+  log: (line: string) => void = () => {},
+  repeats = 2,
+): LotsBenchResult {
   const peak = trackPeakRss();
   const fastest = (count: number) => {
     let best: LotsBenchRun | undefined;
@@ -114,7 +147,14 @@ export function runLotsBench(trade_count: number, seed: number, method: LotMetho
     const small = fastest(Math.floor(trade_count / 10));
     const large = fastest(trade_count);
     const time_ratio = large.seconds / small.seconds;
-    return { method, small, large, time_ratio, scaling_holds: time_ratio <= scaling_ratio_max, peak_rss_mib: Math.round(peak.stop() / 1024 / 1024) };
+    return {
+      method,
+      small,
+      large,
+      time_ratio,
+      scaling_holds: time_ratio <= scaling_ratio_max,
+      peak_rss_mib: Math.round(peak.stop() / 1024 / 1024),
+    };
   } finally {
     peak.stop();
   }
@@ -134,10 +174,23 @@ function format(result: LotsBenchResult): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { trades: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, method: { type: 'string', default: 'fifo' }, repeats: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({
+    options: {
+      trades: { type: 'string', default: '1000000' },
+      seed: { type: 'string', default: '1' },
+      method: { type: 'string', default: 'fifo' },
+      repeats: { type: 'string', default: '2' },
+    },
+  });
   const method = values.method as LotMethod;
   if (!lot_methods.includes(method)) throw new Error(`--method must be one of ${lot_methods.join(', ')}`);
-  const result = runLotsBench(Number(values.trades), Number(values.seed), method, (line) => process.stderr.write(`${line}\n`), Number(values.repeats));
+  const result = runLotsBench(
+    Number(values.trades),
+    Number(values.seed),
+    method,
+    (line) => process.stderr.write(`${line}\n`),
+    Number(values.repeats),
+  );
   process.stdout.write(`${format(result)}\n`);
   process.exitCode = result.scaling_holds ? 0 : 1;
 }

@@ -24,7 +24,11 @@ import { kafkaBrokers, testKafka, waitForGroupCaughtUp } from '../test/support/k
 type Rate = { seconds: number; events_per_second: number };
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, partitions: { type: 'string', default: '6' } },
+  options: {
+    events: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: '1' },
+    partitions: { type: 'string', default: '6' },
+  },
 });
 const event_count = Number(values.events);
 const partitions = Number(values.partitions);
@@ -44,7 +48,8 @@ clearInterval(rss_timer);
 
 const sorted = engine.batch_ms.sort((left, right) => left - right);
 const percentile = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
-const row = (name: string, rate: Rate) => `${name.padEnd(44)} ${rate.events_per_second.toLocaleString('en-US').padStart(10)} events/s  (${rate.seconds.toFixed(2)} s)`;
+const row = (name: string, rate: Rate) =>
+  `${name.padEnd(44)} ${rate.events_per_second.toLocaleString('en-US').padStart(10)} events/s  (${rate.seconds.toFixed(2)} s)`;
 process.stdout.write(
   [
     `events: ${event_count.toLocaleString('en-US')}, partitions: ${partitions}, brokers: ${kafkaBrokers().join(',')}`,
@@ -60,7 +65,13 @@ process.stdout.write(
 async function publishGenerated(): Promise<Rate> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }, { topic: dlq_topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [
+      { topic, numPartitions: partitions },
+      { topic: dlq_topic, numPartitions: 1 },
+    ],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   const producer = producerOf(kafka);
   await producer.connect();
@@ -109,13 +120,20 @@ async function postingEngine(): Promise<{ rate: Rate; batch_ms: number[] }> {
   const batch_ms: number[] = [];
   const group_id = `keel-bench-engine-${suffix}`;
   const logger = createLogger('warn');
-  const engine = new PostingEngine(createKafka({ brokers: kafkaBrokers(), client_id: 'keel-bench' }, logger), ledger, new AssetRegistry(), createEngineMetrics(new Registry()), logger, {
-    events_topic: topic,
-    dlq_topic,
-    events_partitions: partitions,
-    group_id,
-    on_batch_committed: (batch) => batch_ms.push(batch.duration_ms),
-  });
+  const engine = new PostingEngine(
+    createKafka({ brokers: kafkaBrokers(), client_id: 'keel-bench' }, logger),
+    ledger,
+    new AssetRegistry(),
+    createEngineMetrics(new Registry()),
+    logger,
+    {
+      events_topic: topic,
+      dlq_topic,
+      events_partitions: partitions,
+      group_id,
+      on_batch_committed: (batch) => batch_ms.push(batch.duration_ms),
+    },
+  );
   const started = process.hrtime.bigint();
   await engine.start();
   await waitForGroupCaughtUp(kafka, topic, group_id, 3_600_000);

@@ -25,7 +25,11 @@ export type PostBenchResult = {
   peak_rss_mib: number;
 };
 
-export async function runPostBench(event_count: number, seed: number, log: (line: string) => void = () => {}): Promise<PostBenchResult> {
+export async function runPostBench(
+  event_count: number,
+  seed: number,
+  log: (line: string) => void = () => {},
+): Promise<PostBenchResult> {
   const directory = mkdtempSync(join(tmpdir(), 'keel-bench-'));
   const peak = trackPeakRss();
   try {
@@ -45,19 +49,29 @@ export async function runPostBench(event_count: number, seed: number, log: (line
     const ledger = await JournaledLedger.open(join(directory, 'ledger'));
     const post_started = process.hrtime.bigint();
     const report = await postEventFile(file_path, ledger, registry, {
-      on_progress: (progress) => log(`  ${progress.lines} lines, ${Math.round(progress.lines / (progress.elapsed_ms / 1000))} events/s`),
+      on_progress: (progress) =>
+        log(`  ${progress.lines} lines, ${Math.round(progress.lines / (progress.elapsed_ms / 1000))} events/s`),
       progress_interval_ms: 10_000,
     });
     const post_seconds = secondsSince(post_started);
     await ledger.close();
-    if (report.events.rejected > 0) throw new Error(`benchmark events were rejected: ${JSON.stringify(report.rejections.slice(0, 3))}`);
+    if (report.events.rejected > 0)
+      throw new Error(`benchmark events were rejected: ${JSON.stringify(report.rejections.slice(0, 3))}`);
 
     const rate = (count: number, seconds: number) => Math.round(count / seconds);
     return {
       events: event_count,
       transfers: rule_transfers,
-      post: { seconds: post_seconds, events_per_second: rate(event_count, post_seconds), transfers_per_second: rate(rule_transfers, post_seconds) },
-      rules: { seconds: rules_seconds, events_per_second: rate(event_count, rules_seconds), transfers_per_second: rate(rule_transfers, rules_seconds) },
+      post: {
+        seconds: post_seconds,
+        events_per_second: rate(event_count, post_seconds),
+        transfers_per_second: rate(rule_transfers, post_seconds),
+      },
+      rules: {
+        seconds: rules_seconds,
+        events_per_second: rate(event_count, rules_seconds),
+        transfers_per_second: rate(rule_transfers, rules_seconds),
+      },
       post_to_rules_ratio: rules_seconds / post_seconds,
       peak_rss_mib: Math.round(peak.stop() / 1024 / 1024),
     };
@@ -67,7 +81,10 @@ export async function runPostBench(event_count: number, seed: number, log: (line
   }
 }
 
-async function timeRulesAlone(file_path: string, registry: AssetRegistry): Promise<{ seconds: number; transfers: number }> {
+async function timeRulesAlone(
+  file_path: string,
+  registry: AssetRegistry,
+): Promise<{ seconds: number; transfers: number }> {
   const chunk_events = 10_000;
   let chunk: KeelEvent[] = [];
   let transfers = 0;
@@ -89,9 +106,12 @@ async function timeRulesAlone(file_path: string, registry: AssetRegistry): Promi
 async function writeEvents(file_path: string, count: number, seed: number): Promise<void> {
   const stream = createWriteStream(file_path);
   for (const event of generateEvents(count, { seed, include_non_money: true })) {
-    if (!stream.write(`${JSON.stringify(event)}\n`)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    if (!stream.write(`${JSON.stringify(event)}\n`))
+      await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
   }
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 function format(result: PostBenchResult): string {
@@ -107,7 +127,11 @@ function format(result: PostBenchResult): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' } } });
-  const result = await runPostBench(Number(values.events), Number(values.seed), (line) => process.stderr.write(`${line}\n`));
+  const { values } = parseArgs({
+    options: { events: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' } },
+  });
+  const result = await runPostBench(Number(values.events), Number(values.seed), (line) =>
+    process.stderr.write(`${line}\n`),
+  );
   process.stdout.write(`${format(result)}\n`);
 }

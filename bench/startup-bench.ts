@@ -28,7 +28,8 @@ const report_peak_rss = `data:text/javascript,${encodeURIComponent(
 )}`;
 
 export function runStartupBench(runs: number, log: (line: string) => void = () => {}): StartupBenchResult {
-  if (!Number.isInteger(runs) || runs < 1 || runs > runs_max) throw new RangeError(`runs must be 1..${runs_max}, got ${runs}`);
+  if (!Number.isInteger(runs) || runs < 1 || runs > runs_max)
+    throw new RangeError(`runs must be 1..${runs_max}, got ${runs}`);
   const directory = mkdtempSync(join(tmpdir(), 'keel-startup-bench-'));
   try {
     const empty_file = join(directory, 'empty.jsonl');
@@ -67,7 +68,8 @@ function measureRuns(args: string[], runs: number, rss_file: string): { median_s
       timeout: child_timeout_ms,
     });
     seconds.push(secondsSince(started));
-    if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${child.status ?? child.signal}: ${child.stderr.toString()}`);
+    if (child.status !== 0)
+      throw new Error(`node ${args.join(' ')} exited with ${child.status ?? child.signal}: ${child.stderr.toString()}`);
     peak_rss_kb = Math.max(peak_rss_kb, Number(readFileSync(rss_file, 'utf8')));
   }
   return { median_seconds: median(seconds), peak_rss_mib: Math.round(peak_rss_kb / 1024) };

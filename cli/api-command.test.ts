@@ -28,7 +28,9 @@ afterAll(async () => {
 describe('keel api', () => {
   it('is a configuration error (exit 2) without tokens, or with a token under 16 characters', async () => {
     for (const tokens of ['', 'too-short:read']) {
-      const failed = await run(process.execPath, ['--import', 'tsx', main, 'api'], { env: { ...process.env, KEEL_API_TOKENS: tokens } }).catch((error: { code: number; stderr: string }) => error);
+      const failed = await run(process.execPath, ['--import', 'tsx', main, 'api'], {
+        env: { ...process.env, KEEL_API_TOKENS: tokens },
+      }).catch((error: { code: number; stderr: string }) => error);
       expect('code' in failed && failed.code).toBe(2);
       expect((failed as { stderr: string }).stderr).toContain('KEEL_ERR_CONFIG_INVALID');
       expect((failed as { stderr: string }).stderr).not.toContain('too-short');
@@ -80,45 +82,54 @@ describe('keel api', () => {
     expect(stderr).not.toContain(token);
   });
 
-  it('with Kafka away, listens at once, reports Kafka not ready, and answers a POST with 503', { timeout: 90_000 }, async () => {
-    const kafka_port = await closedPort();
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'api'], {
-      env: {
-        ...process.env,
-        KEEL_API_TOKENS: `${token}:read+write`,
-        KEEL_API_PORT: '0',
-        KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), 'keel-api-cli-')),
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: `127.0.0.1:${kafka_port}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      const listening = await waitForLine(child, () => stderr, /"address":"(http:\/\/[^"]+)"/);
-      // Listening came first: the event topic check was still retrying against the absent broker.
-      expect(stderr).not.toContain('could not check the event topic');
-      const address = listening[1]!;
-      const ready = await fetch(`${address}/readyz`);
-      expect(ready.status).toBe(503);
-      const body = await ready.text();
-      expect(JSON.parse(body)).toMatchObject({ ready: false, checks: { kafka: { ok: false }, postgres: { ok: true } } });
-      expect(body).not.toContain(String(kafka_port));
-      expect((await fetch(`${address}/v1/trades`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-      const posted = await fetch(`${address}/v1/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(example_events.deposit),
+  it(
+    'with Kafka away, listens at once, reports Kafka not ready, and answers a POST with 503',
+    { timeout: 90_000 },
+    async () => {
+      const kafka_port = await closedPort();
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'api'], {
+        env: {
+          ...process.env,
+          KEEL_API_TOKENS: `${token}:read+write`,
+          KEEL_API_PORT: '0',
+          KEEL_DATA_DIR: mkdtempSync(join(tmpdir(), 'keel-api-cli-')),
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: `127.0.0.1:${kafka_port}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      expect(posted.status).toBe(503);
-      expect(((await posted.json()) as { error: { code: string } }).error.code).toBe('KEEL_ERR_API_PUBLISH_FAILED');
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).toBe(0);
-  });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        const listening = await waitForLine(child, () => stderr, /"address":"(http:\/\/[^"]+)"/);
+        // Listening came first: the event topic check was still retrying against the absent broker.
+        expect(stderr).not.toContain('could not check the event topic');
+        const address = listening[1]!;
+        const ready = await fetch(`${address}/readyz`);
+        expect(ready.status).toBe(503);
+        const body = await ready.text();
+        expect(JSON.parse(body)).toMatchObject({
+          ready: false,
+          checks: { kafka: { ok: false }, postgres: { ok: true } },
+        });
+        expect(body).not.toContain(String(kafka_port));
+        expect((await fetch(`${address}/v1/trades`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+          200,
+        );
+        const posted = await fetch(`${address}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(example_events.deposit),
+        });
+        expect(posted.status).toBe(503);
+        expect(((await posted.json()) as { error: { code: string } }).error.code).toBe('KEEL_ERR_API_PUBLISH_FAILED');
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+    },
+  );
 });
 
 /** The first match of `pattern` in the child's stderr, once it appears; rejects if the child exits first. */

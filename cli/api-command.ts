@@ -29,7 +29,10 @@ export async function apiCommand(context: CommandContext): Promise<number> {
   const tokens = loadApiTokens(config);
   const logger = createLogger(config.log_level, 'keel-api');
   const metrics = createMetricsRegistry();
-  const pool = createPool(config.database.url, { application_name: 'keel-api', on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed') });
+  const pool = createPool(config.database.url, {
+    application_name: 'keel-api',
+    on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed'),
+  });
   const kafka = createKafka(config.kafka, logger);
   const admin = kafka.admin();
   const publisher = new KafkaEventPublisher(kafka, config.kafka.events_topic);
@@ -39,7 +42,11 @@ export async function apiCommand(context: CommandContext): Promise<number> {
     // meanwhile, /readyz reports Kafka not ready, and a POST answers 503 within its bound.
     void prepareTopic(admin, config.kafka.events_topic, config.kafka.events_partitions).then(
       () => logger.info({ topic: config.kafka.events_topic }, 'event topic ready'),
-      (error: Error) => logger.warn({ error: error.message }, 'could not check the event topic at start-up; /readyz shows when Kafka answers'),
+      (error: Error) =>
+        logger.warn(
+          { error: error.message },
+          'could not check the event topic at start-up; /readyz shows when Kafka answers',
+        ),
     );
     const app = await buildApp({
       ledger,
@@ -57,7 +64,10 @@ export async function apiCommand(context: CommandContext): Promise<number> {
       process.once('SIGINT', () => resolve('SIGINT'));
     });
     const address = await app.listen({ host: config.api.host, port: config.api.port });
-    logger.info({ address, ledger: ledger.name, tokens: tokens.map((token) => ({ name: token.name, scopes: token.scopes })) }, 'keel api listening');
+    logger.info(
+      { address, ledger: ledger.name, tokens: tokens.map((token) => ({ name: token.name, scopes: token.scopes })) },
+      'keel api listening',
+    );
     const signal = await stopped;
     logger.info({ signal }, 'stopping: finishing the requests in flight');
     await app.close();
@@ -70,7 +80,11 @@ export async function apiCommand(context: CommandContext): Promise<number> {
   return 0;
 }
 
-async function prepareTopic(admin: ReturnType<ReturnType<typeof createKafka>['admin']>, topic: string, partitions: number): Promise<void> {
+async function prepareTopic(
+  admin: ReturnType<ReturnType<typeof createKafka>['admin']>,
+  topic: string,
+  partitions: number,
+): Promise<void> {
   await admin.connect();
   await ensureTopics(admin, [{ topic, numPartitions: partitions }]);
 }

@@ -26,7 +26,9 @@ export async function auditCommand(context: CommandContext): Promise<number> {
   context.parse({});
   const { config } = context;
   const logger = createLogger(config.log_level, 'keel-audit');
-  const pool = createPool(config.database.url, { on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed') });
+  const pool = createPool(config.database.url, {
+    on_idle_error: (error) => logger.warn({ error: error.message }, 'idle PostgreSQL connection failed'),
+  });
   await migrate(pool, defaultMigrationsDirectory());
   const metrics_registry = createMetricsRegistry();
   // A broken invariant stops the process loudly (exit 1), as a signal stops it cleanly (0).

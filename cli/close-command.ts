@@ -62,12 +62,18 @@ function parseRequest(context: CommandContext, usage: string): { through_date: s
   const through_date = values.through;
   if (through_date === undefined) throw usageError('--through DATE is required', usage);
   const day_ms = Date.parse(`${through_date}T00:00:00.000Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(through_date) || Number.isNaN(day_ms) || new Date(day_ms).toISOString().slice(0, 10) !== through_date) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(through_date) ||
+    Number.isNaN(day_ms) ||
+    new Date(day_ms).toISOString().slice(0, 10) !== through_date
+  ) {
     throw usageError(`--through must be a date YYYY-MM-DD, got '${through_date}'`, usage);
   }
   const reason = values.reason?.trim();
-  if (reason === undefined || reason === '') throw usageError('--reason TEXT is required (why the books are closed or reopened)', usage);
-  if (reason.length > reason_length_max) throw usageError(`--reason must be at most ${reason_length_max} characters`, usage);
+  if (reason === undefined || reason === '')
+    throw usageError('--reason TEXT is required (why the books are closed or reopened)', usage);
+  if (reason.length > reason_length_max)
+    throw usageError(`--reason must be at most ${reason_length_max} characters`, usage);
   return { through_date, reason, actor: context.config.actor ?? `${userInfo().username}@${hostname()}` };
 }
 

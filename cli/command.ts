@@ -15,7 +15,9 @@ export type CommandContext = {
   stdout: (text: string) => void;
   /** Progress for people: shown on a terminal, left out when stderr is a file or pipe. */
   progress: (line: string) => void;
-  parse<T extends Options>(options: T): ReturnType<typeof parseArgs<{ options: T; args: string[]; allowPositionals: true }>>;
+  parse<T extends Options>(
+    options: T,
+  ): ReturnType<typeof parseArgs<{ options: T; args: string[]; allowPositionals: true }>>;
 };
 
 export function usageError(message: string, usage: string): KeelError {

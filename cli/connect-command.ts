@@ -61,14 +61,20 @@ export async function connectCommand(context: CommandContext): Promise<number> {
     replay: { type: 'string' },
   });
   if (values.replay !== undefined) return replayCommand(context, values.replay);
-  if (values.venue === undefined || values.account === undefined) throw usageError('--venue and --account are required (or --replay DIR)', connect_usage);
+  if (values.venue === undefined || values.account === undefined)
+    throw usageError('--venue and --account are required (or --replay DIR)', connect_usage);
   const spec = venueSpec(values.venue);
   const streams = parseStreams(values.streams, Object.keys(spec.streams) as StreamName[]);
   const since_ms = values.since === undefined ? Date.now() - 90 * day_ms : parseDate(values.since);
   const timeframe = values.timeframe ?? '1h';
-  if (!price_timeframes.includes(timeframe)) throw usageError(`--timeframe: one of ${price_timeframes.join(', ')}`, connect_usage);
+  if (!price_timeframes.includes(timeframe))
+    throw usageError(`--timeframe: one of ${price_timeframes.join(', ')}`, connect_usage);
   const { config } = context;
-  const credentials = requireCredentials(loadCredentials(spec.venue, values.account, process.env, config.connectors.credentials_file), spec.venue, values.account);
+  const credentials = requireCredentials(
+    loadCredentials(spec.venue, values.account, process.env, config.connectors.credentials_file),
+    spec.venue,
+    values.account,
+  );
   const logger = createLogger(config.log_level, 'keel-connect');
   const metrics_registry = createMetricsRegistry();
   const metrics = createConnectorMetrics(metrics_registry);
@@ -80,33 +86,45 @@ export async function connectCommand(context: CommandContext): Promise<number> {
   const stop = () => abort.abort();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  const metrics_server = values.once ? undefined : await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
+  const metrics_server = values.once
+    ? undefined
+    : await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
   try {
     await prepareTopics(kafka.admin(), config.kafka);
     await producer.connect();
     await loadMarketsWithRetry(exchange, `${spec.venue}/${values.account}`, (kind, error, retry_in_ms) => {
       metrics.errors.inc({ venue: spec.venue, stream: 'markets', kind });
-      logger.warn({ venue: spec.venue, account: values.account, kind, retry_in_ms, error: error.message }, 'loading the markets failed');
+      logger.warn(
+        { venue: spec.venue, account: values.account, kind, retry_in_ms, error: error.message },
+        'loading the markets failed',
+      );
     });
-    const connector = new Connector(exchange, new PostgresCursorStore(pool), new KafkaEventSink(producer, config.kafka.events_topic, config.kafka.dlq_topic), {
-      spec,
-      account: values.account,
-      settings: { symbols: list(values.symbols), currencies: list(values.currencies) },
-      streams,
-      since_ms,
-      wallet_accounts: parseWalletAccounts(values['wallet-account'] ?? []),
-      poll_interval_ms: config.connectors.poll_interval_ms,
-      metrics,
-      logger,
-      on_progress: (progress) => context.progress(describeProgress(progress)),
-    });
+    const connector = new Connector(
+      exchange,
+      new PostgresCursorStore(pool),
+      new KafkaEventSink(producer, config.kafka.events_topic, config.kafka.dlq_topic),
+      {
+        spec,
+        account: values.account,
+        settings: { symbols: list(values.symbols), currencies: list(values.currencies) },
+        streams,
+        since_ms,
+        wallet_accounts: parseWalletAccounts(values['wallet-account'] ?? []),
+        poll_interval_ms: config.connectors.poll_interval_ms,
+        metrics,
+        logger,
+        on_progress: (progress) => context.progress(describeProgress(progress)),
+      },
+    );
     if (values.once) {
       const reports = await connector.backfill(abort.signal);
-      if (values.prices !== undefined) await loadAllPrices(context, exchange, pool, spec.venue, list(values.prices), timeframe, since_ms);
+      if (values.prices !== undefined)
+        await loadAllPrices(context, exchange, pool, spec.venue, list(values.prices), timeframe, since_ms);
       context.stdout(`${JSON.stringify({ venue: spec.venue, account: values.account, streams: reports }, null, 2)}\n`);
       return 0;
     }
-    if (values.prices !== undefined) await loadAllPrices(context, exchange, pool, spec.venue, list(values.prices), timeframe, since_ms);
+    if (values.prices !== undefined)
+      await loadAllPrices(context, exchange, pool, spec.venue, list(values.prices), timeframe, since_ms);
     logger.info({ venue: spec.venue, account: values.account, streams }, 'connector running');
     await connector.run(abort.signal);
     return 0;
@@ -134,18 +152,32 @@ async function replayCommand(context: CommandContext, directory: string): Promis
     const sink = new KafkaEventSink(producer, config.kafka.events_topic, config.kafka.dlq_topic);
     const summary: { recording: string; venue: string; account: string; streams: StreamReport[] }[] = [];
     for (const session of sessions) {
-      const result = await replaySession(session, sink, { cursors: new MemoryCursorStore(), on_progress: (progress) => context.progress(describeProgress(progress)) });
-      summary.push({ recording: session.file, venue: session.venue, account: session.account, streams: result.reports });
+      const result = await replaySession(session, sink, {
+        cursors: new MemoryCursorStore(),
+        on_progress: (progress) => context.progress(describeProgress(progress)),
+      });
+      summary.push({
+        recording: session.file,
+        venue: session.venue,
+        account: session.account,
+        streams: result.reports,
+      });
     }
-    const total = (field: 'events_published' | 'dead_letters') => summary.reduce((sum, item) => sum + item.streams.reduce((inner, report) => inner + report[field], 0), 0);
-    context.stdout(`${JSON.stringify({ recordings: summary.length, events_published: total('events_published'), dead_letters: total('dead_letters'), sessions: summary }, null, 2)}\n`);
+    const total = (field: 'events_published' | 'dead_letters') =>
+      summary.reduce((sum, item) => sum + item.streams.reduce((inner, report) => inner + report[field], 0), 0);
+    context.stdout(
+      `${JSON.stringify({ recordings: summary.length, events_published: total('events_published'), dead_letters: total('dead_letters'), sessions: summary }, null, 2)}\n`,
+    );
     return 0;
   } finally {
     await producer.disconnect();
   }
 }
 
-async function prepareTopics(admin: ReturnType<ReturnType<typeof createKafka>['admin']>, settings: CommandContext['config']['kafka']): Promise<void> {
+async function prepareTopics(
+  admin: ReturnType<ReturnType<typeof createKafka>['admin']>,
+  settings: CommandContext['config']['kafka'],
+): Promise<void> {
   await admin.connect();
   try {
     await ensureTopics(admin, [
@@ -157,9 +189,23 @@ async function prepareTopics(admin: ReturnType<ReturnType<typeof createKafka>['a
   }
 }
 
-async function loadAllPrices(context: CommandContext, exchange: ReturnType<typeof createExchange>, pool: ReturnType<typeof createPool>, venue: string, symbols: string[], timeframe: string, since_ms: number) {
+async function loadAllPrices(
+  context: CommandContext,
+  exchange: ReturnType<typeof createExchange>,
+  pool: ReturnType<typeof createPool>,
+  venue: string,
+  symbols: string[],
+  timeframe: string,
+  since_ms: number,
+) {
   for (const symbol of symbols) {
-    const stored = await loadPrices(exchange, pool, { venue, symbol, timeframe, since_ms, until_ms: Date.now() }, (progress) => context.progress(`keel connect: prices ${progress.symbol} up to ${progress.up_to}, ${progress.rows} stored`));
+    const stored = await loadPrices(
+      exchange,
+      pool,
+      { venue, symbol, timeframe, since_ms, until_ms: Date.now() },
+      (progress) =>
+        context.progress(`keel connect: prices ${progress.symbol} up to ${progress.up_to}, ${progress.rows} stored`),
+    );
     context.progress(`keel connect: prices ${symbol}: ${stored} new`);
   }
 }
@@ -173,14 +219,16 @@ function parseStreams(text: string | undefined, available: StreamName[]): Stream
   if (text === undefined) return available;
   const names = list(text);
   for (const name of names) {
-    if (!(stream_names as readonly string[]).includes(name)) throw usageError(`--streams: unknown stream '${name}' (one of ${stream_names.join(', ')})`, connect_usage);
+    if (!(stream_names as readonly string[]).includes(name))
+      throw usageError(`--streams: unknown stream '${name}' (one of ${stream_names.join(', ')})`, connect_usage);
   }
   return names as StreamName[];
 }
 
 function parseDate(text: string): number {
   const time_ms = Date.parse(utc_date_pattern.test(text) ? `${text}T00:00:00.000Z` : text);
-  if (!Number.isFinite(time_ms) || time_ms <= 0) throw usageError(`--since: '${text}' is not a date (YYYY-MM-DD or ISO-8601)`, connect_usage);
+  if (!Number.isFinite(time_ms) || time_ms <= 0)
+    throw usageError(`--since: '${text}' is not a date (YYYY-MM-DD or ISO-8601)`, connect_usage);
   return time_ms;
 }
 
@@ -188,14 +236,23 @@ function parseWalletAccounts(items: readonly string[]): Record<string, { venue: 
   const mapping: Record<string, { venue: string; account: string }> = {};
   for (const item of items) {
     const match = /^([^=]+)=([^/]+)\/(.+)$/.exec(item);
-    if (match === null) throw usageError(`--wallet-account: '${item}' is not WALLET=VENUE/ACCOUNT (e.g. fund=bybit/funding)`, connect_usage);
+    if (match === null)
+      throw usageError(
+        `--wallet-account: '${item}' is not WALLET=VENUE/ACCOUNT (e.g. fund=bybit/funding)`,
+        connect_usage,
+      );
     mapping[match[1]!.toLowerCase()] = { venue: match[2]!, account: match[3]! };
   }
   return mapping;
 }
 
 function list(text: string | undefined): string[] {
-  return text === undefined ? [] : text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return text === undefined
+    ? []
+    : text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
 }
 
 export type { Producer };

@@ -34,7 +34,11 @@ audit chain head. With --serve it then keeps the HTTP API up on the same data (1
 default 8080) until Ctrl-C.`;
 
 export async function demoCommand(context: CommandContext): Promise<number> {
-  const { values } = context.parse({ out: { type: 'string', default: join('out', 'demo') }, serve: { type: 'boolean', default: false }, port: { type: 'string', default: '8080' } });
+  const { values } = context.parse({
+    out: { type: 'string', default: join('out', 'demo') },
+    serve: { type: 'boolean', default: false },
+    port: { type: 'string', default: '8080' },
+  });
   const out_dir = resolve(values.out);
   rmSync(out_dir, { recursive: true, force: true });
   mkdirSync(out_dir, { recursive: true });
@@ -50,7 +54,13 @@ export async function demoCommand(context: CommandContext): Promise<number> {
     const prices = await readPriceFile(projectFile('examples', 'prices.jsonl'));
     await insertPrices(
       keel.pool,
-      prices.map((row) => ({ asset: row.asset, currency: 'USD', price_time: new Date(row.time_ms).toISOString(), source: row.source ?? 'examples', price: String(row.price) })),
+      prices.map((row) => ({
+        asset: row.asset,
+        currency: 'USD',
+        price_time: new Date(row.time_ms).toISOString(),
+        source: row.source ?? 'examples',
+        price: String(row.price),
+      })),
     );
     context.progress('keel demo: posting and auditing…');
     const ingest = await keel.catchUp();
@@ -66,12 +76,18 @@ export async function demoCommand(context: CommandContext): Promise<number> {
 /** The venues' recorded events and the example strategy's day, in event-time order. */
 async function demoEvents(): Promise<KeelEvent[]> {
   const sink = new MemoryEventSink();
-  for (const session of loadSessions(projectFile('test', 'data', 'exchanges', 'sessions'))) await replaySession(session, sink);
+  for (const session of loadSessions(projectFile('test', 'data', 'exchanges', 'sessions')))
+    await replaySession(session, sink);
   const examples = await readValidEventFile(projectFile('examples', 'events.jsonl'));
   return [...sink.events, ...examples].sort(compareEvents);
 }
 
-async function summary(keel: EmbeddedKeel, ingest: IngestReport, outputs: Record<string, string>, out_dir: string): Promise<string> {
+async function summary(
+  keel: EmbeddedKeel,
+  ingest: IngestReport,
+  outputs: Record<string, string>,
+  out_dir: string,
+): Promise<string> {
   const events = keel.log.read(0).flatMap((record) => {
     const decoded = decodeEvent(record.value);
     return decoded.ok ? [decoded.event] : [];

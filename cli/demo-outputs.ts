@@ -21,7 +21,11 @@ import type { EmbeddedKeel } from './embedded-keel.js';
 /** The trade the demo explains: the example strategy's order, with decision, risk check and two fills. */
 export const demo_trade_id = 'binance:spot-main:order:8812001';
 
-export async function writeDemoOutputs(keel: EmbeddedKeel, out_dir: string, progress: (line: string) => void): Promise<Record<string, string>> {
+export async function writeDemoOutputs(
+  keel: EmbeddedKeel,
+  out_dir: string,
+  progress: (line: string) => void,
+): Promise<Record<string, string>> {
   const written: Record<string, string> = {};
   const client = await keel.pool.connect();
   try {
@@ -45,13 +49,31 @@ export async function writeDemoOutputs(keel: EmbeddedKeel, out_dir: string, prog
     if (stored !== null) {
       const explanation = explainTrade(stored.record);
       written['trade explanation'] = write(out_dir, 'trade-explanation.txt', `${explanation}\n`);
-      written['trade explanation PDF'] = write(out_dir, 'trade-explanation.pdf', renderTradeExplanationPdf(stored.record, explanation, { settings: data.settings, stored: { version: stored.version, record_hash: stored.record_hash, audit_sequence: stored.audit_sequence } }));
+      written['trade explanation PDF'] = write(
+        out_dir,
+        'trade-explanation.pdf',
+        renderTradeExplanationPdf(stored.record, explanation, {
+          settings: data.settings,
+          stored: { version: stored.version, record_hash: stored.record_hash, audit_sequence: stored.audit_sequence },
+        }),
+      );
     }
 
-    const tax_lots = taxLotExportOf(snapshot.events, snapshot.price_rows, {}, tax_year, 'keel demo: audit store (PGlite)', await periodCloseFacts(client));
+    const tax_lots = taxLotExportOf(
+      snapshot.events,
+      snapshot.price_rows,
+      {},
+      tax_year,
+      'keel demo: audit store (PGlite)',
+      await periodCloseFacts(client),
+    );
     written['tax lots (Form 8949 style)'] = write(out_dir, `tax-lots-${tax_year}.csv`, renderForm8949Csv(tax_lots));
     written['open lots'] = write(out_dir, 'open-lots.csv', renderOpenLotsCsv(tax_lots));
-    written['dead letters'] = write(out_dir, 'dead-letters.jsonl', keel.dead_letters.map((letter) => JSON.stringify(letter)).join('\n') + (keel.dead_letters.length > 0 ? '\n' : ''));
+    written['dead letters'] = write(
+      out_dir,
+      'dead-letters.jsonl',
+      keel.dead_letters.map((letter) => JSON.stringify(letter)).join('\n') + (keel.dead_letters.length > 0 ? '\n' : ''),
+    );
     return written;
   } finally {
     client.release();

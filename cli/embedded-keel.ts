@@ -18,7 +18,15 @@ import { createPool, defaultMigrationsDirectory, migrate, type Pool } from '../p
 
 export const in_process_topic = 'in-process:keel.events';
 
-export type IngestReport = { read: number; posted: number; duplicates: number; no_transfers: number; dead_lettered: number; stored: number; seal: SealResult };
+export type IngestReport = {
+  read: number;
+  posted: number;
+  duplicates: number;
+  no_transfers: number;
+  dead_lettered: number;
+  stored: number;
+  seal: SealResult;
+};
 
 export class EmbeddedKeel {
   readonly dead_letters: DeadLetter[] = [];
@@ -53,7 +61,11 @@ export class EmbeddedKeel {
   async catchUp(): Promise<IngestReport> {
     const report = { read: 0, posted: 0, duplicates: 0, no_transfers: 0, dead_lettered: 0, stored: 0 };
     for (let batch = this.log.read(this.posting_offset); batch.length > 0; batch = this.log.read(this.posting_offset)) {
-      const posted = await postInputs(batch.map((record) => ({ value: record.value, key: null, source: sourceOf(record) })), this.poster, this.registry);
+      const posted = await postInputs(
+        batch.map((record) => ({ value: record.value, key: null, source: sourceOf(record) })),
+        this.poster,
+        this.registry,
+      );
       this.dead_letters.push(...posted.dead_letters.map((entry) => entry.letter));
       report.read += posted.counts.read;
       report.posted += posted.counts.posted;
@@ -65,7 +77,10 @@ export class EmbeddedKeel {
     const client = await this.pool.connect();
     try {
       for (let batch = this.log.read(this.audit_offset); batch.length > 0; batch = this.log.read(this.audit_offset)) {
-        const stored = await storeBatch(client, batch.map((record) => ({ value: record.value, source: sourceOf(record) })));
+        const stored = await storeBatch(
+          client,
+          batch.map((record) => ({ value: record.value, source: sourceOf(record) })),
+        );
         report.stored += stored.stored;
         this.audit_offset = batch[batch.length - 1]!.offset + 1;
       }

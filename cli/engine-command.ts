@@ -23,13 +23,20 @@ export async function engineCommand(context: CommandContext): Promise<number> {
   const logger = createLogger(config.log_level, 'keel-engine');
   const metrics_registry = createMetricsRegistry();
   const ledger = await openLedger(config);
-  const engine = new PostingEngine(createKafka(config.kafka, logger), ledger, loadRegistry(config), createEngineMetrics(metrics_registry), logger, {
-    events_topic: config.kafka.events_topic,
-    dlq_topic: config.kafka.dlq_topic,
-    events_partitions: config.kafka.events_partitions,
-    group_id: config.engine.group_id,
-    session_timeout_ms: config.engine.session_timeout_ms,
-  });
+  const engine = new PostingEngine(
+    createKafka(config.kafka, logger),
+    ledger,
+    loadRegistry(config),
+    createEngineMetrics(metrics_registry),
+    logger,
+    {
+      events_topic: config.kafka.events_topic,
+      dlq_topic: config.kafka.dlq_topic,
+      events_partitions: config.kafka.events_partitions,
+      group_id: config.engine.group_id,
+      session_timeout_ms: config.engine.session_timeout_ms,
+    },
+  );
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
   logger.info({ metrics: metricsUrl(metrics_server), ledger: ledger.name }, 'keel engine starting');
   const stopped = new Promise<void>((resolve) => {

@@ -29,23 +29,43 @@ export async function explainCommand(context: CommandContext): Promise<number> {
     prices: { type: 'string' },
   });
   if (values.input === undefined) throw usageError('--input FILE.jsonl is required', explain_usage);
-  if (values.format !== 'text' && values.format !== 'json') throw usageError(`--format must be text or json, got '${values.format}'`, explain_usage);
-  if (!lot_methods.includes(values.method as LotMethod)) throw usageError(`--method must be fifo, lifo or hifo, got '${values.method}'`, explain_usage);
-  if (!lot_pools.includes(values.pool as LotPool)) throw usageError(`--pool must be account or global, got '${values.pool}'`, explain_usage);
+  if (values.format !== 'text' && values.format !== 'json')
+    throw usageError(`--format must be text or json, got '${values.format}'`, explain_usage);
+  if (!lot_methods.includes(values.method as LotMethod))
+    throw usageError(`--method must be fifo, lifo or hifo, got '${values.method}'`, explain_usage);
+  if (!lot_pools.includes(values.pool as LotPool))
+    throw usageError(`--pool must be account or global, got '${values.pool}'`, explain_usage);
   const { events, rejections } = await readEvents(values.input);
-  if (rejections.length > 0) context.progress(`keel explain: ${rejections.length} bad lines skipped (keel post --input lists them)`);
+  if (rejections.length > 0)
+    context.progress(`keel explain: ${rejections.length} bad lines skipped (keel post --input lists them)`);
   const prices = values.prices === undefined ? [] : await readPriceFile(values.prices);
-  const records = tradeRecordsOf(events, loadRegistry(context.config), { method: values.method as LotMethod, pool: values.pool as LotPool }, prices);
+  const records = tradeRecordsOf(
+    events,
+    loadRegistry(context.config),
+    { method: values.method as LotMethod, pool: values.pool as LotPool },
+    prices,
+  );
   const chosen = values.trade === undefined ? records : records.filter((record) => record.trade_id === values.trade);
   if (values.trade !== undefined && chosen.length === 0) {
     const known = records.slice(0, 5).map((record) => printable(record.trade_id));
-    throw usageError(`no trade '${printable(values.trade)}' in ${values.input}; it has ${records.length}: ${known.join(', ')}${records.length > 5 ? ', …' : ''}`, explain_usage);
+    throw usageError(
+      `no trade '${printable(values.trade)}' in ${values.input}; it has ${records.length}: ${known.join(', ')}${records.length > 5 ? ', …' : ''}`,
+      explain_usage,
+    );
   }
   if (values.format === 'json') {
-    context.stdout(`${JSON.stringify(chosen.map((record) => ({ record, explanation: explainTrade(record) })), null, 2)}\n`);
+    context.stdout(
+      `${JSON.stringify(
+        chosen.map((record) => ({ record, explanation: explainTrade(record) })),
+        null,
+        2,
+      )}\n`,
+    );
   } else {
     // Event text (a rationale, an id) may hold terminal escape sequences: printed escaped.
-    context.stdout(`${chosen.map((record) => printable(explainTrade(record), { keep_newlines: true })).join('\n\n')}\n`);
+    context.stdout(
+      `${chosen.map((record) => printable(explainTrade(record), { keep_newlines: true })).join('\n\n')}\n`,
+    );
   }
   return 0;
 }

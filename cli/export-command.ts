@@ -40,28 +40,51 @@ export async function exportCommand(context: CommandContext): Promise<number> {
     method: { type: 'string', default: 'fifo' },
     pool: { type: 'string', default: 'account' },
   });
-  if (positionals.length !== 1 || positionals[0] !== 'tax-lots') throw usageError(`what to export: tax-lots${positionals[0] === undefined ? '' : `, got '${positionals.join(' ')}'`}`, export_usage);
-  if (values.year === undefined || !/^\d{4}$/.test(values.year) || Number(values.year) < 1970 || Number(values.year) > 9998) {
+  if (positionals.length !== 1 || positionals[0] !== 'tax-lots')
+    throw usageError(
+      `what to export: tax-lots${positionals[0] === undefined ? '' : `, got '${positionals.join(' ')}'`}`,
+      export_usage,
+    );
+  if (
+    values.year === undefined ||
+    !/^\d{4}$/.test(values.year) ||
+    Number(values.year) < 1970 ||
+    Number(values.year) > 9998
+  ) {
     throw usageError(`--year must be a year like 2024 (1970 to 9998), got '${values.year ?? ''}'`, export_usage);
   }
-  if (values.format !== 'csv' && values.format !== 'json') throw usageError(`--format must be csv or json, got '${values.format ?? ''}'`, export_usage);
+  if (values.format !== 'csv' && values.format !== 'json')
+    throw usageError(`--format must be csv or json, got '${values.format ?? ''}'`, export_usage);
   if (values.out === undefined) throw usageError('--out FILE is required', export_usage);
-  if (values['open-lots'] !== undefined && values.format !== 'csv') throw usageError('--open-lots goes with --format csv (the JSON holds the open lots)', export_usage);
-  if (values.prices !== undefined && values.input === undefined) throw usageError('--prices goes with --input', export_usage);
+  if (values['open-lots'] !== undefined && values.format !== 'csv')
+    throw usageError('--open-lots goes with --format csv (the JSON holds the open lots)', export_usage);
+  if (values.prices !== undefined && values.input === undefined)
+    throw usageError('--prices goes with --input', export_usage);
   const tax_year = Number(values.year);
   const settings = settingsOption(values.method, values.pool, export_usage);
 
   let data;
   if (values.input !== undefined) {
     const { events, rejections, rejections_not_listed } = await readEvents(values.input);
-    if (rejections.length + rejections_not_listed > 0) context.progress(`keel export: ${rejections.length + rejections_not_listed} bad lines skipped (keel post --input lists them)`);
+    if (rejections.length + rejections_not_listed > 0)
+      context.progress(
+        `keel export: ${rejections.length + rejections_not_listed} bad lines skipped (keel post --input lists them)`,
+      );
     const price_rows = values.prices === undefined ? [] : await readPriceFile(values.prices);
-    data = taxLotExportOf(events, price_rows, settings, tax_year, `the file ${values.input}${values.prices === undefined ? '' : ` with prices from ${values.prices}`}`);
+    data = taxLotExportOf(
+      events,
+      price_rows,
+      settings,
+      tax_year,
+      `the file ${values.input}${values.prices === undefined ? '' : ` with prices from ${values.prices}`}`,
+    );
   } else {
     const { config } = context;
     const pool = createPool(config.database.url, { max_connections: 1, application_name: 'keel-export' });
     try {
-      const snapshot = await withSession(pool, (session) => readStoreSnapshot(session, lotSettings(settings).reporting_currency));
+      const snapshot = await withSession(pool, (session) =>
+        readStoreSnapshot(session, lotSettings(settings).reporting_currency),
+      );
       const period_close = await withSession(pool, periodCloseFacts);
       context.progress(`keel export: ${snapshot.events.length} events read from the audit store`);
       const source = `the audit store at ${redactUrl(config.database.url)}, audit chain head #${snapshot.head.sequence} ${snapshot.head.entry_hash}`;

@@ -39,17 +39,23 @@ export async function lotsCommand(context: CommandContext): Promise<number> {
   });
   if (values.input === undefined) throw usageError('--input FILE.jsonl is required', lots_usage);
   const method = values.method as LotMethod;
-  if (!lot_methods.includes(method)) throw usageError(`--method must be fifo, lifo or hifo, got '${values.method}'`, lots_usage);
+  if (!lot_methods.includes(method))
+    throw usageError(`--method must be fifo, lifo or hifo, got '${values.method}'`, lots_usage);
   const pool = values.pool as LotPool;
   if (!lot_pools.includes(pool)) throw usageError(`--pool must be account or global, got '${values.pool}'`, lots_usage);
   const format = values.format;
-  if (format !== 'json' && format !== 'csv') throw usageError(`--format must be json or csv, got '${format}'`, lots_usage);
+  if (format !== 'json' && format !== 'csv')
+    throw usageError(`--format must be json or csv, got '${format}'`, lots_usage);
 
   const settings = lotSettings({ method, pool });
   const { events, rejections, rejections_not_listed } = await readEvents(values.input);
   context.progress(`keel lots: ${events.length} events read, ${rejections.length + rejections_not_listed} rejected`);
   const report = lotReport(events, settings, values.prices === undefined ? [] : await readPriceFile(values.prices));
-  context.stdout(format === 'csv' ? renderDisposalsCsv(report) : `${JSON.stringify(publicReport(report, rejections, rejections_not_listed), null, 2)}\n`);
+  context.stdout(
+    format === 'csv'
+      ? renderDisposalsCsv(report)
+      : `${JSON.stringify(publicReport(report, rejections, rejections_not_listed), null, 2)}\n`,
+  );
   return 0;
 }
 

@@ -49,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`keel ${name}: ${describeError(error)}\n`);
     // A file named on the command line that is missing or a directory (KEEL_ERR_INPUT_*) is a usage problem too.
-    const usage_problem = isKeelError(error) && (error.code === cli_error_codes.usage || /^KEEL_ERR_(CONFIG|INPUT)_/.test(error.code));
+    const usage_problem =
+      isKeelError(error) && (error.code === cli_error_codes.usage || /^KEEL_ERR_(CONFIG|INPUT)_/.test(error.code));
     return usage_problem ? 2 : 1;
   }
 }

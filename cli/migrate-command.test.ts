@@ -18,7 +18,9 @@ afterAll(async () => {
 });
 
 function keel(args: string[], env: Record<string, string> = {}) {
-  return run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), ...args], { env: { ...process.env, DATABASE_URL: database.url, ...env } });
+  return run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), ...args], {
+    env: { ...process.env, DATABASE_URL: database.url, ...env },
+  });
 }
 
 describe('keel migrate (real PostgreSQL)', () => {

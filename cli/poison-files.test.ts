@@ -11,7 +11,9 @@ import { poisonEvents } from '../test/support/poison-events.js';
 import { runKeel } from '../test/support/run-keel.js';
 
 const examples_path = join(import.meta.dirname, '..', 'examples', 'events.jsonl');
-const example_lines = readFileSync(examples_path, 'utf8').split('\n').filter((line) => line.trim() !== '');
+const example_lines = readFileSync(examples_path, 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '');
 const poison = poisonEvents();
 /** Poison starts at this line, after that many example lines. */
 const poison_first_line = 10;
@@ -20,11 +22,18 @@ function poisonedFile(): string {
   const directory = mkdtempSync(join(tmpdir(), 'keel-poison-'));
   const input = join(directory, 'events.jsonl');
   const before = example_lines.slice(0, poison_first_line - 1);
-  writeFileSync(input, [...before, ...poison.map((item) => item.text), ...example_lines.slice(poison_first_line - 1)].join('\n'));
+  writeFileSync(
+    input,
+    [...before, ...poison.map((item) => item.text), ...example_lines.slice(poison_first_line - 1)].join('\n'),
+  );
   return input;
 }
 
-const expected_rejections = poison.map((item, index) => ({ line: poison_first_line + index, id: item.id, reason: expect.stringContaining(`${item.path}: `) }));
+const expected_rejections = poison.map((item, index) => ({
+  line: poison_first_line + index,
+  id: item.id,
+  reason: expect.stringContaining(`${item.path}: `),
+}));
 
 /** The file commands that need no servers run without their settings. */
 function keelOffline(args: string[], env: Record<string, string> = {}) {
@@ -34,24 +43,36 @@ function keelOffline(args: string[], env: Record<string, string> = {}) {
 describe('poison lines in event files', () => {
   it('keel post lists each poison line with its reason and posts the rest as if it were not there', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'keel-poison-post-'));
-    const poisoned = await keelOffline(['post', '--input', poisonedFile()], { KEEL_DATA_DIR: join(directory, 'poisoned') });
+    const poisoned = await keelOffline(['post', '--input', poisonedFile()], {
+      KEEL_DATA_DIR: join(directory, 'poisoned'),
+    });
     expect(poisoned.code, poisoned.stderr).toBe(0);
     const clean = await keelOffline(['post', '--input', examples_path], { KEEL_DATA_DIR: join(directory, 'clean') });
     const [poisoned_report, clean_report] = [JSON.parse(poisoned.stdout), JSON.parse(clean.stdout)];
     expect(poisoned_report.rejections).toEqual(expected_rejections);
-    expect(poisoned_report.events).toEqual({ ...clean_report.events, read: clean_report.events.read + poison.length, rejected: poison.length });
+    expect(poisoned_report.events).toEqual({
+      ...clean_report.events,
+      read: clean_report.events.read + poison.length,
+      rejected: poison.length,
+    });
     expect(poisoned_report.accounts).toEqual(clean_report.accounts);
   });
 
   it('keel lots and keel explain skip the poison lines and compute the same lots and records', async () => {
     const input = poisonedFile();
-    const [lots, clean_lots] = await Promise.all([keelOffline(['lots', '--input', input]), keelOffline(['lots', '--input', examples_path])]);
+    const [lots, clean_lots] = await Promise.all([
+      keelOffline(['lots', '--input', input]),
+      keelOffline(['lots', '--input', examples_path]),
+    ]);
     expect(lots.code, lots.stderr).toBe(0);
     const report = JSON.parse(lots.stdout);
     expect(report.rejections).toEqual(expected_rejections);
     expect({ ...report, rejections: [] }).toEqual(JSON.parse(clean_lots.stdout));
 
-    const [explain, clean_explain] = await Promise.all([keelOffline(['explain', '--input', input, '--format', 'json']), keelOffline(['explain', '--input', examples_path, '--format', 'json'])]);
+    const [explain, clean_explain] = await Promise.all([
+      keelOffline(['explain', '--input', input, '--format', 'json']),
+      keelOffline(['explain', '--input', examples_path, '--format', 'json']),
+    ]);
     expect(explain.code, explain.stderr).toBe(0);
     expect(explain.stdout).toBe(clean_explain.stdout);
   });
@@ -66,9 +87,15 @@ describe('poison lines in event files', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report.events).toEqual({ read: example_lines.length + poison.length, published: example_lines.length, rejected: poison.length });
+    expect(report.events).toEqual({
+      read: example_lines.length + poison.length,
+      published: example_lines.length,
+      rejected: poison.length,
+    });
     expect(report.rejections).toEqual(expected_rejections);
     const messages = await readTopic(testKafka(), topics.events_topic, example_lines.length);
-    expect(messages.map((message) => JSON.parse(message.value!).id)).toEqual(example_lines.map((line) => JSON.parse(line).id));
+    expect(messages.map((message) => JSON.parse(message.value!).id)).toEqual(
+      example_lines.map((line) => JSON.parse(line).id),
+    );
   });
 });

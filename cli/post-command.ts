@@ -24,7 +24,8 @@ export async function postCommand(context: CommandContext): Promise<number> {
   });
   if (values.input === undefined) throw usageError('--input FILE.jsonl is required', post_usage);
   const format = values.format;
-  if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table, got '${format}'`, post_usage);
+  if (format !== 'json' && format !== 'table')
+    throw usageError(`--format must be json or table, got '${format}'`, post_usage);
   const ledger_name = values.ledger ?? context.config.ledger;
   if (ledger_name !== 'embedded' && ledger_name !== 'tigerbeetle') {
     throw usageError(`--ledger must be embedded or tigerbeetle, got '${ledger_name}'`, post_usage);
@@ -59,12 +60,24 @@ function publicReport(report: PostReport) {
 
 function renderReport(report: PostReport): string {
   const { read, posted, duplicates, no_transfers, rejected } = report.events;
-  const lines = [`events: ${read} read, ${posted} posted, ${duplicates} duplicates, ${no_transfers} without transfers, ${rejected} rejected`];
-  for (const rejection of report.rejections) lines.push(`  line ${rejection.line}${rejection.id ? ` (${rejection.id})` : ''}: ${rejection.reason}`);
-  if (report.rejections_not_listed > 0) lines.push(`  … and ${report.rejections_not_listed} more rejections not listed`);
+  const lines = [
+    `events: ${read} read, ${posted} posted, ${duplicates} duplicates, ${no_transfers} without transfers, ${rejected} rejected`,
+  ];
+  for (const rejection of report.rejections)
+    lines.push(`  line ${rejection.line}${rejection.id ? ` (${rejection.id})` : ''}: ${rejection.reason}`);
+  if (report.rejections_not_listed > 0)
+    lines.push(`  … and ${report.rejections_not_listed} more rejections not listed`);
   lines.push('');
   const header = ['venue', 'account', 'type', 'asset', 'debits', 'credits', 'balance'];
-  const rows = report.accounts.map((row) => [row.venue, row.account, row.type, row.asset, row.debits, row.credits, row.balance]);
+  const rows = report.accounts.map((row) => [
+    row.venue,
+    row.account,
+    row.type,
+    row.asset,
+    row.debits,
+    row.credits,
+    row.balance,
+  ]);
   lines.push(renderTable(header, rows, [false, false, false, false, true, true, true]));
   return `${lines.join('\n')}\n`;
 }

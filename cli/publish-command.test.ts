@@ -14,11 +14,28 @@ describe('keel publish (real broker)', () => {
     const directory = mkdtempSync(join(tmpdir(), 'keel-publish-'));
     const input = join(directory, 'events.jsonl');
     const events = [...generateEvents(50, { seed: 9 })];
-    writeFileSync(input, [...events.slice(0, 25).map((event) => JSON.stringify(event)), '{"oops"', ...events.slice(25).map((event) => JSON.stringify(event))].join('\n'));
+    writeFileSync(
+      input,
+      [
+        ...events.slice(0, 25).map((event) => JSON.stringify(event)),
+        '{"oops"',
+        ...events.slice(25).map((event) => JSON.stringify(event)),
+      ].join('\n'),
+    );
     const topics = uniqueTopics('publish');
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), 'publish', '--input', input], {
-      env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), KEEL_EVENTS_TOPIC: topics.events_topic, KEEL_DLQ_TOPIC: topics.dlq_topic, KEEL_EVENTS_PARTITIONS: '3' },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), 'publish', '--input', input],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: kafkaBrokers().join(','),
+          KEEL_EVENTS_TOPIC: topics.events_topic,
+          KEEL_DLQ_TOPIC: topics.dlq_topic,
+          KEEL_EVENTS_PARTITIONS: '3',
+        },
+      },
+    );
     const report = JSON.parse(stdout);
     // The two known, harmless kafkajs warnings (partitioner change, idempotent retries) are not printed.
     expect(stderr).not.toMatch(/partitioner|Limiting retries/);
@@ -26,7 +43,9 @@ describe('keel publish (real broker)', () => {
     expect(report.rejections).toEqual([{ line: 26, id: null, reason: expect.stringContaining('malformed JSON') }]);
 
     const messages = await readTopic(testKafka(), topics.events_topic, 50);
-    expect(messages.map((message) => JSON.parse(message.value!).id).sort()).toEqual(events.map((event) => event.id).sort());
+    expect(messages.map((message) => JSON.parse(message.value!).id).sort()).toEqual(
+      events.map((event) => event.id).sort(),
+    );
     for (const message of messages) {
       const event = JSON.parse(message.value!);
       expect(message.key).toBe(`${event.venue}/${event.account}`);

@@ -26,7 +26,9 @@ export async function publishCommand(context: CommandContext): Promise<number> {
     await producer.connect();
     const report = await publishEventFile(values.input, producer, settings.events_topic, {
       on_progress: (progress) =>
-        context.progress(`keel publish: ${progress.lines} lines read, ${progress.published} published (${Math.round(progress.published / Math.max(progress.elapsed_ms / 1000, 0.001))} events/s)`),
+        context.progress(
+          `keel publish: ${progress.lines} lines read, ${progress.published} published (${Math.round(progress.published / Math.max(progress.elapsed_ms / 1000, 0.001))} events/s)`,
+        ),
     });
     context.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return 0;

@@ -28,17 +28,30 @@ const interval_s_min = 10;
 const interval_s_max = 86_400;
 
 export async function reconcileCommand(context: CommandContext): Promise<number> {
-  const { values } = context.parse({ venue: { type: 'string' }, account: { type: 'string' }, format: { type: 'string' }, every: { type: 'string' } });
-  if (values.venue === undefined || values.account === undefined) throw usageError('--venue and --account are required', reconcile_usage);
+  const { values } = context.parse({
+    venue: { type: 'string' },
+    account: { type: 'string' },
+    format: { type: 'string' },
+    every: { type: 'string' },
+  });
+  if (values.venue === undefined || values.account === undefined)
+    throw usageError('--venue and --account are required', reconcile_usage);
   const format = values.format ?? 'table';
   if (format !== 'json' && format !== 'table') throw usageError('--format: json or table', reconcile_usage);
   const every_s = values.every === undefined ? undefined : Number(values.every);
   if (every_s !== undefined && (!Number.isInteger(every_s) || every_s < interval_s_min || every_s > interval_s_max)) {
-    throw usageError(`--every: whole seconds from ${interval_s_min} to ${interval_s_max}, got '${values.every}'`, reconcile_usage);
+    throw usageError(
+      `--every: whole seconds from ${interval_s_min} to ${interval_s_max}, got '${values.every}'`,
+      reconcile_usage,
+    );
   }
   const spec = venueSpec(values.venue);
   const { config } = context;
-  const credentials = requireCredentials(loadCredentials(spec.venue, values.account, process.env, config.connectors.credentials_file), spec.venue, values.account);
+  const credentials = requireCredentials(
+    loadCredentials(spec.venue, values.account, process.env, config.connectors.credentials_file),
+    spec.venue,
+    values.account,
+  );
   const exchange = createExchange(spec, { credentials });
   const ledger = await openLedger(config);
   const registry = loadRegistry(config);
@@ -62,7 +75,12 @@ export async function reconcileCommand(context: CommandContext): Promise<number>
 }
 
 /** The long-running form: every interval, count the differing assets; a failed round is logged and retried next time. */
-async function reconcileEvery(once: () => Promise<ReconcileReport>, every_s: number, venue: string, context: CommandContext): Promise<void> {
+async function reconcileEvery(
+  once: () => Promise<ReconcileReport>,
+  every_s: number,
+  venue: string,
+  context: CommandContext,
+): Promise<void> {
   const metrics_registry = createMetricsRegistry();
   const server = await startMetricsServer(metrics_registry, context.config.metrics.host, context.config.metrics.port);
   const stopping = new AbortController();
@@ -89,22 +107,36 @@ export async function reconcileRounds(
     try {
       options.metrics.reconciliation_mismatches.inc({ venue: options.venue }, (await once()).differences.length);
     } catch (error) {
-      options.logger.error({ venue: options.venue, error: redactSecrets((error as Error).message) }, 'reconciliation failed; retrying at the next interval');
+      options.logger.error(
+        { venue: options.venue, error: redactSecrets((error as Error).message) },
+        'reconciliation failed; retrying at the next interval',
+      );
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, options.interval_ms);
-      options.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
+      options.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }
 
 export function formatTable(report: ReconcileReport): string {
-  const rows = [['asset', 'ledger', 'venue', 'difference'], ...report.differences.map((line) => [line.asset, line.ledger, line.venue, line.difference])];
+  const rows = [
+    ['asset', 'ledger', 'venue', 'difference'],
+    ...report.differences.map((line) => [line.asset, line.ledger, line.venue, line.difference]),
+  ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  '),
+  );
   const summary = `${report.venue}/${report.account}: ${report.matched.length} assets match, ${report.differences.length} differ`;
   return `${report.differences.length === 0 ? summary : `${lines.join('\n')}\n${summary}`}\n`;
 }

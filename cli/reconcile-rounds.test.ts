@@ -15,9 +15,20 @@ describe('keel reconcile --every', () => {
       rounds += 1;
       if (rounds === 2) throw new Error('venue timed out');
       if (rounds === 3) stopping.abort();
-      return { venue: 'bybit', account: 'unified', differences: [{ asset: 'BTC' }, { asset: 'USDT' }], matched: [] } as unknown as ReconcileReport;
+      return {
+        venue: 'bybit',
+        account: 'unified',
+        differences: [{ asset: 'BTC' }, { asset: 'USDT' }],
+        matched: [],
+      } as unknown as ReconcileReport;
     };
-    await reconcileRounds(once, { interval_ms: 5, venue: 'bybit', metrics, logger: createLogger('silent'), signal: stopping.signal });
+    await reconcileRounds(once, {
+      interval_ms: 5,
+      venue: 'bybit',
+      metrics,
+      logger: createLogger('silent'),
+      signal: stopping.signal,
+    });
     expect(rounds).toBe(3);
     const counted = await registry.getSingleMetric('keel_reconciliation_mismatches_total')!.get();
     expect(counted.values).toEqual([expect.objectContaining({ labels: { venue: 'bybit' }, value: 4 })]);

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import { tradeRecordsOf } from '../audit/lot-facts.js';
 import { explainTrade } from '../audit/explanation.js';
 import { loadTradeRecord } from '../audit/record-store.js';
-import { lot_methods, lot_pools, lotSettings, recordSettings, type LotMethod, type LotPool, type LotSettings } from '../audit/lots/lot-settings.js';
+import {
+  lot_methods,
+  lot_pools,
+  lotSettings,
+  recordSettings,
+  type LotMethod,
+  type LotPool,
+  type LotSettings,
+} from '../audit/lots/lot-settings.js';
 import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { loadRegistry, openLedger } from '../ledger/open-ledger.js';
 import type { Config } from '../platform/config.js';
@@ -60,12 +68,14 @@ export async function reportCommand(context: CommandContext): Promise<number> {
   });
   const [kind, ...rest] = positionals;
   if (values.out === undefined) throw usageError('--out FILE.pdf is required', report_usage);
-  if (values.prices !== undefined && values.input === undefined) throw usageError('--prices goes with --input', report_usage);
+  if (values.prices !== undefined && values.input === undefined)
+    throw usageError('--prices goes with --input', report_usage);
   const settings = settingsOption(values.method, values.pool, report_usage);
   const source: SourceOptions = { input: values.input, prices: values.prices, settings };
   if (kind === 'audit') {
     if (rest.length > 0) throw usageError(`unexpected argument '${rest[0]}'`, report_usage);
-    if (values.from === undefined || values.to === undefined) throw usageError('--from and --to are required', report_usage);
+    if (values.from === undefined || values.to === undefined)
+      throw usageError('--from and --to are required', report_usage);
     const period = parsePeriod(values.from, values.to, report_usage);
     const reconciliation = values.reconciliation === undefined ? undefined : readReconciliation(values.reconciliation);
     return auditReport(context, period, values.out, source, { reconciliation, verify: !values['no-verify'] });
@@ -74,7 +84,10 @@ export async function reportCommand(context: CommandContext): Promise<number> {
     if (rest.length !== 1) throw usageError('keel report trade takes one trade id', report_usage);
     return tradeReport(context, rest[0]!, values.out, source);
   }
-  throw usageError(kind === undefined ? 'which report: audit or trade?' : `unknown report '${kind}': audit or trade`, report_usage);
+  throw usageError(
+    kind === undefined ? 'which report: audit or trade?' : `unknown report '${kind}': audit or trade`,
+    report_usage,
+  );
 }
 
 export type SourceOptions = { input: string | undefined; prices: string | undefined; settings: LotSettings };
@@ -91,7 +104,8 @@ async function auditReport(
   let data;
   if (source.input !== undefined) {
     const { events, rejections, rejections_not_listed } = await readEvents(source.input);
-    if (rejections.length + rejections_not_listed > 0) progress(`${rejections.length + rejections_not_listed} bad lines skipped (keel post --input lists them)`);
+    if (rejections.length + rejections_not_listed > 0)
+      progress(`${rejections.length + rejections_not_listed} bad lines skipped (keel post --input lists them)`);
     const price_rows = source.prices === undefined ? [] : await readPriceFile(source.prices);
     progress(`${events.length} events read from ${source.input}`);
     data = await fileAuditReportData(period, {
@@ -134,7 +148,10 @@ async function auditReport(
         bytes: bytes.length,
         sha256: sha256(bytes),
         period: data.period,
-        chain: data.chain === null ? null : { sequence: data.chain.sequence, hash: data.chain.hash, verified: data.chain.verified },
+        chain:
+          data.chain === null
+            ? null
+            : { sequence: data.chain.sequence, hash: data.chain.hash, verified: data.chain.verified },
         trades: data.counts.trades,
         disposals: data.counts.disposals,
       },
@@ -145,7 +162,12 @@ async function auditReport(
   return 0;
 }
 
-async function tradeReport(context: CommandContext, trade_id: string, out: string, source: SourceOptions): Promise<number> {
+async function tradeReport(
+  context: CommandContext,
+  trade_id: string,
+  out: string,
+  source: SourceOptions,
+): Promise<number> {
   const registry = loadRegistry(context.config);
   const recorded = recordSettings(source.settings, []);
   let bytes: Buffer;
@@ -156,7 +178,13 @@ async function tradeReport(context: CommandContext, trade_id: string, out: strin
     const records = tradeRecordsOf(events, registry, source.settings, price_rows);
     const record = records.find((candidate) => candidate.trade_id === trade_id);
     if (record === undefined) {
-      throw usageError(`no trade '${trade_id}' in ${source.input}; it has ${records.length}: ${records.slice(0, 5).map((candidate) => candidate.trade_id).join(', ')}${records.length > 5 ? ', …' : ''}`, report_usage);
+      throw usageError(
+        `no trade '${trade_id}' in ${source.input}; it has ${records.length}: ${records
+          .slice(0, 5)
+          .map((candidate) => candidate.trade_id)
+          .join(', ')}${records.length > 5 ? ', …' : ''}`,
+        report_usage,
+      );
     }
     bytes = renderTradeExplanationPdf(record, explainTrade(record), { settings: recorded });
   } else {
@@ -174,23 +202,30 @@ async function tradeReport(context: CommandContext, trade_id: string, out: strin
     }
   }
   writeFileSync(out, bytes);
-  context.stdout(`${JSON.stringify({ out, bytes: bytes.length, sha256: sha256(bytes), trade_id, ...(version === null ? {} : { version }) }, null, 2)}\n`);
+  context.stdout(
+    `${JSON.stringify({ out, bytes: bytes.length, sha256: sha256(bytes), trade_id, ...(version === null ? {} : { version }) }, null, 2)}\n`,
+  );
   return 0;
 }
 
 function reportProgress(progress: (line: string) => void): (update: ReportProgress) => void {
   return (update) => {
     const rows = update.rows_total === undefined ? '' : ` (${update.rows_done} of ${update.rows_total} rows)`;
-    progress(`rendering ${update.section}${rows}, section ${Math.min(update.sections_done + 1, update.sections_total)} of ${update.sections_total}`);
+    progress(
+      `rendering ${update.section}${rows}, section ${Math.min(update.sections_done + 1, update.sections_total)} of ${update.sections_total}`,
+    );
   };
 }
 
 export function ledgerDescription(config: Config): string {
-  return config.ledger === 'embedded' ? `the embedded ledger in ${config.data_dir}` : `TigerBeetle at ${config.tigerbeetle.replica_addresses.join(', ')} (cluster ${config.tigerbeetle.cluster_id})`;
+  return config.ledger === 'embedded'
+    ? `the embedded ledger in ${config.data_dir}`
+    : `TigerBeetle at ${config.tigerbeetle.replica_addresses.join(', ')} (cluster ${config.tigerbeetle.cluster_id})`;
 }
 
 export function settingsOption(method: string | undefined, pool: string | undefined, usage: string): LotSettings {
-  if (!lot_methods.includes(method as LotMethod)) throw usageError(`--method must be fifo, lifo or hifo, got '${method}'`, usage);
+  if (!lot_methods.includes(method as LotMethod))
+    throw usageError(`--method must be fifo, lifo or hifo, got '${method}'`, usage);
   if (!lot_pools.includes(pool as LotPool)) throw usageError(`--pool must be account or global, got '${pool}'`, usage);
   return lotSettings({ method: method as LotMethod, pool: pool as LotPool });
 }
@@ -199,9 +234,11 @@ export function settingsOption(method: string | undefined, pool: string | undefi
 export function parsePeriod(from_text: string, to_text: string, usage: string): ReportPeriod {
   const instant = (text: string, option: string, end_of_day: boolean) => {
     const is_date = utc_date_pattern.test(text);
-    if (!is_date && !utc_time_pattern.test(text)) throw usageError(`${option} must be YYYY-MM-DD or an ISO-8601 UTC time with milliseconds, got '${text}'`, usage);
+    if (!is_date && !utc_time_pattern.test(text))
+      throw usageError(`${option} must be YYYY-MM-DD or an ISO-8601 UTC time with milliseconds, got '${text}'`, usage);
     const time_ms = Date.parse(is_date ? `${text}T00:00:00.000Z` : text);
-    if (!Number.isFinite(time_ms) || new Date(time_ms).toISOString().slice(0, text.length) !== text) throw usageError(`${option} '${text}' is not a real date`, usage);
+    if (!Number.isFinite(time_ms) || new Date(time_ms).toISOString().slice(0, text.length) !== text)
+      throw usageError(`${option} '${text}' is not a real date`, usage);
     return new Date(time_ms + (is_date && end_of_day ? 24 * 60 * 60 * 1000 : 0)).toISOString();
   };
   const period = { from: instant(from_text, '--from', false), to: instant(to_text, '--to', true) };
@@ -209,8 +246,18 @@ export function parsePeriod(from_text: string, to_text: string, usage: string): 
   return period;
 }
 
-const balance_line = z.strictObject({ asset: z.string(), ledger: z.string(), venue: z.string(), difference: z.string() });
-const reconcile_report = z.strictObject({ venue: z.string(), account: z.string(), matched: z.array(balance_line), differences: z.array(balance_line) });
+const balance_line = z.strictObject({
+  asset: z.string(),
+  ledger: z.string(),
+  venue: z.string(),
+  difference: z.string(),
+});
+const reconcile_report = z.strictObject({
+  venue: z.string(),
+  account: z.string(),
+  matched: z.array(balance_line),
+  differences: z.array(balance_line),
+});
 
 /** The output of `keel reconcile --format json`: one report, or a list of them. */
 function readReconciliation(file_path: string): ReconcileReport[] {
@@ -221,7 +268,11 @@ function readReconciliation(file_path: string): ReconcileReport[] {
     throw usageError(`--reconciliation ${file_path}: ${(error as Error).message}`, report_usage);
   }
   const result = z.union([reconcile_report, z.array(reconcile_report)]).safeParse(parsed);
-  if (!result.success) throw usageError(`--reconciliation ${file_path}: not keel reconcile JSON (${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')})`, report_usage);
+  if (!result.success)
+    throw usageError(
+      `--reconciliation ${file_path}: not keel reconcile JSON (${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')})`,
+      report_usage,
+    );
   return Array.isArray(result.data) ? result.data : [result.data];
 }
 

@@ -19,11 +19,18 @@ afterAll(async () => {
   await db?.drop();
 });
 
-type Run = { stderr: () => string; waitFor: (pattern: RegExp) => Promise<RegExpExecArray>; stop: () => Promise<number | null> };
+type Run = {
+  stderr: () => string;
+  waitFor: (pattern: RegExp) => Promise<RegExpExecArray>;
+  stop: () => Promise<number | null>;
+};
 
 /** Starts `keel <command>`; `waitFor` resolves with the first stderr match, `stop` sends SIGTERM and gives the exit code. */
 function start(command: string, env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', main, command], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -60,7 +67,9 @@ describe('service commands', () => {
       KEEL_METRICS_PORT: '0',
     });
     try {
-      const [, url, port] = await engine.waitFor(/"metrics":"(http:\/\/127\.0\.0\.1:(\d+)\/metrics)"[^\n]*keel engine starting/);
+      const [, url, port] = await engine.waitFor(
+        /"metrics":"(http:\/\/127\.0\.0\.1:(\d+)\/metrics)"[^\n]*keel engine starting/,
+      );
       expect(Number(port)).toBeGreaterThan(0);
       expect((await fetch(url!)).status).toBe(200);
     } finally {

@@ -3,9 +3,15 @@
 // a cell on its row.
 import { printable } from './terminal-text.js';
 
-export function renderTable(header: readonly string[], cells: readonly (readonly string[])[], right_aligned: readonly boolean[] = []): string {
+export function renderTable(
+  header: readonly string[],
+  cells: readonly (readonly string[])[],
+  right_aligned: readonly boolean[] = [],
+): string {
   const rows = cells.map((row) => row.map((cell) => printable(cell)));
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const render = (cells: readonly string[]) =>
     cells
       .map((cell, column) => (right_aligned[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))

@@ -32,14 +32,19 @@ describe('terminal output of event text', () => {
   });
 
   it('keel explain prints a rationale holding escape sequences escaped', async () => {
-    const examples = readFileSync(join(import.meta.dirname, '..', 'examples', 'events.jsonl'), 'utf8').trim().split('\n');
+    const examples = readFileSync(join(import.meta.dirname, '..', 'examples', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     const lines = examples.map((line) => {
       const event = JSON.parse(line) as { type: string; rationale?: string };
       return event.type === 'decision' ? JSON.stringify({ ...event, rationale: hostile }) : line;
     });
     const input = join(mkdtempSync(join(tmpdir(), 'keel-explain-')), 'events.jsonl');
     writeFileSync(input, `${lines.join('\n')}\n`);
-    const result = await runKeel(['explain', '--input', input, '--trade', 'binance:spot-main:order:8812001'], { DATABASE_URL: undefined, KAFKA_BROKERS: undefined });
+    const result = await runKeel(['explain', '--input', input, '--trade', 'binance:spot-main:order:8812001'], {
+      DATABASE_URL: undefined,
+      KAFKA_BROKERS: undefined,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('clear\\x1b[2J\\x1b[31mred\\x0dover\\u202eevil\\x07');
     expect(controlsIn(result.stdout)).toEqual([]);

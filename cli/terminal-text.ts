@@ -6,7 +6,14 @@ const newline = 0x0a;
 
 /** C0 and C1 controls, DEL, and the Unicode line separators and bidirectional controls that break or reorder displayed text. */
 function isControlCharacter(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
 }
 
 function escaped(code: number): string {

@@ -16,7 +16,10 @@ beforeAll(async () => {
   database = await createTestDatabase({ migrated: true });
   const client = await database.pool.connect();
   try {
-    chain = await appendAuditEntries(client, Array.from({ length: 25 }, (_, index) => ({ kind: 'trade_record', payload: { trade: index + 1 } })));
+    chain = await appendAuditEntries(
+      client,
+      Array.from({ length: 25 }, (_, index) => ({ kind: 'trade_record', payload: { trade: index + 1 } })),
+    );
   } finally {
     client.release();
   }
@@ -27,7 +30,9 @@ afterAll(async () => {
 });
 
 function keel(args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), ...args], { env: { ...process.env, DATABASE_URL: database.url } });
+  return run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), ...args], {
+    env: { ...process.env, DATABASE_URL: database.url },
+  });
 }
 
 describe('keel verify (real PostgreSQL)', () => {
@@ -39,8 +44,14 @@ describe('keel verify (real PostgreSQL)', () => {
   });
 
   it('exits 2 on a bad option', async () => {
-    await expect(keel(['verify', '--batch-rows', '0'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--batch-rows must be') });
-    await expect(keel(['verify', '--anchor', 'twelve'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--anchor must be') });
+    await expect(keel(['verify', '--batch-rows', '0'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--batch-rows must be'),
+    });
+    await expect(keel(['verify', '--anchor', 'twelve'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--anchor must be'),
+    });
   });
 
   it('prints the first problem at its exact position and exits 1 once a row was edited', async () => {
@@ -54,7 +65,12 @@ describe('keel verify (real PostgreSQL)', () => {
       ok: false,
       entries: 25,
       head: { sequence: 25, hash: chain[24]!.entry_hash },
-      first_problem: { sequence: 13, problem: 'hash_mismatch', expected: expect.stringMatching(/^[0-9a-f]{64}$/), found: chain[12]!.entry_hash },
+      first_problem: {
+        sequence: 13,
+        problem: 'hash_mismatch',
+        expected: expect.stringMatching(/^[0-9a-f]{64}$/),
+        found: chain[12]!.entry_hash,
+      },
     });
   });
 });

@@ -51,12 +51,17 @@ export async function verifyCommand(context: CommandContext): Promise<number> {
 function parseBatchRows(text: string | undefined): number {
   if (text === undefined) return 1_000;
   const batch_rows = Number(text);
-  if (!/^\d+$/.test(text) || batch_rows < 1 || batch_rows > 10_000) throw usageError(`--batch-rows must be a whole number in 1..10000, got '${text}'`, verify_usage);
+  if (!/^\d+$/.test(text) || batch_rows < 1 || batch_rows > 10_000)
+    throw usageError(`--batch-rows must be a whole number in 1..10000, got '${text}'`, verify_usage);
   return batch_rows;
 }
 
 function parseAnchor(text: string): ChainAnchor {
   const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text);
-  if (match === null || Number(match[1]) < 1) throw usageError(`--anchor must be SEQUENCE:HASH (a sequence ≥ 1 and 64 lowercase hex digits), got '${text}'`, verify_usage);
+  if (match === null || Number(match[1]) < 1)
+    throw usageError(
+      `--anchor must be SEQUENCE:HASH (a sequence ≥ 1 and 64 lowercase hex digits), got '${text}'`,
+      verify_usage,
+    );
   return { sequence: Number(match[1]), entry_hash: match[2]! };
 }

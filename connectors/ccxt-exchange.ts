@@ -11,7 +11,10 @@ import { connector_error_codes, connectorError } from './connector-errors.js';
 import type { Credentials } from './credentials.js';
 import type { VenueSpec } from './venue-registry.js';
 
-export type FetchImplementation = (url: string, init: { method?: string; headers?: unknown; body?: unknown }) => Promise<Response>;
+export type FetchImplementation = (
+  url: string,
+  init: { method?: string; headers?: unknown; body?: unknown },
+) => Promise<Response>;
 
 export type ExchangeOptions = {
   credentials?: Credentials | undefined;
@@ -27,7 +30,8 @@ type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
 export function createExchange(spec: VenueSpec, options: ExchangeOptions = {}): Exchange {
   const classes = ccxt as unknown as Record<string, ExchangeClass | undefined>;
   const ExchangeClass = classes[spec.ccxt_id];
-  if (ExchangeClass === undefined) throw connectorError(connector_error_codes.venue_unknown, `ccxt ${ccxt.version} has no exchange '${spec.ccxt_id}'`);
+  if (ExchangeClass === undefined)
+    throw connectorError(connector_error_codes.venue_unknown, `ccxt ${ccxt.version} has no exchange '${spec.ccxt_id}'`);
   const credentials = options.credentials;
   const exchange = new ExchangeClass({
     enableRateLimit: options.rate_limit ?? true,
@@ -35,17 +39,25 @@ export function createExchange(spec: VenueSpec, options: ExchangeOptions = {}): 
     options: structuredClone(spec.ccxt_options),
     ...(credentials === undefined
       ? {}
-      : { apiKey: credentials.api_key, secret: credentials.secret, ...(credentials.password === undefined ? {} : { password: credentials.password }) }),
+      : {
+          apiKey: credentials.api_key,
+          secret: credentials.secret,
+          ...(credentials.password === undefined ? {} : { password: credentials.password }),
+        }),
   });
   (exchange as unknown as { number: unknown }).number = String;
-  if (options.fetch_implementation !== undefined) (exchange as unknown as { fetchImplementation: unknown }).fetchImplementation = options.fetch_implementation;
+  if (options.fetch_implementation !== undefined)
+    (exchange as unknown as { fetchImplementation: unknown }).fetchImplementation = options.fetch_implementation;
   if (spec.quote_json_numbers) quoteJsonNumbers(exchange);
   return exchange;
 }
 
 /** ccxt's own number-quoting (used by it for integers beyond 2^53), applied to every response. */
 function quoteJsonNumbers(exchange: Exchange): void {
-  const target = exchange as unknown as { parseJson: (text: string) => unknown; onJsonResponse: (text: string) => string };
+  const target = exchange as unknown as {
+    parseJson: (text: string) => unknown;
+    onJsonResponse: (text: string) => string;
+  };
   target.parseJson = (body: string) => {
     try {
       return JSON.parse(target.onJsonResponse(body));

@@ -36,6 +36,10 @@ export const connector_error_codes = {
 
 export type ConnectorErrorCode = (typeof connector_error_codes)[keyof typeof connector_error_codes];
 
-export function connectorError(code: ConnectorErrorCode, message: string, options: { field?: string; cause?: unknown } = {}): KeelError {
+export function connectorError(
+  code: ConnectorErrorCode,
+  message: string,
+  options: { field?: string; cause?: unknown } = {},
+): KeelError {
   return new KeelError(code, message, options);
 }

@@ -14,13 +14,33 @@ export type ConnectorMetrics = {
 };
 
 export function createConnectorMetrics(registry: Registry): ConnectorMetrics {
-  const counter = <T extends string>(name: string, help: string, labelNames: readonly T[]) => new Counter<T>({ name, help, labelNames, registers: [registry] });
+  const counter = <T extends string>(name: string, help: string, labelNames: readonly T[]) =>
+    new Counter<T>({ name, help, labelNames, registers: [registry] });
   return {
-    events_fetched: counter('keel_connector_records_fetched_total', 'Records read from venues (fills, funding rows, ledger rows, transfers)', ['venue', 'stream']),
-    events_published: counter('keel_connector_events_published_total', 'Canonical events acknowledged by Kafka', ['venue', 'stream']),
-    records_skipped: counter('keel_connector_records_skipped_total', 'Records carried by another stream, or that moved nothing', ['venue', 'stream']),
-    records_dead_lettered: counter('keel_connector_records_dead_lettered_total', 'Records that could not be normalised, sent to the DLQ', ['venue', 'stream']),
+    events_fetched: counter(
+      'keel_connector_records_fetched_total',
+      'Records read from venues (fills, funding rows, ledger rows, transfers)',
+      ['venue', 'stream'],
+    ),
+    events_published: counter('keel_connector_events_published_total', 'Canonical events acknowledged by Kafka', [
+      'venue',
+      'stream',
+    ]),
+    records_skipped: counter(
+      'keel_connector_records_skipped_total',
+      'Records carried by another stream, or that moved nothing',
+      ['venue', 'stream'],
+    ),
+    records_dead_lettered: counter(
+      'keel_connector_records_dead_lettered_total',
+      'Records that could not be normalised, sent to the DLQ',
+      ['venue', 'stream'],
+    ),
     errors: counter('keel_connector_errors_total', 'Failed venue requests, by kind', ['venue', 'stream', 'kind']),
-    reconciliation_mismatches: counter('keel_reconciliation_mismatches_total', 'Assets whose ledger cash differs from the venue balance (I7)', ['venue']),
+    reconciliation_mismatches: counter(
+      'keel_reconciliation_mismatches_total',
+      'Assets whose ledger cash differs from the venue balance (I7)',
+      ['venue'],
+    ),
   };
 }

@@ -21,9 +21,21 @@ import {
   type RecordOutcome,
   type VenueAccountRef,
 } from './normalise.js';
-import { default_retry_policy, real_retry_environment, withRetry, type RetryEnvironment, type RetryPolicy } from './retry.js';
+import {
+  default_retry_policy,
+  real_retry_environment,
+  withRetry,
+  type RetryEnvironment,
+  type RetryPolicy,
+} from './retry.js';
 import type { StreamName } from './venue-mapping.js';
-import { streamRequests, type AccountSettings, type RecordKind, type StreamRequest, type VenueSpec } from './venue-registry.js';
+import {
+  streamRequests,
+  type AccountSettings,
+  type RecordKind,
+  type StreamRequest,
+  type VenueSpec,
+} from './venue-registry.js';
 import type { CcxtFunding, CcxtLedgerEntry, CcxtTrade, CcxtTransaction, CcxtTransfer } from './venue-records.js';
 
 export type ConnectorProgress = {
@@ -59,7 +71,15 @@ export type ConnectorOptions = {
   on_progress?: (progress: ConnectorProgress) => void;
 };
 
-export type StreamReport = { stream: StreamName; pages: number; records: number; events_published: number; skipped: number; dead_letters: number; pending: number };
+export type StreamReport = {
+  stream: StreamName;
+  pages: number;
+  records: number;
+  events_published: number;
+  skipped: number;
+  dead_letters: number;
+  pending: number;
+};
 
 /** A hard bound on pages per request and backfill: a venue that never stops paging is a bug, not a workload. */
 const pages_per_request_max = 1_000_000;
@@ -105,8 +125,18 @@ export class Connector {
   }
 
   private async readStream(stream: StreamName, signal?: AbortSignal): Promise<StreamReport> {
-    const report: StreamReport = { stream, pages: 0, records: 0, events_published: 0, skipped: 0, dead_letters: 0, pending: 0 };
-    const cursor: StreamCursor = (await this.cursors.get(this.options.spec.venue, this.options.account, stream)) ?? { positions: {} };
+    const report: StreamReport = {
+      stream,
+      pages: 0,
+      records: 0,
+      events_published: 0,
+      skipped: 0,
+      dead_letters: 0,
+      pending: 0,
+    };
+    const cursor: StreamCursor = (await this.cursors.get(this.options.spec.venue, this.options.account, stream)) ?? {
+      positions: {},
+    };
     for (const request of streamRequests(this.options.spec, stream, this.options.settings)) {
       let position: CursorPosition = cursor.positions[request.key] ?? { since_ms: this.options.since_ms, seen: {} };
       for (let page = 0; page < pages_per_request_max && !signal?.aborted; page += 1) {
@@ -132,7 +162,12 @@ export class Connector {
     return report;
   }
 
-  private async readPage(stream: StreamName, request: StreamRequest, position: CursorPosition, report: StreamReport): Promise<{ position: CursorPosition; caught_up: boolean }> {
+  private async readPage(
+    stream: StreamName,
+    request: StreamRequest,
+    position: CursorPosition,
+    report: StreamReport,
+  ): Promise<{ position: CursorPosition; caught_up: boolean }> {
     const end_ms = this.options.until_ms ?? this.now_ms();
     const window_ms = this.options.spec.window_ms?.[stream];
     const until_ms = window_ms === undefined ? this.options.until_ms : Math.min(position.since_ms + window_ms, end_ms);
@@ -155,21 +190,41 @@ export class Connector {
     await this.sink.publish(events, dead_letters);
     report.events_published += events.length;
     report.dead_letters += dead_letters.length;
-    this.count(stream, events.length, fresh.filter((outcome) => outcome.kind === 'skipped').length, dead_letters.length);
+    this.count(
+      stream,
+      events.length,
+      fresh.filter((outcome) => outcome.kind === 'skipped').length,
+      dead_letters.length,
+    );
 
     const full_page = records.length >= limit;
     if (full_page && fresh.length === 0) {
-      throw connectorError(connector_error_codes.page_stalled, `${this.options.spec.venue}/${this.options.account} ${request.key}: a full page of ${limit} records at ${new Date(position.since_ms).toISOString()} brought nothing new`);
+      throw connectorError(
+        connector_error_codes.page_stalled,
+        `${this.options.spec.venue}/${this.options.account} ${request.key}: a full page of ${limit} records at ${new Date(position.since_ms).toISOString()} brought nothing new`,
+      );
     }
     const next = nextPosition(position, outcomes, full_page ? undefined : until_ms);
     const window_end_reached = until_ms === undefined || until_ms >= end_ms;
     return { position: next, caught_up: !full_page && window_end_reached };
   }
 
-  private async fetchRecords(stream: StreamName, request: StreamRequest, since_ms: number, until_ms: number | undefined, limit: number): Promise<unknown[]> {
+  private async fetchRecords(
+    stream: StreamName,
+    request: StreamRequest,
+    since_ms: number,
+    until_ms: number | undefined,
+    limit: number,
+  ): Promise<unknown[]> {
     const venue = this.options.spec.venue;
-    const method = (this.exchange as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[request.method];
-    if (typeof method !== 'function') throw connectorError(connector_error_codes.stream_unsupported, `ccxt ${this.options.spec.ccxt_id} has no ${request.method}`);
+    const method = (this.exchange as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+      request.method
+    ];
+    if (typeof method !== 'function')
+      throw connectorError(
+        connector_error_codes.stream_unsupported,
+        `ccxt ${this.options.spec.ccxt_id} has no ${request.method}`,
+      );
     const params = { ...(request.params ?? {}), ...(until_ms === undefined ? {} : { until: until_ms }) };
     const result = await withRetry(
       () => method.call(this.exchange, request.first_argument, since_ms, limit, params),
@@ -178,15 +233,29 @@ export class Connector {
       this.options.retry_environment ?? real_retry_environment,
       (kind, error, retry_in_ms) => {
         this.options.metrics?.errors.inc({ venue, stream, kind });
-        this.options.logger?.warn({ venue, account: this.options.account, stream, request: request.key, kind, retry_in_ms, error: error.message }, 'venue request failed');
+        this.options.logger?.warn(
+          {
+            venue,
+            account: this.options.account,
+            stream,
+            request: request.key,
+            kind,
+            retry_in_ms,
+            error: error.message,
+          },
+          'venue request failed',
+        );
       },
     );
-    if (!Array.isArray(result)) throw connectorError(connector_error_codes.venue_error, `${venue} ${request.method} did not answer a list`);
+    if (!Array.isArray(result))
+      throw connectorError(connector_error_codes.venue_error, `${venue} ${request.method} did not answer a list`);
     return result;
   }
 
   private normalise(kind: RecordKind, item: unknown): RecordOutcome {
-    const source = (typeof item === 'object' && item !== null ? item : { info: item }) as { info: Record<string, unknown> };
+    const source = (typeof item === 'object' && item !== null ? item : { info: item }) as {
+      info: Record<string, unknown>;
+    };
     if (typeof source.info !== 'object' || source.info === null) source.info = {};
     switch (kind) {
       case 'trade':
@@ -202,10 +271,24 @@ export class Connector {
     }
   }
 
-  private deadLetter(stream: StreamName, request: StreamRequest, position: CursorPosition, outcome: Extract<RecordOutcome, { kind: 'dead_letter' }>): DeadLetter {
+  private deadLetter(
+    stream: StreamName,
+    request: StreamRequest,
+    position: CursorPosition,
+    outcome: Extract<RecordOutcome, { kind: 'dead_letter' }>,
+  ): DeadLetter {
     // Not a Kafka position: the venue account, stream and request the record was read from, and where.
-    const source = { topic: `connector/${this.options.spec.venue}/${this.options.account}/${stream}`, partition: 0, offset: `${request.key}@${position.since_ms}` };
-    const failure = { kind: 'invalid' as const, code: outcome.code, reason: outcome.reason, event_id: outcome.event_id };
+    const source = {
+      topic: `connector/${this.options.spec.venue}/${this.options.account}/${stream}`,
+      partition: 0,
+      offset: `${request.key}@${position.since_ms}`,
+    };
+    const failure = {
+      kind: 'invalid' as const,
+      code: outcome.code,
+      reason: outcome.reason,
+      event_id: outcome.event_id,
+    };
     return deadLetter(failure, source, JSON.stringify(outcome.payload) ?? null, new Date(this.now_ms()));
   }
 
@@ -225,7 +308,11 @@ export class Connector {
  * the end of the window when the window was read completely. Records already handled at or after
  * the new position are remembered, so the inclusive re-read publishes nothing twice.
  */
-export function nextPosition(position: CursorPosition, outcomes: readonly RecordOutcome[], window_end_ms: number | undefined): CursorPosition {
+export function nextPosition(
+  position: CursorPosition,
+  outcomes: readonly RecordOutcome[],
+  window_end_ms: number | undefined,
+): CursorPosition {
   const times = outcomes.map((outcome) => outcome.time_ms ?? position.since_ms);
   const pending_times = outcomes.flatMap((outcome, index) => (outcome.kind === 'pending' ? [times[index]!] : []));
   let since_ms: number;
@@ -238,7 +325,10 @@ export function nextPosition(position: CursorPosition, outcomes: readonly Record
     if (outcome.kind !== 'pending' && times[index]! >= since_ms) seen[outcome.key] = times[index]!;
   });
   if (Object.keys(seen).length > seen_records_max) {
-    throw connectorError(connector_error_codes.page_stalled, `more than ${seen_records_max} records held at ${new Date(since_ms).toISOString()} (a pending record that never settles?)`);
+    throw connectorError(
+      connector_error_codes.page_stalled,
+      `more than ${seen_records_max} records held at ${new Date(since_ms).toISOString()} (a pending record that never settles?)`,
+    );
   }
   return { since_ms, seen };
 }

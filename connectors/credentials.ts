@@ -7,7 +7,11 @@ import { connector_error_codes, connectorError } from './connector-errors.js';
 
 export type Credentials = { readonly api_key: string; readonly secret: string; readonly password?: string | undefined };
 
-const credentials_schema = z.strictObject({ api_key: z.string().min(1).max(4096), secret: z.string().min(1).max(16_384), password: z.string().min(1).max(4096).optional() });
+const credentials_schema = z.strictObject({
+  api_key: z.string().min(1).max(4096),
+  secret: z.string().min(1).max(16_384),
+  password: z.string().min(1).max(4096).optional(),
+});
 const credentials_file_schema = z.record(z.string().max(600), credentials_schema);
 
 /** `KEEL_<VENUE>_<ACCOUNT>_` with every character outside A-Z 0-9 turned into `_`: `binance`/`spot-main` → `KEEL_BINANCE_SPOT_MAIN_`. */
@@ -20,7 +24,12 @@ export function credentialsEnvPrefix(venue: string, account: string): string {
  * from the environment; else the entry `"<venue>/<account>"` of the JSON file `KEEL_CREDENTIALS_FILE`
  * (`{"binance/spot-main": {"api_key": "…", "secret": "…"}}`); else undefined.
  */
-export function loadCredentials(venue: string, account: string, env: Record<string, string | undefined>, file_path: string | undefined): Credentials | undefined {
+export function loadCredentials(
+  venue: string,
+  account: string,
+  env: Record<string, string | undefined>,
+  file_path: string | undefined,
+): Credentials | undefined {
   const prefix = credentialsEnvPrefix(venue, account);
   const api_key = env[`${prefix}API_KEY`];
   const secret = env[`${prefix}SECRET`];
@@ -30,11 +39,18 @@ export function loadCredentials(venue: string, account: string, env: Record<stri
   try {
     document = JSON.parse(readFileSync(file_path, 'utf8'));
   } catch (error) {
-    throw connectorError(connector_error_codes.credentials_file_invalid, `credentials file ${file_path}: ${(error as Error).message.split('\n')[0]}`);
+    throw connectorError(
+      connector_error_codes.credentials_file_invalid,
+      `credentials file ${file_path}: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   const parsed = credentials_file_schema.safeParse(document);
   // The issues name paths only: a message quoting a value could quote a secret.
-  if (!parsed.success) throw connectorError(connector_error_codes.credentials_file_invalid, `credentials file ${file_path}: wrong shape at ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+  if (!parsed.success)
+    throw connectorError(
+      connector_error_codes.credentials_file_invalid,
+      `credentials file ${file_path}: wrong shape at ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`,
+    );
   const entry = parsed.data[`${venue}/${account}`];
   return entry === undefined ? undefined : remember(entry);
 }
@@ -58,10 +74,13 @@ function remember(credentials: Credentials): Credentials {
   }
   // A stray `JSON.stringify(credentials)` or `util.inspect` shows nothing of value.
   return Object.freeze(
-    Object.defineProperties({ ...credentials }, {
-      toJSON: { value: () => '[redacted]', enumerable: false },
-      [Symbol.for('nodejs.util.inspect.custom')]: { value: () => '[redacted credentials]', enumerable: false },
-    }),
+    Object.defineProperties(
+      { ...credentials },
+      {
+        toJSON: { value: () => '[redacted]', enumerable: false },
+        [Symbol.for('nodejs.util.inspect.custom')]: { value: () => '[redacted credentials]', enumerable: false },
+      },
+    ),
   );
 }
 
@@ -70,7 +89,10 @@ export function redactSecrets(message: string): string {
   let cleaned = message;
   for (const secret of known_secrets) cleaned = cleaned.split(secret).join('[redacted]');
   // Signatures and keys that venues echo in URLs or headers.
-  return cleaned.replace(/((?:signature|sign|apiKey|api_key|api-key|X-MBX-APIKEY|OK-ACCESS-KEY|X-BAPI-API-KEY|access_token)["']?\s*[=:]\s*["']?)[^&"'\s,}]+/gi, '$1[redacted]');
+  return cleaned.replace(
+    /((?:signature|sign|apiKey|api_key|api-key|X-MBX-APIKEY|OK-ACCESS-KEY|X-BAPI-API-KEY|access_token)["']?\s*[=:]\s*["']?)[^&"'\s,}]+/gi,
+    '$1[redacted]',
+  );
 }
 
 /** A copy of an error safe to log or raise: message and stack cleaned of every secret. */

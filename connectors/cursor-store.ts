@@ -20,7 +20,10 @@ export const seen_records_max = 50_000;
 export const stream_cursor_schema = z.strictObject({
   positions: z.record(
     z.string().max(512),
-    z.strictObject({ since_ms: z.number().int().min(0), seen: z.record(z.string().max(1024), z.number().int().min(0)) }),
+    z.strictObject({
+      since_ms: z.number().int().min(0),
+      seen: z.record(z.string().max(1024), z.number().int().min(0)),
+    }),
   ),
 });
 
@@ -31,7 +34,11 @@ export interface CursorStore {
 
 export function parseStreamCursor(value: unknown, where: string): StreamCursor {
   const parsed = stream_cursor_schema.safeParse(value);
-  if (!parsed.success) throw connectorError(connector_error_codes.cursor_invalid, `cursor ${where}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw connectorError(
+      connector_error_codes.cursor_invalid,
+      `cursor ${where}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -45,7 +52,10 @@ export class MemoryCursorStore implements CursorStore {
   }
 
   async set(venue: string, account: string, stream: StreamName, cursor: StreamCursor): Promise<void> {
-    this.cursors.set(this.key(venue, account, stream), JSON.stringify(parseStreamCursor(cursor, this.key(venue, account, stream))));
+    this.cursors.set(
+      this.key(venue, account, stream),
+      JSON.stringify(parseStreamCursor(cursor, this.key(venue, account, stream))),
+    );
   }
 
   private key(venue: string, account: string, stream: StreamName): string {

@@ -21,7 +21,11 @@ export class KafkaEventSink implements EventSink {
   async publish(events: readonly KeelEvent[], dead_letters: readonly DeadLetter[]): Promise<void> {
     await publishEvents(this.producer, this.events_topic, events);
     // Keyed by the connector stream the record came from (there is no Kafka message to take a key from).
-    await sendMessages(this.producer, this.dlq_topic, dead_letters.map((letter) => deadLetterMessage(letter, letter.source.topic)));
+    await sendMessages(
+      this.producer,
+      this.dlq_topic,
+      dead_letters.map((letter) => deadLetterMessage(letter, letter.source.topic)),
+    );
   }
 }
 

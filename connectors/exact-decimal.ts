@@ -14,7 +14,11 @@ export function exactDecimal(value: unknown, field: string): string {
   if (typeof value === 'string') return formatDecimal(parseText(value.trim(), field));
   if (typeof value === 'number') return formatDecimal(parseNumber(value, field));
   if (typeof value === 'bigint') return value.toString();
-  throw connectorError(connector_error_codes.amount_inexact, `${field}: expected a decimal, got ${value === null ? 'null' : typeof value}`, { field });
+  throw connectorError(
+    connector_error_codes.amount_inexact,
+    `${field}: expected a decimal, got ${value === null ? 'null' : typeof value}`,
+    { field },
+  );
 }
 
 /** Like `exactDecimal`, but `undefined`/`null`/`""` give `undefined` (a field the venue left out). */
@@ -44,11 +48,16 @@ export function addDecimalTexts(left: string, right: string): string {
 export function divideDecimalTexts(dividend: string, divisor: string, field: string): string {
   const a = parseDecimal(dividend, field);
   const b = parseDecimal(divisor, field);
-  if (b.units === 0n) throw connectorError(connector_error_codes.amount_inexact, `${field}: division by zero`, { field });
+  if (b.units === 0n)
+    throw connectorError(connector_error_codes.amount_inexact, `${field}: division by zero`, { field });
   const extra_scale = 30;
   const numerator = a.units * 10n ** BigInt(extra_scale + b.scale);
   if (numerator % b.units !== 0n) {
-    throw connectorError(connector_error_codes.amount_inexact, `${field}: ${dividend} / ${divisor} is not an exact decimal`, { field });
+    throw connectorError(
+      connector_error_codes.amount_inexact,
+      `${field}: ${dividend} / ${divisor} is not an exact decimal`,
+      { field },
+    );
   }
   return formatDecimal({ units: numerator / b.units, scale: extra_scale + a.scale });
 }
@@ -57,12 +66,17 @@ function parseText(text: string, field: string): Decimal {
   try {
     return parseDecimal(text, field);
   } catch (error) {
-    throw connectorError(connector_error_codes.amount_inexact, `${field}: '${text.slice(0, 64)}' is not a decimal number`, { field, cause: error });
+    throw connectorError(
+      connector_error_codes.amount_inexact,
+      `${field}: '${text.slice(0, 64)}' is not a decimal number`,
+      { field, cause: error },
+    );
   }
 }
 
 function parseNumber(value: number, field: string): Decimal {
-  if (!Number.isFinite(value)) throw connectorError(connector_error_codes.amount_inexact, `${field}: ${value} is not a finite number`, { field });
+  if (!Number.isFinite(value))
+    throw connectorError(connector_error_codes.amount_inexact, `${field}: ${value} is not a finite number`, { field });
   const decimal = parseDecimal(String(value), field);
   const digits = (decimal.units < 0n ? -decimal.units : decimal.units).toString().replace(/^0+/, '').replace(/0+$/, '');
   if (digits.length > significant_digits_exact_max) {

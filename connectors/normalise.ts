@@ -37,7 +37,15 @@ export type RecordOutcome =
   | { kind: 'event'; key: string; time_ms: number; event: KeelEvent }
   | { kind: 'skipped'; key: string; time_ms: number; reason: string }
   | { kind: 'pending'; key: string; time_ms: number; reason: string }
-  | { kind: 'dead_letter'; key: string; time_ms: number | null; code: string; reason: string; event_id: string | null; payload: unknown };
+  | {
+      kind: 'dead_letter';
+      key: string;
+      time_ms: number | null;
+      code: string;
+      reason: string;
+      event_id: string | null;
+      payload: unknown;
+    };
 
 type Draft = Record<string, unknown> & { id: string; type: KeelEvent['type'] };
 
@@ -91,7 +99,8 @@ export function normaliseTrade(trade: CcxtTrade, context: NormaliseContext): Rec
 
 /** Fees by asset, in order of first appearance; several rows in one asset are added; zero fees are left out. */
 function feesOf(trade: CcxtTrade): { asset: string; amount: string }[] {
-  const listed: CcxtFee[] = Array.isArray(trade.fees) && trade.fees.length > 0 ? trade.fees : trade.fee === undefined ? [] : [trade.fee];
+  const listed: CcxtFee[] =
+    Array.isArray(trade.fees) && trade.fees.length > 0 ? trade.fees : trade.fee === undefined ? [] : [trade.fee];
   const by_asset = new Map<string, string>();
   listed.forEach((fee, index) => {
     const amount = optionalDecimal(fee?.cost, `fees.${index}.cost`);
@@ -99,7 +108,9 @@ function feesOf(trade: CcxtTrade): { asset: string; amount: string }[] {
     const asset = text(fee.currency) ?? problem(`fees.${index}: a fee of ${amount} without a currency`);
     by_asset.set(asset, by_asset.has(asset) ? addDecimalTexts(by_asset.get(asset)!, amount) : amount);
   });
-  return [...by_asset].filter(([, amount]) => signOfDecimal(amount) !== 0).map(([asset, amount]) => ({ asset, amount }));
+  return [...by_asset]
+    .filter(([, amount]) => signOfDecimal(amount) !== 0)
+    .map(([asset, amount]) => ({ asset, amount }));
 }
 
 // ---- funding ----------------------------------------------------------------------------------
@@ -138,23 +149,44 @@ export function normaliseLedgerEntry(entry: CcxtLedgerEntry, context: NormaliseC
       case 'unmapped':
         return deadLetter(key, time_ms, connector_error_codes.record_malformed, disposition.why, null, entry.info);
       case 'settlement':
-        return finish(context, time_ms, entry.info, {
-          id: `${context.venue}:${context.account}:settlement:ledger:${entry_id}`,
-          type: 'settlement',
-          instrument: instrumentOf(marketOf(disposition.market_id, context, disposition.market_type)),
-          asset: asset(),
-          amount: disposition.amount,
-        }, key);
+        return finish(
+          context,
+          time_ms,
+          entry.info,
+          {
+            id: `${context.venue}:${context.account}:settlement:ledger:${entry_id}`,
+            type: 'settlement',
+            instrument: instrumentOf(marketOf(disposition.market_id, context, disposition.market_type)),
+            asset: asset(),
+            amount: disposition.amount,
+          },
+          key,
+        );
       case 'income':
-        return finish(context, time_ms, entry.info, {
-          id: `${context.venue}:${context.account}:income:ledger:${entry_id}`,
-          type: 'income',
-          asset: asset(),
-          amount: disposition.amount,
-          kind: disposition.income_kind,
-        }, key);
+        return finish(
+          context,
+          time_ms,
+          entry.info,
+          {
+            id: `${context.venue}:${context.account}:income:ledger:${entry_id}`,
+            type: 'income',
+            asset: asset(),
+            amount: disposition.amount,
+            kind: disposition.income_kind,
+          },
+          key,
+        );
       case 'transfer':
-        return transferOutcome(context, key, time_ms, entry.info, `ledger:${entry_id}`, asset(), disposition.amount, disposition.other_wallet);
+        return transferOutcome(
+          context,
+          key,
+          time_ms,
+          entry.info,
+          `ledger:${entry_id}`,
+          asset(),
+          disposition.amount,
+          disposition.other_wallet,
+        );
     }
   });
 }
@@ -164,18 +196,36 @@ export function normaliseLedgerEntry(entry: CcxtLedgerEntry, context: NormaliseC
 export function normaliseTransaction(transaction: CcxtTransaction, context: NormaliseContext): RecordOutcome {
   return guarded(transaction, context, 'transaction', () => {
     const time_ms = timeOf(transaction.timestamp);
-    const type = transaction.type === 'deposit' || transaction.type === 'withdrawal' ? transaction.type : problem(`type '${String(transaction.type)}' is neither deposit nor withdrawal`);
+    const type =
+      transaction.type === 'deposit' || transaction.type === 'withdrawal'
+        ? transaction.type
+        : problem(`type '${String(transaction.type)}' is neither deposit nor withdrawal`);
     const transaction_id = required(transaction.id ?? transaction.txid, 'id');
     const key = `${type}:${transaction_id}`;
     const status = text(transaction.status);
-    if (status === 'pending') return { kind: 'pending', key, time_ms, reason: `${type} ${transaction_id} is still pending` };
-    if (status !== 'ok') return { kind: 'skipped', key, time_ms, reason: `${type} ${transaction_id} ended '${status ?? 'without a status'}': nothing moved` };
+    if (status === 'pending')
+      return { kind: 'pending', key, time_ms, reason: `${type} ${transaction_id} is still pending` };
+    if (status !== 'ok')
+      return {
+        kind: 'skipped',
+        key,
+        time_ms,
+        reason: `${type} ${transaction_id} ended '${status ?? 'without a status'}': nothing moved`,
+      };
     const asset = required(transaction.currency, 'currency');
-    const draft: Draft = { id: `${context.venue}:${context.account}:${type}:${transaction_id}`, type, asset, amount: exactDecimal(transaction.amount, 'amount') };
+    const draft: Draft = {
+      id: `${context.venue}:${context.account}:${type}:${transaction_id}`,
+      type,
+      asset,
+      amount: exactDecimal(transaction.amount, 'amount'),
+    };
     const fee = optionalDecimal(transaction.fee?.cost, 'fee.cost');
     if (fee !== undefined && signOfDecimal(fee) !== 0) {
       const fee_asset = text(transaction.fee?.currency) ?? asset;
-      if (fee_asset !== asset) problem(`a ${type} fee in ${fee_asset} for a ${type} of ${asset}: the event carries fees in the same asset only`);
+      if (fee_asset !== asset)
+        problem(
+          `a ${type} fee in ${fee_asset} for a ${type} of ${asset}: the event carries fees in the same asset only`,
+        );
       draft.fee = fee;
     }
     const txid = text(transaction.txid);
@@ -190,15 +240,47 @@ export function normaliseTransfer(transfer: CcxtTransfer, context: NormaliseCont
     const transfer_id = required(transfer.id, 'id');
     const key = `transfer:${transfer_id}`;
     const status = text(transfer.status);
-    if (status === 'pending') return { kind: 'pending', key, time_ms, reason: `transfer ${transfer_id} is still pending` };
-    if (status !== 'ok') return { kind: 'skipped', key, time_ms, reason: `transfer ${transfer_id} ended '${status ?? 'without a status'}': nothing moved` };
+    if (status === 'pending')
+      return { kind: 'pending', key, time_ms, reason: `transfer ${transfer_id} is still pending` };
+    if (status !== 'ok')
+      return {
+        kind: 'skipped',
+        key,
+        time_ms,
+        reason: `transfer ${transfer_id} ended '${status ?? 'without a status'}': nothing moved`,
+      };
     const wallets = context.mapping.transferWallets?.(transfer, context.wallet);
     const from = wallets?.from ?? walletName(transfer.fromAccount);
     const to = wallets?.to ?? walletName(transfer.toAccount);
     const amount = exactDecimal(transfer.amount, 'amount');
-    if (from === context.wallet) return transferOutcome(context, key, time_ms, transfer.info, transfer_id, required(transfer.currency, 'currency'), `-${amount}`, to ?? problem('toAccount is missing'));
-    if (to === context.wallet) return transferOutcome(context, key, time_ms, transfer.info, transfer_id, required(transfer.currency, 'currency'), amount, from ?? problem('fromAccount is missing'));
-    return { kind: 'skipped', key, time_ms, reason: `transfer ${transfer_id} between ${from ?? '?'} and ${to ?? '?'} does not touch the ${context.wallet} wallet` };
+    if (from === context.wallet)
+      return transferOutcome(
+        context,
+        key,
+        time_ms,
+        transfer.info,
+        transfer_id,
+        required(transfer.currency, 'currency'),
+        `-${amount}`,
+        to ?? problem('toAccount is missing'),
+      );
+    if (to === context.wallet)
+      return transferOutcome(
+        context,
+        key,
+        time_ms,
+        transfer.info,
+        transfer_id,
+        required(transfer.currency, 'currency'),
+        amount,
+        from ?? problem('fromAccount is missing'),
+      );
+    return {
+      kind: 'skipped',
+      key,
+      time_ms,
+      reason: `transfer ${transfer_id} between ${from ?? '?'} and ${to ?? '?'} does not touch the ${context.wallet} wallet`,
+    };
   });
 }
 
@@ -206,19 +288,42 @@ export function normaliseTransfer(transfer: CcxtTransfer, context: NormaliseCont
  * A move between two of the venue's wallets (signed from this account's side). Only the sending
  * side publishes it, so that the two connectors reading the two wallets never count it twice.
  */
-function transferOutcome(context: NormaliseContext, key: string, time_ms: number, raw: unknown, source_id: string, asset: string, signed_amount: string, other_wallet: string): RecordOutcome {
-  const other = context.wallet_accounts[other_wallet] ?? { venue: context.venue, account: `${context.account}.${other_wallet}` };
+function transferOutcome(
+  context: NormaliseContext,
+  key: string,
+  time_ms: number,
+  raw: unknown,
+  source_id: string,
+  asset: string,
+  signed_amount: string,
+  other_wallet: string,
+): RecordOutcome {
+  const other = context.wallet_accounts[other_wallet] ?? {
+    venue: context.venue,
+    account: `${context.account}.${other_wallet}`,
+  };
   if (signOfDecimal(signed_amount) >= 0) {
-    return { kind: 'skipped', key, time_ms, reason: `incoming transfer from the ${other_wallet} wallet: published by the sending side (${other.venue}/${other.account})` };
+    return {
+      kind: 'skipped',
+      key,
+      time_ms,
+      reason: `incoming transfer from the ${other_wallet} wallet: published by the sending side (${other.venue}/${other.account})`,
+    };
   }
-  return finish(context, time_ms, raw, {
-    id: `${context.venue}:${context.account}:transfer:${source_id}`,
-    type: 'transfer',
-    asset,
-    amount: signed_amount.slice(1),
-    to_venue: other.venue,
-    to_account: other.account,
-  }, key);
+  return finish(
+    context,
+    time_ms,
+    raw,
+    {
+      id: `${context.venue}:${context.account}:transfer:${source_id}`,
+      type: 'transfer',
+      asset,
+      amount: signed_amount.slice(1),
+      to_venue: other.venue,
+      to_account: other.account,
+    },
+    key,
+  );
 }
 
 function walletName(value: unknown): string | undefined {
@@ -229,8 +334,16 @@ function walletName(value: unknown): string | undefined {
 
 export function instrumentOf(market: MarketInfo): Instrument {
   if (market.type === 'spot') return { symbol: market.symbol, kind: 'spot', base: market.base, quote: market.quote };
-  if (market.type !== 'swap' && market.type !== 'future') problem(`market ${market.symbol} is of type ${market.type}: Keel's events carry spot, perpetual and future instruments only`);
-  const instrument: Instrument = { symbol: market.symbol, kind: market.type === 'swap' ? 'perpetual' : 'future', base: market.base, quote: market.quote };
+  if (market.type !== 'swap' && market.type !== 'future')
+    problem(
+      `market ${market.symbol} is of type ${market.type}: Keel's events carry spot, perpetual and future instruments only`,
+    );
+  const instrument: Instrument = {
+    symbol: market.symbol,
+    kind: market.type === 'swap' ? 'perpetual' : 'future',
+    base: market.base,
+    quote: market.quote,
+  };
   if (market.settle !== undefined) instrument.settle = market.settle;
   if (market.contract_size !== undefined) instrument.contract_size = market.contract_size;
   instrument.inverse = market.inverse;
@@ -243,7 +356,12 @@ function marketOf(symbol: unknown, context: NormaliseContext, prefer: 'contract'
 }
 
 function timeOf(timestamp: unknown): number {
-  const time_ms = typeof timestamp === 'number' ? timestamp : typeof timestamp === 'string' && /^\d+$/.test(timestamp) ? Number(timestamp) : NaN;
+  const time_ms =
+    typeof timestamp === 'number'
+      ? timestamp
+      : typeof timestamp === 'string' && /^\d+$/.test(timestamp)
+        ? Number(timestamp)
+        : NaN;
   if (!Number.isSafeInteger(time_ms) || time_ms <= 0) problem(`timestamp '${String(timestamp)}' is not a time in ms`);
   return time_ms;
 }
@@ -256,27 +374,67 @@ function required(value: unknown, field: string): string {
   return text(value) ?? problem(`${field} is missing`);
 }
 
-function finish(context: NormaliseContext, time_ms: number, raw: unknown, draft: Draft, key: string = draft.id): RecordOutcome {
-  const candidate = { ...draft, time: new Date(time_ms).toISOString(), venue: context.venue, account: context.account, raw };
+function finish(
+  context: NormaliseContext,
+  time_ms: number,
+  raw: unknown,
+  draft: Draft,
+  key: string = draft.id,
+): RecordOutcome {
+  const candidate = {
+    ...draft,
+    time: new Date(time_ms).toISOString(),
+    venue: context.venue,
+    account: context.account,
+    raw,
+  };
   const parsed = parseEvent(candidate);
-  if (!parsed.ok) return deadLetter(key, time_ms, connector_error_codes.record_malformed, describeIssues(parsed.issues), draft.id, raw);
+  if (!parsed.ok)
+    return deadLetter(
+      key,
+      time_ms,
+      connector_error_codes.record_malformed,
+      describeIssues(parsed.issues),
+      draft.id,
+      raw,
+    );
   return { kind: 'event', key, time_ms, event: parsed.event };
 }
 
-function deadLetter(key: string, time_ms: number | null, code: string, reason: string, event_id: string | null, payload: unknown): RecordOutcome {
+function deadLetter(
+  key: string,
+  time_ms: number | null,
+  code: string,
+  reason: string,
+  event_id: string | null,
+  payload: unknown,
+): RecordOutcome {
   return { kind: 'dead_letter', key, time_ms, code, reason, event_id, payload };
 }
 
 /** Turns any problem with one record into its dead letter, so the rest of the page goes on. */
-function guarded(source: { info?: unknown; id?: unknown; timestamp?: unknown }, context: NormaliseContext, what: string, build: () => RecordOutcome): RecordOutcome {
+function guarded(
+  source: { info?: unknown; id?: unknown; timestamp?: unknown },
+  context: NormaliseContext,
+  what: string,
+  build: () => RecordOutcome,
+): RecordOutcome {
   try {
     return build();
   } catch (error) {
     if (!(error instanceof RecordProblem) && !isKeelError(error)) throw error;
     const record_id = text(source.id);
-    const time_ms = typeof source.timestamp === 'number' && Number.isSafeInteger(source.timestamp) ? source.timestamp : null;
+    const time_ms =
+      typeof source.timestamp === 'number' && Number.isSafeInteger(source.timestamp) ? source.timestamp : null;
     const key = `${what}:${record_id ?? `malformed@${time_ms ?? 'unknown'}`}`;
-    return deadLetter(key, time_ms, connector_error_codes.record_malformed, `${context.venue}/${context.account} ${what}: ${error.message}`, null, record(source).info ?? source);
+    return deadLetter(
+      key,
+      time_ms,
+      connector_error_codes.record_malformed,
+      `${context.venue}/${context.account} ${what}: ${error.message}`,
+      null,
+      record(source).info ?? source,
+    );
   }
 }
 

@@ -9,12 +9,16 @@ import type { ReconcileReport } from '../ledger/reconciliation.js';
 import { addDecimalTexts, exactDecimal, negateDecimalText, signOfDecimal } from './exact-decimal.js';
 import { connector_error_codes, connectorError } from './connector-errors.js';
 
-
 /** Assets per reconciliation: far above any account's, small enough to bound one ledger lookup. */
 const assets_max = 8_000;
 
 /** Every asset either side knows, compared exactly; `difference` = venue − ledger. */
-export function compareBalances(venue: string, account: string, ledger_cash: Readonly<Record<string, string>>, venue_totals: Readonly<Record<string, string>>): ReconcileReport {
+export function compareBalances(
+  venue: string,
+  account: string,
+  ledger_cash: Readonly<Record<string, string>>,
+  venue_totals: Readonly<Record<string, string>>,
+): ReconcileReport {
   const assets = [...new Set([...Object.keys(ledger_cash), ...Object.keys(venue_totals)])].sort();
   const report: ReconcileReport = { venue, account, matched: [], differences: [] };
   for (const asset of assets) {
@@ -29,7 +33,10 @@ export function compareBalances(venue: string, account: string, ledger_cash: Rea
 }
 
 /** The venue's total per asset (free + used), as exact strings; zero balances are left out. */
-export async function readVenueTotals(exchange: Exchange, params: Record<string, unknown> = {}): Promise<Record<string, string>> {
+export async function readVenueTotals(
+  exchange: Exchange,
+  params: Record<string, unknown> = {},
+): Promise<Record<string, string>> {
   const balance = (await exchange.fetchBalance(params)) as unknown as { total?: Record<string, unknown> };
   const totals: Record<string, string> = {};
   for (const [asset, value] of Object.entries(balance.total ?? {})) {
@@ -44,9 +51,18 @@ export async function readVenueTotals(exchange: Exchange, params: Record<string,
  * The ledger's cash balance (debits − credits) of each asset for the venue account. Assets the
  * registry does not know cannot have a ledger account, so their ledger cash is 0.
  */
-export async function readLedgerCash(ledger: Ledger, registry: AssetRegistry, venue: string, account: string, assets: readonly string[]): Promise<Record<string, string>> {
+export async function readLedgerCash(
+  ledger: Ledger,
+  registry: AssetRegistry,
+  venue: string,
+  account: string,
+  assets: readonly string[],
+): Promise<Record<string, string>> {
   if (assets.length > assets_max) {
-    throw connectorError(connector_error_codes.reconcile_failed, `at most ${assets_max} assets per reconciliation, got ${assets.length}`);
+    throw connectorError(
+      connector_error_codes.reconcile_failed,
+      `at most ${assets_max} assets per reconciliation, got ${assets.length}`,
+    );
   }
   const known = assets.filter((asset) => registry.allAssets().some((spec) => spec.code === asset));
   const ids = known.map((asset) => accountId({ venue, account, type: 'cash', asset }));
@@ -55,14 +71,24 @@ export async function readLedgerCash(ledger: Ledger, registry: AssetRegistry, ve
   known.forEach((asset, index) => {
     const ledger_account = found.get(ids[index]!);
     if (ledger_account === undefined) return;
-    const balance = formatUnits(ledger_account.debits_posted - ledger_account.credits_posted, registry.asset(asset).scale);
+    const balance = formatUnits(
+      ledger_account.debits_posted - ledger_account.credits_posted,
+      registry.asset(asset).scale,
+    );
     if (signOfDecimal(balance) !== 0) cash[asset] = balance;
   });
   return cash;
 }
 
 /** Both sides of one venue account, compared. Assets in the ledger but not on the venue are included by `also_assets`. */
-export async function reconcile(exchange: Exchange, ledger: Ledger, registry: AssetRegistry, venue: string, account: string, also_assets: readonly string[] = registry.allAssets().map((spec) => spec.code)): Promise<ReconcileReport> {
+export async function reconcile(
+  exchange: Exchange,
+  ledger: Ledger,
+  registry: AssetRegistry,
+  venue: string,
+  account: string,
+  also_assets: readonly string[] = registry.allAssets().map((spec) => spec.code),
+): Promise<ReconcileReport> {
   const venue_totals = await readVenueTotals(exchange);
   const assets = [...new Set([...Object.keys(venue_totals), ...also_assets])];
   const ledger_cash = await readLedgerCash(ledger, registry, venue, account, assets);

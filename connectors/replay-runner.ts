@@ -21,7 +21,10 @@ export function replayExchange(session: ReplaySession): { exchange: Exchange; re
     credentials: { api_key: 'replay-key', secret: 'cmVwbGF5c2VjcmV0a2V5', password: 'replay-password' },
   });
   const markets = readSessionJson(session, session.markets) as Parameters<Exchange['setMarkets']>[0];
-  const currencies = session.currencies === undefined ? undefined : (readSessionJson(session, session.currencies) as Parameters<Exchange['setMarkets']>[1]);
+  const currencies =
+    session.currencies === undefined
+      ? undefined
+      : (readSessionJson(session, session.currencies) as Parameters<Exchange['setMarkets']>[1]);
   exchange.setMarkets(markets, currencies);
   return { exchange, replay };
 }
@@ -29,7 +32,12 @@ export function replayExchange(session: ReplaySession): { exchange: Exchange; re
 export async function replaySession(
   session: ReplaySession,
   sink: EventSink,
-  options: { cursors?: CursorStore; signal?: AbortSignal; on_progress?: ConnectorOptions['on_progress']; streams?: readonly StreamName[] } = {},
+  options: {
+    cursors?: CursorStore;
+    signal?: AbortSignal;
+    on_progress?: ConnectorOptions['on_progress'];
+    streams?: readonly StreamName[];
+  } = {},
 ): Promise<ReplayResult> {
   const { exchange, replay } = replayExchange(session);
   const connector = new Connector(exchange, options.cursors ?? new MemoryCursorStore(), sink, {

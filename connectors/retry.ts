@@ -12,12 +12,22 @@ export type RetryPolicy = { attempts_max: number; backoff_ms_min: number; backof
 export const default_retry_policy: RetryPolicy = { attempts_max: 10, backoff_ms_min: 500, backoff_ms_max: 60_000 };
 
 export type RetryEnvironment = { sleep: (duration_ms: number) => Promise<void>; random: () => number };
-export const real_retry_environment: RetryEnvironment = { sleep: (duration_ms) => new Promise((resolve) => setTimeout(resolve, duration_ms)), random: Math.random };
+export const real_retry_environment: RetryEnvironment = {
+  sleep: (duration_ms) => new Promise((resolve) => setTimeout(resolve, duration_ms)),
+  random: Math.random,
+};
 
 export function classifyError(error: unknown): { kind: ConnectorErrorKind; retry: boolean } {
-  if (error instanceof ccxt.AuthenticationError || error instanceof ccxt.PermissionDenied || error instanceof ccxt.AccountSuspended) return { kind: 'credentials', retry: false };
-  if (error instanceof ccxt.RateLimitExceeded || error instanceof ccxt.DDoSProtection) return { kind: 'rate_limit', retry: true };
-  if (error instanceof ccxt.ExchangeNotAvailable || error instanceof ccxt.OnMaintenance) return { kind: 'outage', retry: true };
+  if (
+    error instanceof ccxt.AuthenticationError ||
+    error instanceof ccxt.PermissionDenied ||
+    error instanceof ccxt.AccountSuspended
+  )
+    return { kind: 'credentials', retry: false };
+  if (error instanceof ccxt.RateLimitExceeded || error instanceof ccxt.DDoSProtection)
+    return { kind: 'rate_limit', retry: true };
+  if (error instanceof ccxt.ExchangeNotAvailable || error instanceof ccxt.OnMaintenance)
+    return { kind: 'outage', retry: true };
   if (error instanceof ccxt.NetworkError) return { kind: 'network', retry: true };
   if (error instanceof ccxt.ExchangeError || error instanceof ccxt.BaseError) return { kind: 'exchange', retry: false };
   return { kind: 'other', retry: false };
@@ -47,10 +57,19 @@ export async function withRetry<T>(
       const retry_in_ms = last ? null : backoffMs(attempt, policy, environment.random);
       on_error(kind, safe, retry_in_ms);
       if (kind === 'credentials') {
-        throw connectorError(connector_error_codes.credentials_rejected, `${what}: the venue refused the API key (check the key, the secret, its read permissions and IP allow-list): ${safe.message}`, { cause: safe });
+        throw connectorError(
+          connector_error_codes.credentials_rejected,
+          `${what}: the venue refused the API key (check the key, the secret, its read permissions and IP allow-list): ${safe.message}`,
+          { cause: safe },
+        );
       }
       if (!retry) throw connectorError(connector_error_codes.venue_error, `${what}: ${safe.message}`, { cause: safe });
-      if (retry_in_ms === null) throw connectorError(connector_error_codes.venue_unavailable, `${what}: still failing after ${policy.attempts_max} attempts: ${safe.message}`, { cause: safe });
+      if (retry_in_ms === null)
+        throw connectorError(
+          connector_error_codes.venue_unavailable,
+          `${what}: still failing after ${policy.attempts_max} attempts: ${safe.message}`,
+          { cause: safe },
+        );
       await environment.sleep(retry_in_ms);
     }
   }

@@ -21,7 +21,14 @@ export type CcxtTrade = {
   fees?: CcxtFee[];
 };
 
-export type CcxtFunding = { info: RawRecord; id?: unknown; symbol?: unknown; code?: unknown; timestamp?: unknown; amount?: unknown };
+export type CcxtFunding = {
+  info: RawRecord;
+  id?: unknown;
+  symbol?: unknown;
+  code?: unknown;
+  timestamp?: unknown;
+  amount?: unknown;
+};
 
 export type CcxtLedgerEntry = {
   info: RawRecord;

@@ -58,14 +58,31 @@ export type VenueSpec = {
 
 const day_ms = 86_400_000;
 
-const perSymbol = (method: CcxtMethod, record_kind: RecordKind, params?: Record<string, unknown>) => (settings: AccountSettings) =>
-  settings.symbols.map((symbol) => ({ key: `${method}:${symbol}`, method, record_kind, first_argument: symbol, ...(params === undefined ? {} : { params }) }));
-const perCurrency = (method: CcxtMethod, record_kind: RecordKind, params?: Record<string, unknown>) => (settings: AccountSettings) =>
-  settings.currencies.map((code) => ({ key: `${method}:${code}`, method, record_kind, first_argument: code, ...(params === undefined ? {} : { params }) }));
-const once = (method: CcxtMethod, record_kind: RecordKind, params?: Record<string, unknown>, key_suffix = '') => () => [
-  { key: `${method}${key_suffix}`, method, record_kind, ...(params === undefined ? {} : { params }) },
-];
-const all = (...builders: ((settings: AccountSettings) => StreamRequest[])[]) => (settings: AccountSettings) => builders.flatMap((build) => build(settings));
+const perSymbol =
+  (method: CcxtMethod, record_kind: RecordKind, params?: Record<string, unknown>) => (settings: AccountSettings) =>
+    settings.symbols.map((symbol) => ({
+      key: `${method}:${symbol}`,
+      method,
+      record_kind,
+      first_argument: symbol,
+      ...(params === undefined ? {} : { params }),
+    }));
+const perCurrency =
+  (method: CcxtMethod, record_kind: RecordKind, params?: Record<string, unknown>) => (settings: AccountSettings) =>
+    settings.currencies.map((code) => ({
+      key: `${method}:${code}`,
+      method,
+      record_kind,
+      first_argument: code,
+      ...(params === undefined ? {} : { params }),
+    }));
+const once =
+  (method: CcxtMethod, record_kind: RecordKind, params?: Record<string, unknown>, key_suffix = '') =>
+  () => [{ key: `${method}${key_suffix}`, method, record_kind, ...(params === undefined ? {} : { params }) }];
+const all =
+  (...builders: ((settings: AccountSettings) => StreamRequest[])[]) =>
+  (settings: AccountSettings) =>
+    builders.flatMap((build) => build(settings));
 
 export const venue_specs: readonly VenueSpec[] = [
   {
@@ -77,7 +94,12 @@ export const venue_specs: readonly VenueSpec[] = [
     quote_json_numbers: false,
     streams: {
       fills: perSymbol('fetchMyTrades', 'trade'),
-      transfers: all(once('fetchDeposits', 'transaction'), once('fetchWithdrawals', 'transaction'), once('fetchTransfers', 'transfer', { type: 'MAIN_UMFUTURE' }, ':MAIN_UMFUTURE'), once('fetchTransfers', 'transfer', { type: 'UMFUTURE_MAIN' }, ':UMFUTURE_MAIN')),
+      transfers: all(
+        once('fetchDeposits', 'transaction'),
+        once('fetchWithdrawals', 'transaction'),
+        once('fetchTransfers', 'transfer', { type: 'MAIN_UMFUTURE' }, ':MAIN_UMFUTURE'),
+        once('fetchTransfers', 'transfer', { type: 'UMFUTURE_MAIN' }, ':UMFUTURE_MAIN'),
+      ),
     },
     window_ms: { transfers: 90 * day_ms },
     page_limit: { fills: 1000, transfers: 1000 },
@@ -101,15 +123,27 @@ export const venue_specs: readonly VenueSpec[] = [
     venue: 'bybit',
     ccxt_id: 'bybit',
     // Keel reads unified trading accounts; saying so spares two account-probing requests per call.
-    ccxt_options: { enableUnifiedAccount: true, enableUnifiedMargin: false, unifiedMarginStatus: 6, adjustForTimeDifference: false },
+    ccxt_options: {
+      enableUnifiedAccount: true,
+      enableUnifiedMargin: false,
+      unifiedMarginStatus: 6,
+      adjustForTimeDifference: false,
+    },
     wallet: 'unified',
     mapping: bybit_mapping,
     quote_json_numbers: false,
     streams: {
-      fills: all(once('fetchMyTrades', 'trade', { type: 'spot' }, ':spot'), once('fetchMyTrades', 'trade', { type: 'swap', subType: 'linear' }, ':linear')),
+      fills: all(
+        once('fetchMyTrades', 'trade', { type: 'spot' }, ':spot'),
+        once('fetchMyTrades', 'trade', { type: 'swap', subType: 'linear' }, ':linear'),
+      ),
       funding: perSymbol('fetchFundingHistory', 'funding'),
       ledger: once('fetchLedger', 'ledger'),
-      transfers: all(once('fetchDeposits', 'transaction'), once('fetchWithdrawals', 'transaction'), once('fetchTransfers', 'transfer')),
+      transfers: all(
+        once('fetchDeposits', 'transaction'),
+        once('fetchWithdrawals', 'transaction'),
+        once('fetchTransfers', 'transfer'),
+      ),
     },
     window_ms: { fills: 7 * day_ms, funding: 7 * day_ms, ledger: 7 * day_ms, transfers: 30 * day_ms },
     page_limit: { fills: 100, funding: 100, ledger: 50, transfers: 50 },
@@ -122,10 +156,17 @@ export const venue_specs: readonly VenueSpec[] = [
     mapping: okx_mapping,
     quote_json_numbers: false,
     streams: {
-      fills: all(once('fetchMyTrades', 'trade', { instType: 'SPOT' }, ':SPOT'), once('fetchMyTrades', 'trade', { instType: 'SWAP' }, ':SWAP')),
+      fills: all(
+        once('fetchMyTrades', 'trade', { instType: 'SPOT' }, ':SPOT'),
+        once('fetchMyTrades', 'trade', { instType: 'SWAP' }, ':SWAP'),
+      ),
       funding: once('fetchFundingHistory', 'funding'),
       // ccxt names one instrument type per bills request; the funding account's bills are another endpoint.
-      ledger: all(once('fetchLedger', 'ledger', { type: 'spot' }, ':SPOT'), once('fetchLedger', 'ledger', { type: 'swap' }, ':SWAP'), once('fetchLedger', 'ledger', { method: 'privateGetAssetBills' }, ':funding')),
+      ledger: all(
+        once('fetchLedger', 'ledger', { type: 'spot' }, ':SPOT'),
+        once('fetchLedger', 'ledger', { type: 'swap' }, ':SWAP'),
+        once('fetchLedger', 'ledger', { method: 'privateGetAssetBills' }, ':funding'),
+      ),
       transfers: all(once('fetchDeposits', 'transaction'), once('fetchWithdrawals', 'transaction')),
     },
     page_limit: { fills: 100, funding: 100, ledger: 100, transfers: 100 },
@@ -167,8 +208,18 @@ export const venue_specs: readonly VenueSpec[] = [
     quote_json_numbers: true,
     streams: {
       // Deribit names the currency of a trade history in a parameter, not as the symbol argument.
-      fills: (settings) => settings.currencies.map((code) => ({ key: `fetchMyTrades:${code}`, method: 'fetchMyTrades', record_kind: 'trade', params: { code } })),
-      transfers: all(perCurrency('fetchDeposits', 'transaction'), perCurrency('fetchWithdrawals', 'transaction'), perCurrency('fetchTransfers', 'transfer')),
+      fills: (settings) =>
+        settings.currencies.map((code) => ({
+          key: `fetchMyTrades:${code}`,
+          method: 'fetchMyTrades',
+          record_kind: 'trade',
+          params: { code },
+        })),
+      transfers: all(
+        perCurrency('fetchDeposits', 'transaction'),
+        perCurrency('fetchWithdrawals', 'transaction'),
+        perCurrency('fetchTransfers', 'transfer'),
+      ),
     },
     page_limit: { fills: 100, transfers: 100 },
   },
@@ -177,7 +228,10 @@ export const venue_specs: readonly VenueSpec[] = [
 export function venueSpec(venue: string): VenueSpec {
   const spec = venue_specs.find((candidate) => candidate.venue === venue);
   if (spec === undefined) {
-    throw connectorError(connector_error_codes.venue_unknown, `unknown venue '${venue}': one of ${venue_specs.map((known) => known.venue).join(', ')}`);
+    throw connectorError(
+      connector_error_codes.venue_unknown,
+      `unknown venue '${venue}': one of ${venue_specs.map((known) => known.venue).join(', ')}`,
+    );
   }
   return spec;
 }
@@ -185,7 +239,10 @@ export function venueSpec(venue: string): VenueSpec {
 export function streamRequests(spec: VenueSpec, stream: StreamName, settings: AccountSettings): StreamRequest[] {
   const build = spec.streams[stream];
   if (build === undefined) {
-    throw connectorError(connector_error_codes.stream_unsupported, `${spec.venue} has no ${stream} stream (ccxt ${spec.ccxt_id} offers: ${Object.keys(spec.streams).join(', ')})`);
+    throw connectorError(
+      connector_error_codes.stream_unsupported,
+      `${spec.venue} has no ${stream} stream (ccxt ${spec.ccxt_id} offers: ${Object.keys(spec.streams).join(', ')})`,
+    );
   }
   return build(settings);
 }

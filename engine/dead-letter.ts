@@ -19,12 +19,22 @@ export type DeadLetter = {
   dead_lettered_at: string;
 };
 
-export type DeadLetterFailure = { kind: DeadLetter['kind']; code: string; reason: string; event_id: string | null | undefined };
+export type DeadLetterFailure = {
+  kind: DeadLetter['kind'];
+  code: string;
+  reason: string;
+  event_id: string | null | undefined;
+};
 
 /** Header naming the code of a dead letter, so a consumer of the topic can route without parsing. */
 export const dead_letter_code_header = 'keel-dlq-code';
 
-export function deadLetter(failure: DeadLetterFailure, source: DeadLetterSource, value: Uint8Array | string | null, dead_lettered_at: Date): DeadLetter {
+export function deadLetter(
+  failure: DeadLetterFailure,
+  source: DeadLetterSource,
+  value: Uint8Array | string | null,
+  dead_lettered_at: Date,
+): DeadLetter {
   const text = value === null || typeof value === 'string' ? value : utf8Text(value);
   return {
     reason: failure.reason,
@@ -39,6 +49,9 @@ export function deadLetter(failure: DeadLetterFailure, source: DeadLetterSource,
 }
 
 /** The Kafka message of a dead letter: its JSON, its code as a header, under the key given. */
-export function deadLetterMessage(letter: DeadLetter, key: Buffer | string | null): { key: Buffer | string | null; value: string; headers: Record<string, string> } {
+export function deadLetterMessage(
+  letter: DeadLetter,
+  key: Buffer | string | null,
+): { key: Buffer | string | null; value: string; headers: Record<string, string> } {
   return { key, value: JSON.stringify(letter), headers: { [dead_letter_code_header]: letter.code } };
 }

@@ -10,7 +10,8 @@ import { storableExcerpt } from './event-shape.js';
 export const event_length_max = 1024 * 1024;
 
 /** A validated event, or why the input is not one (with the event id when it could be read). */
-export type DecodedEvent = { ok: true; event: KeelEvent } | { ok: false; id: string | undefined; code: string; reason: string };
+export type DecodedEvent =
+  { ok: true; event: KeelEvent } | { ok: false; id: string | undefined; code: string; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** How much of the JSON parser's message a rejection quotes. */
@@ -34,7 +35,8 @@ export function utf8Text(bytes: Uint8Array): string | null {
 }
 
 function decodeEventText(text: string): DecodedEvent {
-  if (text.length > event_length_max) return malformed(`event is ${text.length} characters, more than ${event_length_max}`);
+  if (text.length > event_length_max)
+    return malformed(`event is ${text.length} characters, more than ${event_length_max}`);
   let input: unknown;
   try {
     input = JSON.parse(text);

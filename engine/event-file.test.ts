@@ -50,7 +50,9 @@ describe('JSONL event file reader', () => {
 
   it('skips a UTF-8 byte-order mark at the start of the file: line 1 is valid', async () => {
     const text = [JSON.stringify(example_events.deposit), JSON.stringify(example_events.withdrawal)].join('\n');
-    const lines = await readAll(tempFile('bom.jsonl', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])));
+    const lines = await readAll(
+      tempFile('bom.jsonl', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])),
+    );
     expect(lines.map((line) => [line.line, line.ok])).toEqual([
       [1, true],
       [2, true],
@@ -59,7 +61,10 @@ describe('JSONL event file reader', () => {
 
   it('rejects a line longer than the limit by its number, without reading it, and goes on', async () => {
     const long = JSON.stringify({ ...example_events.deposit, id: 'long', raw: { note: 'x'.repeat(5_000) } });
-    const file_path = tempFile('long.jsonl', [JSON.stringify(example_events.deposit), long, JSON.stringify(example_events.withdrawal), long].join('\n'));
+    const file_path = tempFile(
+      'long.jsonl',
+      [JSON.stringify(example_events.deposit), long, JSON.stringify(example_events.withdrawal), long].join('\n'),
+    );
     const lines = await readAll(file_path, 1_000);
     expect(lines.map((line) => [line.line, line.ok])).toEqual([
       [1, true],
@@ -67,11 +72,22 @@ describe('JSONL event file reader', () => {
       [3, true],
       [4, false],
     ]);
-    expect(lines[1]).toMatchObject({ code: 'KEEL_ERR_ENGINE_EVENT_MALFORMED', reason: expect.stringContaining('more than 1000 bytes') });
+    expect(lines[1]).toMatchObject({
+      code: 'KEEL_ERR_ENGINE_EVENT_MALFORMED',
+      reason: expect.stringContaining('more than 1000 bytes'),
+    });
   });
 
   it('rejects a line that is not UTF-8 and goes on', async () => {
-    const file_path = tempFile('latin1.jsonl', Buffer.concat([Buffer.from('{"id": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n'), Buffer.from(JSON.stringify(example_events.deposit))]));
+    const file_path = tempFile(
+      'latin1.jsonl',
+      Buffer.concat([
+        Buffer.from('{"id": "caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"}\n'),
+        Buffer.from(JSON.stringify(example_events.deposit)),
+      ]),
+    );
     const lines = await readAll(file_path);
     expect(lines.map((line) => [line.line, line.ok])).toEqual([
       [1, false],
@@ -104,7 +120,13 @@ describe('JSONL event file reader', () => {
 
   it('names a missing path and a directory with coded errors', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'keel-jsonl-'));
-    await expect(readAll(join(directory, 'absent.jsonl'))).rejects.toMatchObject({ code: 'KEEL_ERR_INPUT_FILE_NOT_FOUND', message: expect.stringContaining('absent.jsonl') });
-    await expect(readAll(directory)).rejects.toMatchObject({ code: 'KEEL_ERR_INPUT_NOT_A_FILE', message: expect.stringContaining('is a directory') });
+    await expect(readAll(join(directory, 'absent.jsonl'))).rejects.toMatchObject({
+      code: 'KEEL_ERR_INPUT_FILE_NOT_FOUND',
+      message: expect.stringContaining('absent.jsonl'),
+    });
+    await expect(readAll(directory)).rejects.toMatchObject({
+      code: 'KEEL_ERR_INPUT_NOT_A_FILE',
+      message: expect.stringContaining('is a directory'),
+    });
   });
 });

@@ -20,7 +20,14 @@ export type Rejection = { line: number; id: string | null; reason: string };
  */
 export async function* readEventFile(file_path: string, line_bytes_max = event_length_max): AsyncGenerator<EventLine> {
   for await (const read of readFileLines(file_path, line_bytes_max)) {
-    if (!read.ok) yield { ok: false, id: undefined, code: engine_error_codes.event_malformed, reason: read.reason, line: read.line };
+    if (!read.ok)
+      yield {
+        ok: false,
+        id: undefined,
+        code: engine_error_codes.event_malformed,
+        reason: read.reason,
+        line: read.line,
+      };
     else if (read.text.trim().length > 0) yield { ...decodeEvent(read.text), line: read.line };
   }
 }
@@ -36,13 +43,16 @@ export async function readValidEventFile(file_path: string): Promise<KeelEvent[]
 }
 
 /** The valid events of a file, and its bad lines (listed up to `rejections_listed_max`, then counted). */
-export async function readEvents(file_path: string): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
+export async function readEvents(
+  file_path: string,
+): Promise<{ events: KeelEvent[]; rejections: Rejection[]; rejections_not_listed: number }> {
   const events: KeelEvent[] = [];
   const rejections: Rejection[] = [];
   let rejections_not_listed = 0;
   for await (const line of readEventFile(file_path)) {
     if (line.ok) events.push(line.event);
-    else if (rejections.length < rejections_listed_max) rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
+    else if (rejections.length < rejections_listed_max)
+      rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
     else rejections_not_listed += 1;
   }
   return { events, rejections, rejections_not_listed };

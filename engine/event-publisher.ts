@@ -15,7 +15,6 @@ export type PublishReport = {
 };
 export type PublishProgress = { lines: number; published: number; elapsed_ms: number };
 
-
 export async function publishEventFile(
   file_path: string,
   producer: Producer,
@@ -34,14 +33,19 @@ export async function publishEventFile(
     const now_ms = Date.now();
     if (options.on_progress && now_ms - reported_ms >= (options.progress_interval_ms ?? 2_000)) {
       reported_ms = now_ms;
-      options.on_progress({ lines: report.events.read, published: report.events.published, elapsed_ms: now_ms - started_ms });
+      options.on_progress({
+        lines: report.events.read,
+        published: report.events.published,
+        elapsed_ms: now_ms - started_ms,
+      });
     }
   };
   for await (const line of readEventFile(file_path)) {
     report.events.read += 1;
     if (!line.ok) {
       report.events.rejected += 1;
-      if (report.rejections.length < rejections_listed_max) report.rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
+      if (report.rejections.length < rejections_listed_max)
+        report.rejections.push({ line: line.line, id: line.id ?? null, reason: line.reason });
       continue;
     }
     pending.push(line.event);

@@ -27,7 +27,12 @@ describe('canonical event schema v1', () => {
   });
 
   it('reports every problem at once, each with its path', () => {
-    const issues = issuesOf({ ...example_events.trade, quantity: '-1', fees: [{ asset: 'BNB' }, { asset: 'USDT', amount: '1,5' }], time: '2024-03-01 12:00' });
+    const issues = issuesOf({
+      ...example_events.trade,
+      quantity: '-1',
+      fees: [{ asset: 'BNB' }, { asset: 'USDT', amount: '1,5' }],
+      time: '2024-03-01 12:00',
+    });
     expect(issues.map((issue) => issue.path).sort()).toEqual(['fees.0.amount', 'fees.1.amount', 'quantity', 'time']);
     expect(issues.find((issue) => issue.path === 'quantity')?.message).toMatch(/greater than zero/);
   });
@@ -44,13 +49,20 @@ describe('canonical event schema v1', () => {
   });
 
   it('rejects times that are not UTC with milliseconds, or not real dates', () => {
-    for (const time of ['2024-03-01T12:00:00Z', '2024-03-01T12:00:00.000+01:00', '2024-02-30T00:00:00.000Z', '1969-12-31T23:59:59.000Z']) {
+    for (const time of [
+      '2024-03-01T12:00:00Z',
+      '2024-03-01T12:00:00.000+01:00',
+      '2024-02-30T00:00:00.000Z',
+      '1969-12-31T23:59:59.000Z',
+    ]) {
       expect(issuesOf({ ...example_events.deposit, time })[0]?.path).toBe('time');
     }
   });
 
   it('rejects a transfer to the same venue account, and amounts as numbers', () => {
-    expect(issuesOf({ ...example_events.transfer, to_venue: 'binance', to_account: 'spot-main' })[0]?.path).toBe('to_account');
+    expect(issuesOf({ ...example_events.transfer, to_venue: 'binance', to_account: 'spot-main' })[0]?.path).toBe(
+      'to_account',
+    );
     expect(issuesOf({ ...example_events.deposit, amount: 1 })[0]?.path).toBe('amount');
   });
 
@@ -58,27 +70,69 @@ describe('canonical event schema v1', () => {
     for (const amount of ['0.5', '10', '0.9150', '120.50', '1000000000000000000000000000000000000000']) {
       expect(parseEvent({ ...example_events.deposit, amount }).ok, amount).toBe(true);
     }
-    for (const amount of ['-0.9150', '-1', '0', '-0.000001']) expect(parseEvent({ ...example_events.income, amount }).ok, amount).toBe(true);
-    for (const amount of ['1e999', '1e3', '1E3', '+5', '01', '00.5', '.5', '5.', '1.2.3', ' 5', '5 ', '0x10', '١', 'Infinity', 'NaN', '']) {
+    for (const amount of ['-0.9150', '-1', '0', '-0.000001'])
+      expect(parseEvent({ ...example_events.income, amount }).ok, amount).toBe(true);
+    for (const amount of [
+      '1e999',
+      '1e3',
+      '1E3',
+      '+5',
+      '01',
+      '00.5',
+      '.5',
+      '5.',
+      '1.2.3',
+      ' 5',
+      '5 ',
+      '0x10',
+      '١',
+      'Infinity',
+      'NaN',
+      '',
+    ]) {
       expect(issuesOf({ ...example_events.deposit, amount }), amount).toEqual([
         { path: 'amount', message: expect.stringMatching(/plain digits/) },
       ]);
-      expect(issuesOf({ ...example_events.trade, fees: [{ asset: 'BNB', amount }] })[0]?.path, amount).toBe('fees.0.amount');
+      expect(issuesOf({ ...example_events.trade, fees: [{ asset: 'BNB', amount }] })[0]?.path, amount).toBe(
+        'fees.0.amount',
+      );
       expect(issuesOf({ ...example_events.income, amount })[0]?.path, amount).toBe('amount');
     }
-    expect(issuesOf({ ...example_events.income, amount: '-0.00' })).toEqual([{ path: 'amount', message: 'zero is written without a sign' }]);
-    expect(issuesOf({ ...example_events.deposit, fee: '-1' })).toEqual([{ path: 'fee', message: expect.stringMatching(/not be negative/) }]);
-    expect(issuesOf({ ...example_events.deposit, amount: '0.000' })).toEqual([{ path: 'amount', message: 'must be greater than zero' }]);
-    expect(issuesOf({ ...example_events.deposit, amount: '1'.repeat(101) })[0]?.message).toMatch(/at most 100 characters/);
+    expect(issuesOf({ ...example_events.income, amount: '-0.00' })).toEqual([
+      { path: 'amount', message: 'zero is written without a sign' },
+    ]);
+    expect(issuesOf({ ...example_events.deposit, fee: '-1' })).toEqual([
+      { path: 'fee', message: expect.stringMatching(/not be negative/) },
+    ]);
+    expect(issuesOf({ ...example_events.deposit, amount: '0.000' })).toEqual([
+      { path: 'amount', message: 'must be greater than zero' },
+    ]);
+    expect(issuesOf({ ...example_events.deposit, amount: '1'.repeat(101) })[0]?.message).toMatch(
+      /at most 100 characters/,
+    );
   });
 
   it('rejects NUL and lone surrogates in any string or key, raw included, naming where', () => {
-    expect(issuesOf({ ...example_events.deposit, id: 'd\u00001' })).toEqual([{ path: 'id', message: expect.stringMatching(/U\+0000/) }]);
-    expect(issuesOf({ ...example_events.deposit, id: 'd\ud8001' })).toEqual([{ path: 'id', message: expect.stringMatching(/lone surrogate/) }]);
+    expect(issuesOf({ ...example_events.deposit, id: 'd\u00001' })).toEqual([
+      { path: 'id', message: expect.stringMatching(/U\+0000/) },
+    ]);
+    expect(issuesOf({ ...example_events.deposit, id: 'd\ud8001' })).toEqual([
+      { path: 'id', message: expect.stringMatching(/lone surrogate/) },
+    ]);
     expect(issuesOf({ ...example_events.deposit, id: 'd\udc00' })[0]?.path).toBe('id');
-    expect(issuesOf({ ...example_events.deposit, raw: { a: [1, { b: 'x\u0000' }] } })).toEqual([{ path: 'raw.a.1.b', message: expect.stringMatching(/U\+0000/) }]);
-    expect(issuesOf({ ...example_events.deposit, raw: { 'k\u0000': 1 } })).toEqual([{ path: 'raw', message: expect.stringMatching(/^a key holds U\+0000/) }]);
-    expect(parseEvent({ ...example_events.deposit, id: 'd:😀:\ud83d\ude00', raw: { note: 'tab\tand \u0001 are stored fine' } }).ok).toBe(true);
+    expect(issuesOf({ ...example_events.deposit, raw: { a: [1, { b: 'x\u0000' }] } })).toEqual([
+      { path: 'raw.a.1.b', message: expect.stringMatching(/U\+0000/) },
+    ]);
+    expect(issuesOf({ ...example_events.deposit, raw: { 'k\u0000': 1 } })).toEqual([
+      { path: 'raw', message: expect.stringMatching(/^a key holds U\+0000/) },
+    ]);
+    expect(
+      parseEvent({
+        ...example_events.deposit,
+        id: 'd:😀:\ud83d\ude00',
+        raw: { note: 'tab\tand \u0001 are stored fine' },
+      }).ok,
+    ).toBe(true);
     const unknown_keys = issuesOf({ ...example_events.deposit, ['x\u0000\ud800'.repeat(100)]: 1 });
     expect(unknown_keys.map((issue) => issue.path)).toEqual(['(event)', '(event)']);
     for (const issue of unknown_keys) expect(findUnstorableParts(issue)).toEqual([]);
@@ -95,7 +149,9 @@ describe('canonical event schema v1', () => {
     // The event object is level 1, so `raw` may hold event_depth_max - 1 levels.
     expect(parseEvent({ ...example_events.deposit, raw: nest(event_depth_max - 1) }).ok).toBe(true);
     for (const levels of [event_depth_max, 5_000, 200_000]) {
-      expect(issuesOf({ ...example_events.deposit, raw: nest(levels) })).toEqual([{ path: 'raw', message: `nested deeper than ${event_depth_max} levels` }]);
+      expect(issuesOf({ ...example_events.deposit, raw: nest(levels) })).toEqual([
+        { path: 'raw', message: `nested deeper than ${event_depth_max} levels` },
+      ]);
     }
   });
 });

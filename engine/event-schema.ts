@@ -36,19 +36,33 @@ const decimal_text = z
     message: 'a decimal number as a string of plain digits, e.g. "0.015" (no exponent, no "+", no leading zeros)',
     abort: true,
   });
-const signed_amount = decimal_text.refine((text) => !negative_zero_pattern.test(text), 'zero is written without a sign');
-const positive_amount = decimal_text.refine((text) => !text.startsWith('-') && /[1-9]/.test(text), 'must be greater than zero');
-const non_negative_amount = decimal_text.refine((text) => !text.startsWith('-'), 'must not be negative (and is written without a sign)');
+const signed_amount = decimal_text.refine(
+  (text) => !negative_zero_pattern.test(text),
+  'zero is written without a sign',
+);
+const positive_amount = decimal_text.refine(
+  (text) => !text.startsWith('-') && /[1-9]/.test(text),
+  'must be greater than zero',
+);
+const non_negative_amount = decimal_text.refine(
+  (text) => !text.startsWith('-'),
+  'must not be negative (and is written without a sign)',
+);
 
 const utc_time = z
   .string()
-  .regex(utc_time_pattern, { message: 'an ISO-8601 UTC time with milliseconds, e.g. "2024-03-01T12:00:00.000Z"', abort: true })
+  .regex(utc_time_pattern, {
+    message: 'an ISO-8601 UTC time with milliseconds, e.g. "2024-03-01T12:00:00.000Z"',
+    abort: true,
+  })
   .refine((text) => {
     const time_ms = Date.parse(text);
     return Number.isFinite(time_ms) && time_ms > 0 && new Date(time_ms).toISOString() === text;
   }, 'not a real calendar time after 1970-01-01');
 
-const asset_code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'an asset code of 1 to 32 letters, digits, . _ -');
+const asset_code = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'an asset code of 1 to 32 letters, digits, . _ -');
 const name = z.string().min(1, 'must not be empty').max(256);
 const side = z.enum(['buy', 'sell']);
 
@@ -104,7 +118,14 @@ export const deposit_event_schema = z.strictObject({ ...envelope, type: z.litera
 export const withdrawal_event_schema = z.strictObject({ ...envelope, type: z.literal('withdrawal'), ...external_flow });
 
 export const transfer_event_schema = z
-  .strictObject({ ...envelope, type: z.literal('transfer'), asset: asset_code, amount: positive_amount, to_venue: name, to_account: name })
+  .strictObject({
+    ...envelope,
+    type: z.literal('transfer'),
+    asset: asset_code,
+    amount: positive_amount,
+    to_venue: name,
+    to_account: name,
+  })
   .refine((event) => event.to_venue !== event.venue || event.to_account !== event.account, {
     message: 'a transfer must go to a different venue account',
     path: ['to_account'],
@@ -138,7 +159,10 @@ export const decision_event_schema = z.strictObject({
   quantity: positive_amount,
   signals: z
     .record(z.string().max(256), z.number().finite())
-    .refine((signals) => Object.keys(signals).length <= signals_per_decision_max, `at most ${signals_per_decision_max} signals`),
+    .refine(
+      (signals) => Object.keys(signals).length <= signals_per_decision_max,
+      `at most ${signals_per_decision_max} signals`,
+    ),
   rationale: z.string().max(text_length_max),
 });
 
@@ -196,7 +220,9 @@ export function parseEvent(input: unknown): ParseResult {
   const shape_issues = findUnstorableParts(input);
   const parsed = event_schema.safeParse(input);
   if (parsed.success && shape_issues.length === 0) return { ok: true, event: parsed.data };
-  const schema_issues = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(event)', message: issue.message }));
+  const schema_issues = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(event)', message: issue.message }));
   return { ok: false, issues: listed([...shape_issues, ...schema_issues]) };
 }
 
@@ -207,8 +233,11 @@ export function parseEvent(input: unknown): ParseResult {
  */
 function listed(issues: EventIssue[]): EventIssue[] {
   const shorten = (text: string) => storableExcerpt(text, issue_text_length_max);
-  const shown = issues.slice(0, event_issues_listed_max).map((issue) => ({ path: shorten(issue.path), message: shorten(issue.message) }));
-  if (issues.length > event_issues_listed_max) shown.push({ path: '(event)', message: `${issues.length - event_issues_listed_max} more problems not listed` });
+  const shown = issues
+    .slice(0, event_issues_listed_max)
+    .map((issue) => ({ path: shorten(issue.path), message: shorten(issue.message) }));
+  if (issues.length > event_issues_listed_max)
+    shown.push({ path: '(event)', message: `${issues.length - event_issues_listed_max} more problems not listed` });
   return shown;
 }
 

@@ -40,7 +40,8 @@ function pushChildren(node: Node, pending: Node[], problems: ShapeProblem[]): vo
   const container = node.value as Record<string, unknown>;
   const depth = node.depth + 1;
   if (Array.isArray(container)) {
-    for (let index = container.length - 1; index >= 0; index -= 1) pending.push({ value: container[index], key: String(index), parent: node, depth });
+    for (let index = container.length - 1; index >= 0; index -= 1)
+      pending.push({ value: container[index], key: String(index), parent: node, depth });
     return;
   }
   const keys = Object.keys(container);
@@ -54,7 +55,8 @@ function pushChildren(node: Node, pending: Node[], problems: ShapeProblem[]): vo
 
 function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'holds U+0000 (NUL), which cannot be stored';
-  if (lone_surrogate_pattern.test(text)) return 'holds a lone surrogate (U+D800 to U+DFFF alone), which is not Unicode text';
+  if (lone_surrogate_pattern.test(text))
+    return 'holds a lone surrogate (U+D800 to U+DFFF alone), which is not Unicode text';
   return undefined;
 }
 

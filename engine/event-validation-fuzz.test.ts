@@ -47,44 +47,88 @@ const code_unit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromC
 const any_text = fc.string({ unit: code_unit, maxLength: 40 });
 const hostile_text = fc.oneof(
   any_text,
-  fc.constantFrom('1e999', '-1e999', '1e-999', '+5', '1e3', '01', '-0', '00.5', '.5', '5.', '0x1', 'Infinity', 'NaN', '\u0000', '\ud800', '\udfff', '\u001b[2J'),
+  fc.constantFrom(
+    '1e999',
+    '-1e999',
+    '1e-999',
+    '+5',
+    '1e3',
+    '01',
+    '-0',
+    '00.5',
+    '.5',
+    '5.',
+    '0x1',
+    'Infinity',
+    'NaN',
+    '\u0000',
+    '\ud800',
+    '\udfff',
+    '\u001b[2J',
+  ),
   fc.bigInt({ min: -(10n ** 120n), max: 10n ** 120n }).map((value) => value.toString()),
-  fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 60n }), fc.nat(80)).map(([digits, zeros]) => `${digits}.${'0'.repeat(zeros)}1`),
+  fc
+    .tuple(fc.bigInt({ min: 0n, max: 10n ** 60n }), fc.nat(80))
+    .map(([digits, zeros]) => `${digits}.${'0'.repeat(zeros)}1`),
 );
 const hostile_value = fc.oneof(
   hostile_text,
   fc.constantFrom(1e308, -1e308, 5e-324, -0, Number.MAX_SAFE_INTEGER + 2, null, true, [], {}),
   fc.jsonValue({ maxDepth: 4 }),
-  fc.integer({ min: 1, max: 3_000 }).map((levels) => '['.repeat(levels) + ']'.repeat(levels)).map((text) => JSON.parse(text) as unknown),
+  fc
+    .integer({ min: 1, max: 3_000 })
+    .map((levels) => '['.repeat(levels) + ']'.repeat(levels))
+    .map((text) => JSON.parse(text) as unknown),
 );
 
 /** Replaces, adds or removes one field at any depth of a JSON value. */
 function mutate(value: unknown, path: readonly number[], replacement: unknown): unknown {
   if (typeof value !== 'object' || value === null) return replacement;
   const keys = Object.keys(value);
-  if (keys.length === 0 || path.length === 0) return Array.isArray(value) ? [...value, replacement] : { ...value, extra: replacement };
+  if (keys.length === 0 || path.length === 0)
+    return Array.isArray(value) ? [...value, replacement] : { ...value, extra: replacement };
   const key = keys[path[0]! % keys.length]!;
-  const copy: Record<string, unknown> = Array.isArray(value) ? [...(value as unknown[])] as unknown as Record<string, unknown> : { ...value };
+  const copy: Record<string, unknown> = Array.isArray(value)
+    ? ([...(value as unknown[])] as unknown as Record<string, unknown>)
+    : { ...value };
   if (path.length === 1 && replacement === undefined) delete copy[key];
   else copy[key] = mutate((value as Record<string, unknown>)[key], path.slice(1), replacement);
   return copy;
 }
 
-const valid_events: unknown[] = [...Object.values(example_events), ...generateEvents(200, { seed: 16, include_non_money: true })];
+const valid_events: unknown[] = [
+  ...Object.values(example_events),
+  ...generateEvents(200, { seed: 16, include_non_money: true }),
+];
 
 // Thousands of runs each: generous time, since the test machine may be shared; the bound is not the subject.
 describe('decode and validate: total on any input', { timeout: 180_000 }, () => {
   it('answers any JSON value with an event or a coded rejection', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => expectTotalAnswer(decodeEvent(JSON.stringify(value) ?? 'null'))), { numRuns: 1_000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => expectTotalAnswer(decodeEvent(JSON.stringify(value) ?? 'null'))),
+      { numRuns: 1_000 },
+    );
   });
 
   it('answers any text and any bytes read as UTF-8', () => {
-    fc.assert(fc.property(fc.string({ unit: code_unit, maxLength: 400 }), (text) => expectTotalAnswer(decodeEvent(text))), { numRuns: 1_000 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => expectTotalAnswer(decodeEvent(Buffer.from(bytes).toString('utf8')))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ unit: code_unit, maxLength: 400 }), (text) => expectTotalAnswer(decodeEvent(text))),
+      { numRuns: 1_000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) =>
+        expectTotalAnswer(decodeEvent(Buffer.from(bytes).toString('utf8'))),
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('answers a valid event with any one field replaced, added or removed by a hostile value', () => {
-    const mutation = fc.tuple(fc.constantFrom(...valid_events), fc.array(fc.nat(40), { minLength: 1, maxLength: 4 }), fc.option(hostile_value, { nil: undefined }));
+    const mutation = fc.tuple(
+      fc.constantFrom(...valid_events),
+      fc.array(fc.nat(40), { minLength: 1, maxLength: 4 }),
+      fc.option(hostile_value, { nil: undefined }),
+    );
     fc.assert(
       fc.property(mutation, ([event, path, replacement]) => {
         expectTotalAnswer(decodeEvent(JSON.stringify(mutate(event, path, replacement))));
@@ -100,7 +144,12 @@ describe('decode and validate: total on any input', { timeout: 180_000 }, () => 
         const fields = amountsOf(event);
         const [field] = fields[pick % fields.length]!;
         const decoded = decodeEvent(JSON.stringify(setPath(event, field.split('.'), text)));
-        if (!canonical_decimal_pattern.test(text)) expect(decoded).toMatchObject({ ok: false, code: engine_error_codes.event_invalid, reason: expect.stringContaining(field) });
+        if (!canonical_decimal_pattern.test(text))
+          expect(decoded).toMatchObject({
+            ok: false,
+            code: engine_error_codes.event_invalid,
+            reason: expect.stringContaining(field),
+          });
         if (decoded.ok) expect(JSON.stringify(decoded.event)).toContain(JSON.stringify(text));
       }),
       { numRuns: 2_000 },
@@ -111,11 +160,23 @@ describe('decode and validate: total on any input', { timeout: 180_000 }, () => 
     const budget = event_length_max - 1_000;
     const inputs = [
       JSON.stringify({ ...example_events.deposit, raw: { blob: 'x'.repeat(budget) } }),
-      JSON.stringify({ ...example_events.deposit, raw: { blob: `${'x'.repeat(budget - 10)}\\u0000` } }).replace('\\\\u0000', '\\u0000'),
-      JSON.stringify({ ...example_events.deposit, raw: Array.from({ length: budget / 24 }, (_, index) => ({ [`k${index}`]: index })) }),
-      JSON.stringify({ ...example_events.deposit, raw: 0 }).replace('"raw":0', `"raw":${'['.repeat(budget / 2)}${']'.repeat(budget / 2)}`),
+      JSON.stringify({ ...example_events.deposit, raw: { blob: `${'x'.repeat(budget - 10)}\\u0000` } }).replace(
+        '\\\\u0000',
+        '\\u0000',
+      ),
+      JSON.stringify({
+        ...example_events.deposit,
+        raw: Array.from({ length: budget / 24 }, (_, index) => ({ [`k${index}`]: index })),
+      }),
+      JSON.stringify({ ...example_events.deposit, raw: 0 }).replace(
+        '"raw":0',
+        `"raw":${'['.repeat(budget / 2)}${']'.repeat(budget / 2)}`,
+      ),
       JSON.stringify({ ...example_events.deposit, amount: '9'.repeat(budget) }),
-      JSON.stringify({ ...example_events.trade, fees: Array.from({ length: budget / 40 }, () => ({ asset: 'BNB', amount: '1e999' })) }),
+      JSON.stringify({
+        ...example_events.trade,
+        fees: Array.from({ length: budget / 40 }, () => ({ asset: 'BNB', amount: '1e999' })),
+      }),
       `{"id":"${'\\u0000'.repeat(budget / 6)}"}`,
       JSON.stringify({ ...example_events.deposit, [`x${'y'.repeat(budget - 500)}`]: 1 }),
     ];
@@ -127,14 +188,19 @@ describe('decode and validate: total on any input', { timeout: 180_000 }, () => 
       expect(decoded.ok).toBe(text === inputs[0] || text === inputs[2]);
       if (!decoded.ok) expect(decoded.reason.length).toBeLessThan(10_000);
     }
-    expect(decodeEvent('['.repeat(event_length_max + 1))).toMatchObject({ ok: false, code: engine_error_codes.event_malformed });
+    expect(decodeEvent('['.repeat(event_length_max + 1))).toMatchObject({
+      ok: false,
+      code: engine_error_codes.event_malformed,
+    });
   });
 });
 
 function setPath(value: unknown, path: readonly string[], replacement: unknown): unknown {
   if (path.length === 0) return replacement;
   const container = value as Record<string, unknown>;
-  const copy: Record<string, unknown> = Array.isArray(container) ? ([...container] as unknown as Record<string, unknown>) : { ...container };
+  const copy: Record<string, unknown> = Array.isArray(container)
+    ? ([...container] as unknown as Record<string, unknown>)
+    : { ...container };
   copy[path[0]!] = setPath(container[path[0]!], path.slice(1), replacement);
   return copy;
 }

@@ -20,7 +20,8 @@ export class InProcessEventLog {
     const log = new InProcessEventLog();
     for await (const read of readFileLines(file_path, event_length_max)) {
       // Like a Kafka producer refusing an oversized message: the line never enters the log.
-      if (!read.ok) throw new KeelError(engine_error_codes.event_malformed, `${file_path} line ${read.line}: ${read.reason}`);
+      if (!read.ok)
+        throw new KeelError(engine_error_codes.event_malformed, `${file_path} line ${read.line}: ${read.reason}`);
       if (read.text.trim().length > 0) log.append(read.text);
     }
     return log;
@@ -40,7 +41,8 @@ export class InProcessEventLog {
   }
 
   read(from_offset: number, records_max = log_batch_records_max): LogRecord[] {
-    if (!Number.isInteger(from_offset) || from_offset < 0) throw new RangeError(`offset ${from_offset} is not a log offset`);
+    if (!Number.isInteger(from_offset) || from_offset < 0)
+      throw new RangeError(`offset ${from_offset} is not a log offset`);
     const end = Math.min(this.records.length, from_offset + Math.min(records_max, log_batch_records_max));
     const batch: LogRecord[] = [];
     for (let offset = from_offset; offset < end; offset += 1) batch.push({ offset, value: this.records[offset]! });

@@ -29,7 +29,9 @@ describe('ledger poster', () => {
   it('posts each chain once; the same events again are duplicates, found by looking their legs up', async () => {
     const ledger = new EmbeddedLedger();
     const poster = new LedgerPoster(ledger);
-    const chains = [...generateEvents(300, { seed: 11, include_non_money: true })].map((generated) => postingChain(generated, registry));
+    const chains = [...generateEvents(300, { seed: 11, include_non_money: true })].map((generated) =>
+      postingChain(generated, registry),
+    );
     const first = await poster.post(chains);
     const expected_posted = chains.filter((chain) => chain.legs.length > 0).length;
     expect(first.filter((outcome) => outcome.status === 'posted')).toHaveLength(expected_posted);
@@ -43,15 +45,38 @@ describe('ledger poster', () => {
     const ledger = new EmbeddedLedger();
     const trade = postingChain(event(example_events.trade), registry);
     const changed_amount = postingChain(event({ ...example_events.trade, cost: '30001' }), registry);
-    const extra_fee = postingChain(event({ ...example_events.trade, fees: [...example_events.trade.fees, { asset: 'USDT', amount: '1' }] }), registry);
+    const extra_fee = postingChain(
+      event({ ...example_events.trade, fees: [...example_events.trade.fees, { asset: 'USDT', amount: '1' }] }),
+      registry,
+    );
     const fewer_fees = postingChain(event({ ...example_events.trade, fees: [] }), registry);
     const other_trade_id = postingChain(event({ ...example_events.trade, trade_id: 'another' }), registry);
     const same_with_raw = postingChain(event({ ...example_events.trade, raw: { exchange_field: 'x' } }), registry);
-    const outcomes = await new LedgerPoster(ledger).post([trade, trade, changed_amount, extra_fee, fewer_fees, other_trade_id, same_with_raw]);
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['posted', 'duplicate', 'conflict', 'conflict', 'conflict', 'conflict', 'duplicate']);
+    const outcomes = await new LedgerPoster(ledger).post([
+      trade,
+      trade,
+      changed_amount,
+      extra_fee,
+      fewer_fees,
+      other_trade_id,
+      same_with_raw,
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'posted',
+      'duplicate',
+      'conflict',
+      'conflict',
+      'conflict',
+      'conflict',
+      'duplicate',
+    ]);
     // Changed content changes the event key on every leg, so TigerBeetle reports the first leg.
     for (const changed of outcomes.slice(2, 6)) {
-      expect(changed).toMatchObject({ reason: expect.stringMatching(/KEEL_ERR_ENGINE_EVENT_CONFLICT.*leg 0 \(quote\) exists with different (amount|user_data_128)/) });
+      expect(changed).toMatchObject({
+        reason: expect.stringMatching(
+          /KEEL_ERR_ENGINE_EVENT_CONFLICT.*leg 0 \(quote\) exists with different (amount|user_data_128)/,
+        ),
+      });
     }
   });
 
@@ -60,10 +85,15 @@ describe('ledger poster', () => {
     const chain = postingChain(event(example_events.withdrawal), registry);
     const [first_leg] = chainTransfers(chain);
     // Burn the first leg's id: a transfer that failed on a missing account can never be created again.
-    const burned = await ledger.createTransfers([newTransfer({ ...first_leg!, flags: 0, debit_account_id: 999n, credit_account_id: 998n })]);
+    const burned = await ledger.createTransfers([
+      newTransfer({ ...first_leg!, flags: 0, debit_account_id: 999n, credit_account_id: 998n }),
+    ]);
     expect(burned[0]!.status).toBe(CreateTransferStatus.debit_account_not_found);
     const [outcome] = await new LedgerPoster(ledger).post([chain]);
-    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('leg 0 (amount): id_already_failed') });
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('leg 0 (amount): id_already_failed'),
+    });
     expect(await ledger.lookupTransfers(chainTransfers(chain).map((transfer) => transfer.id))).toEqual([]);
   });
 
@@ -73,7 +103,9 @@ describe('ledger poster', () => {
     const outcomes = await new LedgerPoster(ledger as Ledger, 7).post(chains);
     expect(outcomes.every((outcome) => outcome.status === 'posted' || outcome.status === 'no_transfers')).toBe(true);
     expect(Math.max(...ledger.transfer_request_sizes)).toBeLessThanOrEqual(7);
-    expect(ledger.transfer_request_sizes.reduce((sum, size) => sum + size, 0)).toBe(chains.reduce((sum, chain) => sum + chain.legs.length, 0));
+    expect(ledger.transfer_request_sizes.reduce((sum, size) => sum + size, 0)).toBe(
+      chains.reduce((sum, chain) => sum + chain.legs.length, 0),
+    );
     expect(() => new LedgerPoster(ledger, 8190)).toThrow(RangeError);
   });
 });

@@ -46,7 +46,11 @@ export class LedgerPoster {
       const transfers = request.flatMap((entry) => entry.transfers);
       const results = transfers.length === 0 ? [] : await this.ledger.createTransfers(transfers);
       const answered_all = results.length === transfers.length;
-      assertInvariant(answered_all, engine_error_codes.invariant_broken, `ledger answered ${results.length} results for ${transfers.length} transfers`);
+      assertInvariant(
+        answered_all,
+        engine_error_codes.invariant_broken,
+        `ledger answered ${results.length} results for ${transfers.length} transfers`,
+      );
       let offset = 0;
       const to_verify: { index: number; transfers: Transfer[] }[] = [];
       for (const entry of request) {
@@ -57,7 +61,8 @@ export class LedgerPoster {
         else outcomes[entry.index] = outcome;
       }
       const stored = await this.lookupAll(to_verify.flatMap((entry) => entry.transfers.map((transfer) => transfer.id)));
-      for (const entry of to_verify) outcomes[entry.index] = verifyExisting(chains[entry.index]!, entry.transfers, stored);
+      for (const entry of to_verify)
+        outcomes[entry.index] = verifyExisting(chains[entry.index]!, entry.transfers, stored);
     }
     return outcomes;
   }
@@ -105,7 +110,8 @@ export class LedgerPoster {
   private async lookupAll(ids: readonly bigint[]): Promise<Map<bigint, Transfer>> {
     const stored = new Map<bigint, Transfer>();
     for (let start = 0; start < ids.length; start += this.request_events_max) {
-      for (const transfer of await this.ledger.lookupTransfers(ids.slice(start, start + this.request_events_max))) stored.set(transfer.id, transfer);
+      for (const transfer of await this.ledger.lookupTransfers(ids.slice(start, start + this.request_events_max)))
+        stored.set(transfer.id, transfer);
     }
     return stored;
   }
@@ -116,7 +122,11 @@ export class LedgerPoster {
  * now. (The event key covers the content, so a differing leg here means the asset registry or the
  * rules changed under posted data.)
  */
-function verifyExisting(chain: PostingChain, transfers: readonly Transfer[], stored: ReadonlyMap<bigint, Transfer>): ChainOutcome {
+function verifyExisting(
+  chain: PostingChain,
+  transfers: readonly Transfer[],
+  stored: ReadonlyMap<bigint, Transfer>,
+): ChainOutcome {
   for (const [index, transfer] of transfers.entries()) {
     const existing = stored.get(transfer.id);
     const difference = existing === undefined ? 'was never posted' : firstDifference(transfer, existing);
@@ -125,10 +135,15 @@ function verifyExisting(chain: PostingChain, transfers: readonly Transfer[], sto
   return { status: 'duplicate', transfer_ids: transfers.map((transfer) => transfer.id) };
 }
 
-function classify(chain: PostingChain, transfers: readonly Transfer[], results: readonly CreateTransferResult[]): ChainOutcome | 'verify' {
+function classify(
+  chain: PostingChain,
+  transfers: readonly Transfer[],
+  results: readonly CreateTransferResult[],
+): ChainOutcome | 'verify' {
   if (transfers.length === 0) return { status: 'no_transfers' };
   const failure_index = results.findIndex(
-    (result) => result.status !== CreateTransferStatus.created && result.status !== CreateTransferStatus.linked_event_failed,
+    (result) =>
+      result.status !== CreateTransferStatus.created && result.status !== CreateTransferStatus.linked_event_failed,
   );
   if (failure_index === -1) {
     if (results.every((result) => result.status === CreateTransferStatus.created)) {
@@ -140,7 +155,10 @@ function classify(chain: PostingChain, transfers: readonly Transfer[], results: 
   const status_name = CreateTransferStatus[status] ?? String(status);
   if (status === CreateTransferStatus.exists) return 'verify';
   if (status_name.startsWith('exists_with_different_')) {
-    return conflict(chain, `leg ${failure_index} (${chain.legs[failure_index]!.kind}) exists with different ${status_name.slice(22)}`);
+    return conflict(
+      chain,
+      `leg ${failure_index} (${chain.legs[failure_index]!.kind}) exists with different ${status_name.slice(22)}`,
+    );
   }
   return {
     status: 'rejected',

@@ -14,8 +14,18 @@ import { decodeEvent, type DecodedEvent } from './event-decode.js';
 import type { LedgerPoster } from './ledger-poster.js';
 import { chainAccounts, postingChain, type PostingChain } from './posting-rules.js';
 
-export type AcceptedOutcome = { status: 'posted' | 'duplicate'; event_id: string; accounts: AccountSpec[]; transfers: number };
-export type FailedOutcome = { status: 'invalid' | 'conflict' | 'rejected'; event_id: string | undefined; code: string; reason: string };
+export type AcceptedOutcome = {
+  status: 'posted' | 'duplicate';
+  event_id: string;
+  accounts: AccountSpec[];
+  transfers: number;
+};
+export type FailedOutcome = {
+  status: 'invalid' | 'conflict' | 'rejected';
+  event_id: string | undefined;
+  code: string;
+  reason: string;
+};
 export type EventOutcome = AcceptedOutcome | { status: 'no_transfers'; event_id: string } | FailedOutcome;
 
 export type PostingCounts = {
@@ -31,15 +41,27 @@ export type PostingCounts = {
 
 /** One input as it was read: the message value (or line) and its key, and where it was read. */
 export type PostingInput = { value: Uint8Array | string | null; key: Buffer | string | null; source: DeadLetterSource };
-export type PostedBatch = { outcomes: EventOutcome[]; dead_letters: { key: Buffer | string | null; letter: DeadLetter }[]; counts: PostingCounts };
+export type PostedBatch = {
+  outcomes: EventOutcome[];
+  dead_letters: { key: Buffer | string | null; letter: DeadLetter }[];
+  counts: PostingCounts;
+};
 
 export function isFailed(outcome: EventOutcome): outcome is FailedOutcome {
   return outcome.status === 'invalid' || outcome.status === 'conflict' || outcome.status === 'rejected';
 }
 
 /** The whole step for inputs as read: decode (one UTF-8 rule), validate, post, dead letters, counts. */
-export async function postInputs(inputs: readonly PostingInput[], poster: LedgerPoster, registry: AssetRegistry): Promise<PostedBatch> {
-  const outcomes = await postBatch(inputs.map((input) => decodeEvent(input.value)), poster, registry);
+export async function postInputs(
+  inputs: readonly PostingInput[],
+  poster: LedgerPoster,
+  registry: AssetRegistry,
+): Promise<PostedBatch> {
+  const outcomes = await postBatch(
+    inputs.map((input) => decodeEvent(input.value)),
+    poster,
+    registry,
+  );
   const dead_lettered_at = new Date();
   const dead_letters = outcomes.flatMap((outcome, index) => {
     if (!isFailed(outcome)) return [];
@@ -51,7 +73,11 @@ export async function postInputs(inputs: readonly PostingInput[], poster: Ledger
 }
 
 /** Decoded events in, one outcome per event out, in order. */
-export async function postBatch(events: readonly DecodedEvent[], poster: LedgerPoster, registry: AssetRegistry): Promise<EventOutcome[]> {
+export async function postBatch(
+  events: readonly DecodedEvent[],
+  poster: LedgerPoster,
+  registry: AssetRegistry,
+): Promise<EventOutcome[]> {
   const outcomes: EventOutcome[] = new Array(events.length);
   const postable: { index: number; chain: PostingChain }[] = [];
   events.forEach((decoded, index) => {
@@ -71,18 +97,35 @@ export async function postBatch(events: readonly DecodedEvent[], poster: LedgerP
   chain_outcomes.forEach((outcome, position) => {
     const { index, chain } = postable[position]!;
     if (outcome.status === 'posted' || outcome.status === 'duplicate') {
-      outcomes[index] = { status: outcome.status, event_id: chain.event_id, accounts: chainAccounts(chain), transfers: chain.legs.length };
+      outcomes[index] = {
+        status: outcome.status,
+        event_id: chain.event_id,
+        accounts: chainAccounts(chain),
+        transfers: chain.legs.length,
+      };
     } else if (outcome.status === 'no_transfers') {
       outcomes[index] = { status: 'no_transfers', event_id: chain.event_id };
     } else {
-      outcomes[index] = { status: outcome.status, event_id: chain.event_id, code: outcome.code, reason: outcome.reason };
+      outcomes[index] = {
+        status: outcome.status,
+        event_id: chain.event_id,
+        code: outcome.code,
+        reason: outcome.reason,
+      };
     }
   });
   return outcomes;
 }
 
 export function noCounts(): PostingCounts {
-  return { read: 0, posted: 0, transfers: 0, duplicates: 0, no_transfers: 0, failed: { invalid: 0, conflict: 0, rejected: 0 } };
+  return {
+    read: 0,
+    posted: 0,
+    transfers: 0,
+    duplicates: 0,
+    no_transfers: 0,
+    failed: { invalid: 0, conflict: 0, rejected: 0 },
+  };
 }
 
 export function countOutcomes(outcomes: readonly EventOutcome[], counts: PostingCounts = noCounts()): PostingCounts {

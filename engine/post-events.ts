@@ -31,7 +31,12 @@ export type PostOptions = {
   progress_interval_ms?: number;
 };
 
-export async function postEventFile(file_path: string, ledger: Ledger, registry: AssetRegistry, options: PostOptions = {}): Promise<PostReport> {
+export async function postEventFile(
+  file_path: string,
+  ledger: Ledger,
+  registry: AssetRegistry,
+  options: PostOptions = {},
+): Promise<PostReport> {
   return postEventLines(readEventFile(file_path), ledger, registry, options);
 }
 
@@ -55,7 +60,8 @@ export async function postEventLines(
     countOutcomes(outcomes, counts);
     outcomes.forEach((outcome, index) => {
       if (isFailed(outcome)) {
-        if (rejections.length < rejections_listed_max) rejections.push({ line: group[index]!.line, id: outcome.event_id ?? null, reason: outcome.reason });
+        if (rejections.length < rejections_listed_max)
+          rejections.push({ line: group[index]!.line, id: outcome.event_id ?? null, reason: outcome.reason });
         else rejections_not_listed += 1;
       } else if (outcome.status !== 'no_transfers') {
         for (const spec of outcome.accounts) accounts.set(spec.id, spec);
@@ -74,10 +80,21 @@ export async function postEventLines(
     if (group.length >= events_per_group) await flush();
   }
   if (group.length > 0) await flush();
-  return { events: postCounts(counts), rejections, rejections_not_listed, accounts: await currentBalances(ledger, [...accounts.values()]) };
+  return {
+    events: postCounts(counts),
+    rejections,
+    rejections_not_listed,
+    accounts: await currentBalances(ledger, [...accounts.values()]),
+  };
 }
 
 /** The counts as `keel post` reports them: every failed line is a rejection. */
 function postCounts(counts: PostingCounts): PostCounts {
-  return { read: counts.read, posted: counts.posted, duplicates: counts.duplicates, no_transfers: counts.no_transfers, rejected: failedCount(counts) };
+  return {
+    read: counts.read,
+    posted: counts.posted,
+    duplicates: counts.duplicates,
+    no_transfers: counts.no_transfers,
+    rejected: failedCount(counts),
+  };
 }

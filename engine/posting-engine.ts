@@ -117,7 +117,9 @@ export class PostingEngine {
     await sendMessages(this.producer, this.options.dlq_topic, dead_letters);
     const last_offset = batch.messages[batch.messages.length - 1]!.offset;
     payload.resolveOffset(last_offset);
-    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() }]);
+    await this.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last_offset) + 1n).toString() },
+    ]);
     this.count(posted.counts);
     this.metrics.batch_size.observe(batch.messages.length);
     this.metrics.consumer_lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
@@ -130,7 +132,10 @@ export class PostingEngine {
    * Posts the batch, waiting out a ledger that does not answer: the partition is paused (no more
    * fetching), heartbeats keep the membership, and the same batch is retried with back-off.
    */
-  private async postUntilAnswered(inputs: readonly PostingInput[], payload: EachBatchPayload): Promise<PostedBatch | undefined> {
+  private async postUntilAnswered(
+    inputs: readonly PostingInput[],
+    payload: EachBatchPayload,
+  ): Promise<PostedBatch | undefined> {
     let backoff_ms = retry_backoff_ms_min;
     let resume: (() => void) | undefined;
     for (;;) {
@@ -148,7 +153,10 @@ export class PostingEngine {
           resume = payload.pause();
           this.metrics.ledger_available.set(0);
         }
-        this.logger.warn({ partition: payload.batch.partition, retry_in_ms: backoff_ms, error: describeError(error) }, 'ledger did not answer: partition paused');
+        this.logger.warn(
+          { partition: payload.batch.partition, retry_in_ms: backoff_ms, error: describeError(error) },
+          'ledger did not answer: partition paused',
+        );
         await sleep(backoff_ms * (0.5 + Math.random() / 2));
         backoff_ms = Math.min(backoff_ms * 2, this.options.retry_backoff_ms_max ?? 5_000);
         if (!this.running || !payload.isRunning() || payload.isStale()) {
@@ -166,7 +174,10 @@ export class PostingEngine {
     this.halted = true;
     // Every partition, not only this one: no other batch is fetched only to be left uncommitted.
     this.consumer.pause([{ topic: payload.batch.topic }]);
-    this.logger.fatal({ partition: payload.batch.partition, error: describeError(error) }, 'broken invariant: the posting engine stops');
+    this.logger.fatal(
+      { partition: payload.batch.partition, error: describeError(error) },
+      'broken invariant: the posting engine stops',
+    );
     this.report_failure(error);
     return undefined;
   }
@@ -177,7 +188,8 @@ export class PostingEngine {
     this.metrics.transfers_created.inc(counts.transfers);
     this.metrics.events_duplicate.inc(counts.duplicates);
     this.metrics.events_without_transfers.inc(counts.no_transfers);
-    for (const [reason, count] of Object.entries(counts.failed)) if (count > 0) this.metrics.events_dead_lettered.inc({ reason }, count);
+    for (const [reason, count] of Object.entries(counts.failed))
+      if (count > 0) this.metrics.events_dead_lettered.inc({ reason }, count);
     this.metrics.conflicts.inc(counts.failed.conflict);
   }
 }

@@ -21,7 +21,10 @@ function event(input: unknown): KeelEvent {
 function movements(chain: PostingChain): Record<string, string> {
   const net = new Map<string, { units: bigint; scale: number }>();
   for (const leg of chain.legs) {
-    for (const [spec, sign] of [[leg.debit, 1n], [leg.credit, -1n]] as const) {
+    for (const [spec, sign] of [
+      [leg.debit, 1n],
+      [leg.credit, -1n],
+    ] as const) {
       const name = `${spec.venue}/${spec.account} ${spec.type} ${spec.asset}`;
       const current = net.get(name) ?? { units: 0n, scale: spec.scale };
       net.set(name, { units: current.units + sign * leg.amount, scale: spec.scale });
@@ -81,7 +84,12 @@ describe('posting rules', () => {
 
   it('derivative trade: contracts between position and the venue, plus fees; no cash leg', () => {
     const chain = postingChain(
-      event({ ...example_events.trade, instrument: example_events.funding.instrument, quantity: '3', fees: [{ asset: 'USDT', amount: '0.2' }] }),
+      event({
+        ...example_events.trade,
+        instrument: example_events.funding.instrument,
+        quantity: '3',
+        fees: [{ asset: 'USDT', amount: '0.2' }],
+      }),
       registry,
     );
     expect(chain.legs.map((leg) => leg.kind)).toEqual(['contract', 'fee']);
@@ -135,16 +143,28 @@ describe('posting rules', () => {
   });
 
   it('decisions, risk checks, orders and zero amounts post nothing', () => {
-    for (const example of [example_events.decision, example_events.risk_check, example_events.order, { ...example_events.funding, amount: '0.000' }]) {
+    for (const example of [
+      example_events.decision,
+      example_events.risk_check,
+      example_events.order,
+      { ...example_events.funding, amount: '0.000' },
+    ]) {
       const chain = postingChain(event(example), registry);
       expect(chain.legs).toEqual([]);
     }
   });
 
   it('rejects amounts finer than the asset scale, naming the field', () => {
-    const too_fine = errorOf(() => postingChain(event({ ...example_events.trade, fees: [{ asset: 'USDT', amount: '0.0000000000001' }] }), registry));
+    const too_fine = errorOf(() =>
+      postingChain(event({ ...example_events.trade, fees: [{ asset: 'USDT', amount: '0.0000000000001' }] }), registry),
+    );
     expect(too_fine).toMatchObject({ code: 'KEEL_ERR_LEDGER_AMOUNT_TOO_PRECISE', field: 'fees.0.amount' });
-    const implied = errorOf(() => postingChain(event({ ...example_events.trade, cost: undefined, quantity: '0.12345678', price: '60000.12345678' }), registry));
+    const implied = errorOf(() =>
+      postingChain(
+        event({ ...example_events.trade, cost: undefined, quantity: '0.12345678', price: '60000.12345678' }),
+        registry,
+      ),
+    );
     expect(implied).toMatchObject({ code: engine_error_codes.cost_too_precise, field: 'cost' });
     expect(implied.message).toContain('7407.4220415765279684 has 16 decimals');
     const unknown = errorOf(() => postingChain(event({ ...example_events.income, asset: 'NOPE' }), registry));
@@ -153,9 +173,15 @@ describe('posting rules', () => {
 
   it('links every leg to the next and closes the chain on the last; one event key on every leg', () => {
     const transfers = chainTransfers(postingChain(event(example_events.trade), registry));
-    expect(transfers.map((transfer) => transfer.flags)).toEqual([TransferFlags.linked, TransferFlags.linked, TransferFlags.none]);
+    expect(transfers.map((transfer) => transfer.flags)).toEqual([
+      TransferFlags.linked,
+      TransferFlags.linked,
+      TransferFlags.none,
+    ]);
     expect(new Set(transfers.map((transfer) => transfer.user_data_128)).size).toBe(1);
-    expect(transfers.every((transfer) => transfer.user_data_64 === BigInt(Date.parse(example_events.trade.time)))).toBe(true);
+    expect(transfers.every((transfer) => transfer.user_data_64 === BigInt(Date.parse(example_events.trade.time)))).toBe(
+      true,
+    );
   });
 
   describe('for random valid events (property)', () => {

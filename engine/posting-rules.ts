@@ -17,7 +17,14 @@ import {
   type AccountType,
 } from '../ledger/chart-of-accounts.js';
 import { newTransfer, TransferFlags, u128_max, type Transfer } from '../ledger/ledger-port.js';
-import { decimalToUnits, formatDecimal, multiplyDecimals, parseAmount, parseDecimal, parseSignedAmount } from '../ledger/money.js';
+import {
+  decimalToUnits,
+  formatDecimal,
+  multiplyDecimals,
+  parseAmount,
+  parseDecimal,
+  parseSignedAmount,
+} from '../ledger/money.js';
 import { assertInvariant, KeelError } from '../platform/errors.js';
 import { engine_error_codes } from './engine-errors.js';
 import { eventTimeMs, type EventOf, type KeelEvent } from './event-schema.js';
@@ -62,7 +69,14 @@ export type PostingChain = {
 export function postingChain(event: KeelEvent, registry: AssetRegistry): PostingChain {
   const legs = postingLegs(event, registry);
   const code = event.type in event_type_codes ? event_type_codes[event.type as keyof typeof event_type_codes] : 0;
-  const chain = { event_id: event.id, event_id_hash: eventIdHash(event.id), event_key: eventKey(event), event_time_ms: eventTimeMs(event), code, legs };
+  const chain = {
+    event_id: event.id,
+    event_id_hash: eventIdHash(event.id),
+    event_key: eventKey(event),
+    event_time_ms: eventTimeMs(event),
+    code,
+    legs,
+  };
   assertChainBalanced(chain);
   return chain;
 }
@@ -112,17 +126,30 @@ export function accountSpecsOfEvents(events: Iterable<KeelEvent>, registry: Asse
 export function assertChainBalanced(chain: PostingChain): void {
   const broken = engine_error_codes.invariant_broken;
   const event = `event ${chain.event_id}`;
-  assertInvariant(chain.legs.length <= legs_per_event_max, broken, `${event}: ${chain.legs.length} legs, over ${legs_per_event_max}`);
+  assertInvariant(
+    chain.legs.length <= legs_per_event_max,
+    broken,
+    `${event}: ${chain.legs.length} legs, over ${legs_per_event_max}`,
+  );
   const net_by_ledger = new Map<number, bigint>();
   for (const leg of chain.legs) {
-    assertInvariant(leg.amount > 0n && leg.amount <= u128_max, broken, `${event}: ${leg.kind} leg amount ${leg.amount} out of range`);
+    assertInvariant(
+      leg.amount > 0n && leg.amount <= u128_max,
+      broken,
+      `${event}: ${leg.kind} leg amount ${leg.amount} out of range`,
+    );
     assertInvariant(leg.debit.id !== leg.credit.id, broken, `${event}: ${leg.kind} leg debits and credits one account`);
-    assertInvariant(leg.debit.ledger === leg.ledger, broken, `${event}: ${leg.kind} leg is not on its debit account's ledger`);
+    assertInvariant(
+      leg.debit.ledger === leg.ledger,
+      broken,
+      `${event}: ${leg.kind} leg is not on its debit account's ledger`,
+    );
     // Booked per account ledger, so a leg whose credit account sits on another ledger unbalances both.
     net_by_ledger.set(leg.debit.ledger, (net_by_ledger.get(leg.debit.ledger) ?? 0n) + leg.amount);
     net_by_ledger.set(leg.credit.ledger, (net_by_ledger.get(leg.credit.ledger) ?? 0n) - leg.amount);
   }
-  for (const [ledger, net] of net_by_ledger) assertInvariant(net === 0n, broken, `${event}: ledger ${ledger} is out of balance by ${net}`);
+  for (const [ledger, net] of net_by_ledger)
+    assertInvariant(net === 0n, broken, `${event}: ledger ${ledger} is out of balance by ${net}`);
 }
 
 /** The legs of an event's chain without its ids and key: what a fold of balances needs (throws as `postingChain` does on an event the ledger cannot post). */
@@ -153,7 +180,13 @@ export function postingLegs(event: KeelEvent, registry: AssetRegistry): Leg[] {
 
 type Owner = { venue: string; account: string };
 
-function assetAccount(owner: Owner, type: AccountType, asset_code: string, registry: AssetRegistry, field: string): AccountSpec {
+function assetAccount(
+  owner: Owner,
+  type: AccountType,
+  asset_code: string,
+  registry: AssetRegistry,
+  field: string,
+): AccountSpec {
   const asset = registry.asset(asset_code, field);
   return accountSpec({ venue: owner.venue, account: owner.account, type, asset: asset.code }, asset);
 }
@@ -171,7 +204,8 @@ function spotTradeLegs(event: EventOf<'trade'>, registry: AssetRegistry): Leg[] 
   const base_scale = registry.asset(base, 'instrument.base').scale;
   const quote_scale = registry.asset(quote, 'instrument.quote').scale;
   const quantity = parseAmount(event.quantity, base_scale, 'quantity');
-  const cost = event.cost === undefined ? impliedCost(event, quote, quote_scale) : parseAmount(event.cost, quote_scale, 'cost');
+  const cost =
+    event.cost === undefined ? impliedCost(event, quote, quote_scale) : parseAmount(event.cost, quote_scale, 'cost');
   const cash_base = assetAccount(event, 'cash', base, registry, 'instrument.base');
   const venue_base = assetAccount(event, 'counterparty', base, registry, 'instrument.base');
   const cash_quote = assetAccount(event, 'cash', quote, registry, 'instrument.quote');
@@ -201,8 +235,14 @@ function impliedCost(event: EventOf<'trade'>, quote: string, quote_scale: number
 function derivativeTradeLegs(event: EventOf<'trade'>, registry: AssetRegistry): Leg[] {
   const contract = registry.instrument(event.instrument.symbol);
   const contracts = parseAmount(event.quantity, contract.scale, 'quantity');
-  const position = accountSpec({ venue: event.venue, account: event.account, type: 'position', asset: contract.symbol }, contract);
-  const venue_side = accountSpec({ venue: event.venue, account: event.account, type: 'counterparty', asset: contract.symbol }, contract);
+  const position = accountSpec(
+    { venue: event.venue, account: event.account, type: 'position', asset: contract.symbol },
+    contract,
+  );
+  const venue_side = accountSpec(
+    { venue: event.venue, account: event.account, type: 'counterparty', asset: contract.symbol },
+    contract,
+  );
   const direction = event.side === 'buy' ? 1n : -1n;
   return [...signedLeg('contract', position, venue_side, direction * contracts), ...feeLegs(event, registry)];
 }
@@ -226,17 +266,27 @@ function signedLegs(
   other: AccountType,
 ): Leg[] {
   const amount = parseSignedAmount(amount_text, registry.asset(asset, 'asset').scale, 'amount');
-  return signedLeg('amount', assetAccount(event, 'cash', asset, registry, 'asset'), assetAccount(event, other, asset, registry, 'asset'), amount);
+  return signedLeg(
+    'amount',
+    assetAccount(event, 'cash', asset, registry, 'asset'),
+    assetAccount(event, other, asset, registry, 'asset'),
+    amount,
+  );
 }
 
-function externalFlowLegs(event: EventOf<'deposit' | 'withdrawal'>, registry: AssetRegistry, direction: 'in' | 'out'): Leg[] {
+function externalFlowLegs(
+  event: EventOf<'deposit' | 'withdrawal'>,
+  registry: AssetRegistry,
+  direction: 'in' | 'out',
+): Leg[] {
   const scale = registry.asset(event.asset, 'asset').scale;
   const amount = parseAmount(event.amount, scale, 'amount');
   const fee = event.fee === undefined ? 0n : parseAmount(event.fee, scale, 'fee');
   const cash = assetAccount(event, 'cash', event.asset, registry, 'asset');
   const external = assetAccount(event, 'external', event.asset, registry, 'asset');
   const fees = assetAccount(event, 'fees', event.asset, registry, 'asset');
-  const principal = direction === 'in' ? signedLeg('amount', cash, external, amount) : signedLeg('amount', external, cash, amount);
+  const principal =
+    direction === 'in' ? signedLeg('amount', cash, external, amount) : signedLeg('amount', external, cash, amount);
   return [...principal, ...signedLeg('fee', fees, cash, fee)];
 }
 
@@ -251,5 +301,7 @@ function marginLegs(event: EventOf<'margin'>, registry: AssetRegistry): Leg[] {
   const amount = parseAmount(event.amount, registry.asset(event.asset, 'asset').scale, 'amount');
   const cash = assetAccount(event, 'cash', event.asset, registry, 'asset');
   const margin = assetAccount(event, 'margin', event.asset, registry, 'asset');
-  return event.action === 'lock' ? signedLeg('amount', margin, cash, amount) : signedLeg('amount', cash, margin, amount);
+  return event.action === 'lock'
+    ? signedLeg('amount', margin, cash, amount)
+    : signedLeg('amount', cash, margin, amount);
 }

@@ -56,12 +56,20 @@ export const default_assets: readonly AssetSpec[] = [
   { code: 'GT', ledger: 29, scale: 8 },
 ];
 
-const asset_code_schema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'asset code of 1 to 32 letters, digits, . _ -');
+const asset_code_schema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'asset code of 1 to 32 letters, digits, . _ -');
 const scale_schema = z.number().int().min(0).max(asset_scale_max);
 
 export const registry_file_schema = z.strictObject({
   assets: z
-    .array(z.strictObject({ code: asset_code_schema, ledger: z.number().int().min(1).max(asset_ledger_max), scale: scale_schema }))
+    .array(
+      z.strictObject({
+        code: asset_code_schema,
+        ledger: z.number().int().min(1).max(asset_ledger_max),
+        scale: scale_schema,
+      }),
+    )
     .max(100_000)
     .default([]),
   instruments: z
@@ -77,7 +85,10 @@ export class AssetRegistry {
   private readonly instruments_by_symbol = new Map<string, InstrumentSpec>();
   private readonly symbols_by_ledger = new Map<number, string>();
 
-  constructor(assets: readonly AssetSpec[] = default_assets, instruments: readonly { symbol: string; scale: number }[] = []) {
+  constructor(
+    assets: readonly AssetSpec[] = default_assets,
+    instruments: readonly { symbol: string; scale: number }[] = [],
+  ) {
     for (const asset of assets) this.addAsset(asset);
     for (const instrument of instruments) this.instrument_scales.set(instrument.symbol, instrument.scale);
   }
@@ -136,11 +147,17 @@ export class AssetRegistry {
     const parsed_code = asset_code_schema.safeParse(asset.code);
     const valid_ledger = Number.isInteger(asset.ledger) && asset.ledger >= 1 && asset.ledger <= asset_ledger_max;
     if (!parsed_code.success || !valid_ledger || !scale_schema.safeParse(asset.scale).success) {
-      throw ledgerError(ledger_error_codes.asset_registry_invalid, `asset ${JSON.stringify(asset)} is not a valid registry entry`);
+      throw ledgerError(
+        ledger_error_codes.asset_registry_invalid,
+        `asset ${JSON.stringify(asset)} is not a valid registry entry`,
+      );
     }
     const holder = this.codes_by_ledger.get(asset.ledger);
     if (holder !== undefined && holder !== asset.code) {
-      throw ledgerError(ledger_error_codes.asset_registry_invalid, `ledger ${asset.ledger} is assigned to both ${holder} and ${asset.code}`);
+      throw ledgerError(
+        ledger_error_codes.asset_registry_invalid,
+        `ledger ${asset.ledger} is assigned to both ${holder} and ${asset.code}`,
+      );
     }
     this.assets_by_code.set(asset.code, asset);
     this.codes_by_ledger.set(asset.ledger, asset.code);

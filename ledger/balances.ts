@@ -25,7 +25,10 @@ type Totals = { debits: bigint; credits: bigint };
 export async function currentBalances(ledger: Ledger, specs: readonly AccountSpec[]): Promise<BalanceRow[]> {
   const found = new Map<bigint, Account>();
   for (let start = 0; start < specs.length; start += batch_events_max) {
-    for (const account of await ledger.lookupAccounts(specs.slice(start, start + batch_events_max).map((spec) => spec.id))) found.set(account.id, account);
+    for (const account of await ledger.lookupAccounts(
+      specs.slice(start, start + batch_events_max).map((spec) => spec.id),
+    ))
+      found.set(account.id, account);
   }
   return rows(specs, (spec) => {
     const account = found.get(spec.id);
@@ -34,7 +37,11 @@ export async function currentBalances(ledger: Ledger, specs: readonly AccountSpe
 }
 
 /** Balances from each account's transfers with event time at or before `at_ms`. */
-export async function balancesAsOfEventTime(ledger: Ledger, specs: readonly AccountSpec[], at_ms: number): Promise<BalanceRow[]> {
+export async function balancesAsOfEventTime(
+  ledger: Ledger,
+  specs: readonly AccountSpec[],
+  at_ms: number,
+): Promise<BalanceRow[]> {
   const totals = new Map<bigint, Totals>();
   for (const spec of specs) {
     const sum: Totals = { debits: 0n, credits: 0n };
@@ -49,11 +56,19 @@ export async function balancesAsOfEventTime(ledger: Ledger, specs: readonly Acco
 }
 
 /** Balances as the ledger had them at insertion time `known_at_ns` (TigerBeetle timestamps, ns). */
-export async function balancesKnownAt(ledger: Ledger, specs: readonly AccountSpec[], known_at_ns: bigint): Promise<BalanceRow[]> {
+export async function balancesKnownAt(
+  ledger: Ledger,
+  specs: readonly AccountSpec[],
+  known_at_ns: bigint,
+): Promise<BalanceRow[]> {
   const totals = new Map<bigint, Totals>();
   for (const spec of specs) {
     const [latest] = await ledger.getAccountBalances(
-      accountFilter(spec.id, { timestamp_max: known_at_ns, limit: 1, flags: AccountFilterFlags.debits | AccountFilterFlags.credits | AccountFilterFlags.reversed }),
+      accountFilter(spec.id, {
+        timestamp_max: known_at_ns,
+        limit: 1,
+        flags: AccountFilterFlags.debits | AccountFilterFlags.credits | AccountFilterFlags.reversed,
+      }),
     );
     totals.set(spec.id, { debits: latest?.debits_posted ?? 0n, credits: latest?.credits_posted ?? 0n });
   }

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { example_events } from '../test/support/example-events.js';
-import { accountId, eventIdHash, eventKey, transferId, transferIdTimeMs, venueAccountKey } from './chart-of-accounts.js';
+import {
+  accountId,
+  eventIdHash,
+  eventKey,
+  transferId,
+  transferIdTimeMs,
+  venueAccountKey,
+} from './chart-of-accounts.js';
 
 describe('deterministic ids', () => {
   it('are pinned: an id once stored in TigerBeetle must never change with a refactor', () => {
     // These literals were computed once and are kept to catch any change of the id scheme.
-    expect(accountId({ venue: 'binance', account: 'spot-main', type: 'cash', asset: 'BTC' }).toString(16)).toBe(PINNED.account);
+    expect(accountId({ venue: 'binance', account: 'spot-main', type: 'cash', asset: 'BTC' }).toString(16)).toBe(
+      PINNED.account,
+    );
     expect(eventIdHash('binance:spot-main:trade:BTCUSDT:28457').toString(16)).toBe(PINNED.event_id);
     expect(eventKey(example_events.trade).toString(16)).toBe(PINNED.event_content);
     expect(venueAccountKey('binance', 'spot-main').toString(16)).toBe(PINNED.venue_account);
@@ -15,7 +24,9 @@ describe('deterministic ids', () => {
     const left = accountId({ venue: 'a|b', account: 'c', type: 'cash', asset: 'BTC' });
     const right = accountId({ venue: 'a', account: 'b|c', type: 'cash', asset: 'BTC' });
     expect(left).not.toBe(right);
-    expect(accountId({ venue: 'a\\', account: '|c', type: 'cash', asset: 'BTC' })).not.toBe(accountId({ venue: 'a\\|', account: 'c', type: 'cash', asset: 'BTC' }));
+    expect(accountId({ venue: 'a\\', account: '|c', type: 'cash', asset: 'BTC' })).not.toBe(
+      accountId({ venue: 'a\\|', account: 'c', type: 'cash', asset: 'BTC' }),
+    );
   });
 
   it('key an event by its content, key order and the raw payload aside', () => {

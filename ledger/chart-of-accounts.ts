@@ -73,14 +73,19 @@ export function eventIdHash(event_id: string): bigint {
 }
 
 /** 128 bits naming an event's content (`raw`, the venue's own payload, is left out). */
-export function eventKey(event: { readonly id: string; readonly raw?: unknown; readonly [field: string]: unknown }): bigint {
+export function eventKey(event: {
+  readonly id: string;
+  readonly raw?: unknown;
+  readonly [field: string]: unknown;
+}): bigint {
   const { raw, ...content } = event;
   return hash128(`keel.event.v1|${canonicalJson(content)}`);
 }
 
 export function transferId(event_time_ms: number, event_id_hash: bigint, leg_index: number): bigint {
   const time_ms = BigInt(event_time_ms);
-  if (time_ms <= 0n || time_ms > event_time_ms_max) throw new RangeError(`event time ${event_time_ms} ms does not fit 48 bits`);
+  if (time_ms <= 0n || time_ms > event_time_ms_max)
+    throw new RangeError(`event time ${event_time_ms} ms does not fit 48 bits`);
   if (!Number.isInteger(leg_index) || leg_index < 0 || leg_index >= legs_per_event_max) {
     throw new RangeError(`leg index ${leg_index} is outside 0..${legs_per_event_max - 1}`);
   }
@@ -106,7 +111,15 @@ export function accountSpec(key: AccountKey, unit: { ledger: number; scale: numb
   const cache_key = `${name}|${unit.ledger}|${unit.scale}`;
   const cached = spec_cache.get(cache_key);
   if (cached !== undefined) return cached;
-  const spec: AccountSpec = Object.freeze({ venue: key.venue, account: key.account, type: key.type, asset: key.asset, id: accountIdOfName(name), ledger: unit.ledger, scale: unit.scale });
+  const spec: AccountSpec = Object.freeze({
+    venue: key.venue,
+    account: key.account,
+    type: key.type,
+    asset: key.asset,
+    id: accountIdOfName(name),
+    ledger: unit.ledger,
+    scale: unit.scale,
+  });
   if (spec_cache.size >= spec_cache_max) spec_cache.clear();
   spec_cache.set(cache_key, spec);
   return spec;

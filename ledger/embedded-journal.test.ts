@@ -11,7 +11,12 @@ import { JournaledLedger } from './embedded-journal.js';
 const registry = new AssetRegistry();
 
 async function postGenerated(ledger: Ledger, count: number, seed: number) {
-  const lines = [...generateEvents(count, { seed })].map((event, index) => ({ ok: true as const, line: index + 1, event, text: '' }));
+  const lines = [...generateEvents(count, { seed })].map((event, index) => ({
+    ok: true as const,
+    line: index + 1,
+    event,
+    text: '',
+  }));
   return postEventLines(lines, ledger, registry);
 }
 

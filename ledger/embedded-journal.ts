@@ -9,7 +9,20 @@
 //   payload = [u8 operation][7 zero bytes][u64 clock ns][count × 128-byte TigerBeetle-layout objects]
 // A record cut short by a crash is dropped on the next open (its request was never answered); a
 // damaged record followed by others is corruption and stops the open.
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { EmbeddedLedger } from './embedded-ledger.js';
@@ -119,7 +132,8 @@ export class JournaledLedger implements Ledger {
 
   private write(buffer: Buffer): void {
     let written = 0;
-    while (written < buffer.length) written += writeSync(this.fd, buffer, written, buffer.length - written, this.journal_size + written);
+    while (written < buffer.length)
+      written += writeSync(this.fd, buffer, written, buffer.length - written, this.journal_size + written);
     this.journal_size += buffer.length;
   }
 
@@ -142,7 +156,10 @@ export class JournaledLedger implements Ledger {
         break;
       }
       if (record === 'damaged') {
-        throw ledgerError(ledger_error_codes.journal_corrupt, `${journal_path}: record at byte ${offset} fails its checksum`);
+        throw ledgerError(
+          ledger_error_codes.journal_corrupt,
+          `${journal_path}: record at byte ${offset} fails its checksum`,
+        );
       }
       await this.apply(record.payload);
       offset = record.next_offset;
@@ -154,7 +171,9 @@ export class JournaledLedger implements Ledger {
     const operation = payload.readUInt8(0);
     this.clock_reading_ns = payload.readBigUInt64LE(8);
     const count = (payload.length - payload_prefix_size) / object_size;
-    const objects = Array.from({ length: count }, (_, index) => payload.subarray(payload_prefix_size + index * object_size, payload_prefix_size + (index + 1) * object_size));
+    const objects = Array.from({ length: count }, (_, index) =>
+      payload.subarray(payload_prefix_size + index * object_size, payload_prefix_size + (index + 1) * object_size),
+    );
     if (operation === operations.create_accounts) await this.inner.createAccounts(objects.map(decodeAccount));
     else if (operation === operations.create_transfers) await this.inner.createTransfers(objects.map(decodeTransfer));
     else throw ledgerError(ledger_error_codes.journal_corrupt, `unknown journal operation ${operation}`);
@@ -167,7 +186,11 @@ function readRecord(reader: ChunkReader, offset: number, size: number): JournalR
   if (offset + 8 > size) return 'torn';
   const header = reader.read(offset, 8);
   const length = header.readUInt32LE(0);
-  if (length < payload_prefix_size || length > record_payload_max || (length - payload_prefix_size) % object_size !== 0) {
+  if (
+    length < payload_prefix_size ||
+    length > record_payload_max ||
+    (length - payload_prefix_size) % object_size !== 0
+  ) {
     return offset + 8 + length >= size ? 'torn' : 'damaged';
   }
   if (offset + 8 + length > size) return 'torn';
@@ -191,7 +214,8 @@ class ChunkReader {
       const chunk_length = Math.min(Math.max(read_chunk_size, length), this.size - offset);
       this.chunk = Buffer.alloc(chunk_length);
       let filled = 0;
-      while (filled < chunk_length) filled += readSync(this.fd, this.chunk, filled, chunk_length - filled, offset + filled);
+      while (filled < chunk_length)
+        filled += readSync(this.fd, this.chunk, filled, chunk_length - filled, offset + filled);
       this.chunk_offset = offset;
     }
     return this.chunk.subarray(offset - this.chunk_offset, offset - this.chunk_offset + length);
@@ -207,7 +231,10 @@ function takeLock(lock_path: string): void {
   }
   const holder = Number(readFileSync(lock_path, 'utf8'));
   if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processIsAlive(holder)) {
-    throw ledgerError(ledger_error_codes.journal_locked, `the embedded ledger in ${lock_path} is in use by process ${holder}`);
+    throw ledgerError(
+      ledger_error_codes.journal_locked,
+      `the embedded ledger in ${lock_path} is in use by process ${holder}`,
+    );
   }
   // The holder is gone (it crashed without unlocking): the lock is stale and the journal is ours.
   writeFileSync(lock_path, String(process.pid));
@@ -231,15 +258,35 @@ type FieldKind = 'u128' | 'u64' | 'u32' | 'u16';
 type Layout<T> = readonly (readonly [keyof T & string, number, FieldKind])[];
 
 const account_layout: Layout<Account> = [
-  ['id', 0, 'u128'], ['debits_pending', 16, 'u128'], ['debits_posted', 32, 'u128'], ['credits_pending', 48, 'u128'],
-  ['credits_posted', 64, 'u128'], ['user_data_128', 80, 'u128'], ['user_data_64', 96, 'u64'], ['user_data_32', 104, 'u32'],
-  ['reserved', 108, 'u32'], ['ledger', 112, 'u32'], ['code', 116, 'u16'], ['flags', 118, 'u16'], ['timestamp', 120, 'u64'],
+  ['id', 0, 'u128'],
+  ['debits_pending', 16, 'u128'],
+  ['debits_posted', 32, 'u128'],
+  ['credits_pending', 48, 'u128'],
+  ['credits_posted', 64, 'u128'],
+  ['user_data_128', 80, 'u128'],
+  ['user_data_64', 96, 'u64'],
+  ['user_data_32', 104, 'u32'],
+  ['reserved', 108, 'u32'],
+  ['ledger', 112, 'u32'],
+  ['code', 116, 'u16'],
+  ['flags', 118, 'u16'],
+  ['timestamp', 120, 'u64'],
 ];
 
 const transfer_layout: Layout<Transfer> = [
-  ['id', 0, 'u128'], ['debit_account_id', 16, 'u128'], ['credit_account_id', 32, 'u128'], ['amount', 48, 'u128'],
-  ['pending_id', 64, 'u128'], ['user_data_128', 80, 'u128'], ['user_data_64', 96, 'u64'], ['user_data_32', 104, 'u32'],
-  ['timeout', 108, 'u32'], ['ledger', 112, 'u32'], ['code', 116, 'u16'], ['flags', 118, 'u16'], ['timestamp', 120, 'u64'],
+  ['id', 0, 'u128'],
+  ['debit_account_id', 16, 'u128'],
+  ['credit_account_id', 32, 'u128'],
+  ['amount', 48, 'u128'],
+  ['pending_id', 64, 'u128'],
+  ['user_data_128', 80, 'u128'],
+  ['user_data_64', 96, 'u64'],
+  ['user_data_32', 104, 'u32'],
+  ['timeout', 108, 'u32'],
+  ['ledger', 112, 'u32'],
+  ['code', 116, 'u16'],
+  ['flags', 118, 'u16'],
+  ['timestamp', 120, 'u64'],
 ];
 
 function encode<T>(layout: Layout<T>, object: T): Buffer {

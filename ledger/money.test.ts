@@ -2,7 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ledger_error_codes } from './ledger-errors.js';
 import { u128_max } from './ledger-port.js';
-import { addDecimals, compareDecimals, formatDecimal, formatUnits, multiplyDecimals, negateDecimal, parseAmount, parseDecimal, parseSignedAmount, subtractDecimals } from './money.js';
+import {
+  addDecimals,
+  compareDecimals,
+  formatDecimal,
+  formatUnits,
+  multiplyDecimals,
+  negateDecimal,
+  parseAmount,
+  parseDecimal,
+  parseSignedAmount,
+  subtractDecimals,
+} from './money.js';
 
 const scale = fc.integer({ min: 0, max: 38 });
 const u128 = fc.bigInt({ min: 0n, max: u128_max });
@@ -50,14 +61,19 @@ describe('money: decimal ⇄ bigint at a scale', () => {
 
   it('rejects an amount with more decimals than the scale, naming the field, whatever the digits', () => {
     fc.assert(
-      fc.property(u128, fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 9 }), (units, asset_scale, extra_digit) => {
-        // One more decimal than the scale, and that last digit is not zero, so nothing can strip it.
-        const text = formatUnits(units * 10n + BigInt(extra_digit), asset_scale + 1);
-        const error = errorOf(() => parseAmount(text, asset_scale, 'fees.0.amount'));
-        expect(error.code).toBe(ledger_error_codes.amount_too_precise);
-        expect(error.field).toBe('fees.0.amount');
-        expect(error.message).toContain('fees.0.amount');
-      }),
+      fc.property(
+        u128,
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 9 }),
+        (units, asset_scale, extra_digit) => {
+          // One more decimal than the scale, and that last digit is not zero, so nothing can strip it.
+          const text = formatUnits(units * 10n + BigInt(extra_digit), asset_scale + 1);
+          const error = errorOf(() => parseAmount(text, asset_scale, 'fees.0.amount'));
+          expect(error.code).toBe(ledger_error_codes.amount_too_precise);
+          expect(error.field).toBe('fees.0.amount');
+          expect(error.message).toContain('fees.0.amount');
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -92,16 +108,28 @@ describe('money: decimal ⇄ bigint at a scale', () => {
 
   it('multiplies exactly, with the scales adding and no rounding', () => {
     fc.assert(
-      fc.property(u128, u128, fc.integer({ min: 0, max: 18 }), fc.integer({ min: 0, max: 18 }), (left, right, left_scale, right_scale) => {
-        const product = multiplyDecimals({ units: left, scale: left_scale }, { units: right, scale: right_scale });
-        expect(product.units * 10n ** BigInt(left_scale + right_scale - product.scale)).toBe(left * right);
-      }),
+      fc.property(
+        u128,
+        u128,
+        fc.integer({ min: 0, max: 18 }),
+        fc.integer({ min: 0, max: 18 }),
+        (left, right, left_scale, right_scale) => {
+          const product = multiplyDecimals({ units: left, scale: left_scale }, { units: right, scale: right_scale });
+          expect(product.units * 10n ** BigInt(left_scale + right_scale - product.scale)).toBe(left * right);
+        },
+      ),
     );
-    expect(multiplyDecimals(parseDecimal('0.00123', 'q'), parseDecimal('43210.57', 'p'))).toEqual({ units: 531490011n, scale: 7 });
+    expect(multiplyDecimals(parseDecimal('0.00123', 'q'), parseDecimal('43210.57', 'p'))).toEqual({
+      units: 531490011n,
+      scale: 7,
+    });
   });
 
   it('adds, subtracts and compares exactly across scales, without needing normalised values', () => {
-    const signed = fc.record({ units: fc.bigInt({ min: -u128_max, max: u128_max }), scale: fc.integer({ min: 0, max: 30 }) });
+    const signed = fc.record({
+      units: fc.bigInt({ min: -u128_max, max: u128_max }),
+      scale: fc.integer({ min: 0, max: 30 }),
+    });
     fc.assert(
       fc.property(signed, signed, fc.integer({ min: 0, max: 8 }), (left, right, padding) => {
         const padded = { units: left.units * 10n ** BigInt(padding), scale: left.scale + padding };
@@ -111,11 +139,14 @@ describe('money: decimal ⇄ bigint at a scale', () => {
         expect(compareDecimals(subtractDecimals(sum, right), left)).toBe(0);
         expect(compareDecimals(addDecimals(left, negateDecimal(left)), { units: 0n, scale: 0 })).toBe(0);
         const common = Math.max(left.scale, right.scale);
-        const difference = left.units * 10n ** BigInt(common - left.scale) - right.units * 10n ** BigInt(common - right.scale);
+        const difference =
+          left.units * 10n ** BigInt(common - left.scale) - right.units * 10n ** BigInt(common - right.scale);
         expect(compareDecimals(left, right)).toBe(difference < 0n ? -1 : difference > 0n ? 1 : 0);
       }),
     );
     expect(formatDecimal(addDecimals(parseDecimal('0.1', 'a'), parseDecimal('0.20', 'b')))).toBe('0.3');
-    expect(formatDecimal(subtractDecimals(parseDecimal('1', 'a'), parseDecimal('1.000000000000000000001', 'b')))).toBe('-0.000000000000000000001');
+    expect(formatDecimal(subtractDecimals(parseDecimal('1', 'a'), parseDecimal('1.000000000000000000001', 'b')))).toBe(
+      '-0.000000000000000000001',
+    );
   });
 });

@@ -23,7 +23,9 @@ const decimal_pattern = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 export function parseDecimal(text: string, field: string): Decimal {
   if (typeof text !== 'string') {
-    throw ledgerError(ledger_error_codes.amount_malformed, `${field}: expected a decimal string, got ${typeof text}`, { field });
+    throw ledgerError(ledger_error_codes.amount_malformed, `${field}: expected a decimal string, got ${typeof text}`, {
+      field,
+    });
   }
   if (text.length === 0 || text.length > decimal_text_length_max) {
     throw ledgerError(
@@ -39,7 +41,9 @@ export function parseDecimal(text: string, field: string): Decimal {
   const [, sign = '', integer_digits = '', fraction_digits = '', exponent_text] = match;
   const exponent = exponent_text === undefined ? 0 : Number(exponent_text);
   if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > exponent_magnitude_max) {
-    throw ledgerError(ledger_error_codes.amount_out_of_range, `${field}: exponent of '${text}' is out of range`, { field });
+    throw ledgerError(ledger_error_codes.amount_out_of_range, `${field}: exponent of '${text}' is out of range`, {
+      field,
+    });
   }
   const magnitude = BigInt(integer_digits + fraction_digits);
   let units = sign === '-' ? -magnitude : magnitude;
@@ -78,9 +82,13 @@ export function decimalToUnits(decimal: Decimal, scale: number, field: string): 
   }
   const units = exact.units * powerOfTen(scale - exact.scale);
   if (units > u128_max || units < -u128_max) {
-    throw ledgerError(ledger_error_codes.amount_out_of_range, `${field}: ${formatDecimal(exact)} is outside the u128 range at scale ${scale}`, {
-      field,
-    });
+    throw ledgerError(
+      ledger_error_codes.amount_out_of_range,
+      `${field}: ${formatDecimal(exact)} is outside the u128 range at scale ${scale}`,
+      {
+        field,
+      },
+    );
   }
   return units;
 }

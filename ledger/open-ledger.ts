@@ -23,7 +23,11 @@ export function loadRegistry(config: Pick<Config, 'assets_file'>): AssetRegistry
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new KeelError(ledger_error_codes.asset_registry_invalid, `KEEL_ASSETS_FILE ${config.assets_file} is not valid JSON: ${(error as Error).message}`, { field: 'KEEL_ASSETS_FILE' });
+    throw new KeelError(
+      ledger_error_codes.asset_registry_invalid,
+      `KEEL_ASSETS_FILE ${config.assets_file} is not valid JSON: ${(error as Error).message}`,
+      { field: 'KEEL_ASSETS_FILE' },
+    );
   }
   return AssetRegistry.withOverrides(document, config.assets_file);
 }

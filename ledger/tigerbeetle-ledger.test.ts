@@ -31,7 +31,10 @@ function slowClientMock(answers_to_delay: number, delay_ms: number) {
   return { client, ledger, submitted };
 }
 
-const accounts = [newAccount({ id: 1n, ledger: 1, code: 1, flags: AccountFlags.history }), newAccount({ id: 2n, ledger: 1, code: 1 })];
+const accounts = [
+  newAccount({ id: 1n, ledger: 1, code: 1, flags: AccountFlags.history }),
+  newAccount({ id: 2n, ledger: 1, code: 1 }),
+];
 const transfer = newTransfer({ id: 10n, debit_account_id: 1n, credit_account_id: 2n, amount: 5n, ledger: 1, code: 1 });
 
 describe('TigerBeetle adapter (over a slow client mock)', () => {
@@ -62,6 +65,8 @@ describe('TigerBeetle adapter (over a slow client mock)', () => {
     await expect(adapter.createTransfers(too_many)).rejects.toMatchObject({ code: 'KEEL_ERR_LEDGER_BATCH_TOO_LARGE' });
     expect(submitted).toEqual([]);
     expect(() => TigerBeetleLedger.overClient(client, { request_timeout_ms: 0 })).toThrow(RangeError);
-    expect(() => TigerBeetleLedger.overClient(client, { request_timeout_ms: 10, request_attempts_max: 0 })).toThrow(RangeError);
+    expect(() => TigerBeetleLedger.overClient(client, { request_timeout_ms: 10, request_attempts_max: 0 })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -52,10 +52,19 @@ export class TigerBeetleLedger implements Ledger {
   }
 
   /** The adapter over an existing client (tests give it one that can be made slow). */
-  static overClient(client: Client, options: Pick<TigerBeetleOptions, 'request_timeout_ms' | 'request_attempts_max'>): TigerBeetleLedger {
+  static overClient(
+    client: Client,
+    options: Pick<TigerBeetleOptions, 'request_timeout_ms' | 'request_attempts_max'>,
+  ): TigerBeetleLedger {
     const attempts_max = options.request_attempts_max ?? 3;
-    if (!Number.isInteger(options.request_timeout_ms) || options.request_timeout_ms < 1 || options.request_timeout_ms > request_timeout_ms_max) {
-      throw new RangeError(`request_timeout_ms must be 1..${request_timeout_ms_max}, got ${options.request_timeout_ms}`);
+    if (
+      !Number.isInteger(options.request_timeout_ms) ||
+      options.request_timeout_ms < 1 ||
+      options.request_timeout_ms > request_timeout_ms_max
+    ) {
+      throw new RangeError(
+        `request_timeout_ms must be 1..${request_timeout_ms_max}, got ${options.request_timeout_ms}`,
+      );
     }
     if (!Number.isInteger(attempts_max) || attempts_max < 1 || attempts_max > request_attempts_limit) {
       throw new RangeError(`request_attempts_max must be 1..${request_attempts_limit}, got ${attempts_max}`);
@@ -65,12 +74,16 @@ export class TigerBeetleLedger implements Ledger {
 
   // The client's results carry a `reserved` field besides timestamp and status; the port's do not.
   async createAccounts(accounts: readonly Account[]): Promise<CreateAccountResult[]> {
-    const results = await this.request('create_accounts', accounts.length, () => this.client.createAccounts([...accounts]));
+    const results = await this.request('create_accounts', accounts.length, () =>
+      this.client.createAccounts([...accounts]),
+    );
     return results.map((result) => ({ timestamp: result.timestamp, status: result.status as number }));
   }
 
   async createTransfers(transfers: readonly Transfer[]): Promise<CreateTransferResult[]> {
-    const results = await this.request('create_transfers', transfers.length, () => this.client.createTransfers([...transfers]));
+    const results = await this.request('create_transfers', transfers.length, () =>
+      this.client.createTransfers([...transfers]),
+    );
     return results.map((result) => ({ timestamp: result.timestamp, status: result.status as number }));
   }
 
@@ -105,7 +118,10 @@ export class TigerBeetleLedger implements Ledger {
   /** One request with a bounded wait, resubmitted as is after a timeout (safe: ids make it idempotent). */
   private async request<T>(operation: string, events: number, submit: () => Promise<T>): Promise<T> {
     if (events > batch_events_max) {
-      throw ledgerError(ledger_error_codes.batch_too_large, `${operation}: ${events} events, more than TigerBeetle's ${batch_events_max} per request`);
+      throw ledgerError(
+        ledger_error_codes.batch_too_large,
+        `${operation}: ${events} events, more than TigerBeetle's ${batch_events_max} per request`,
+      );
     }
     for (let attempt = 1; ; attempt += 1) {
       const answer = await withTimeout(submit(), this.request_timeout_ms);
@@ -141,5 +157,7 @@ function withTimeout<T>(promise: Promise<T>, timeout_ms: number): Promise<Answer
   const timeout = new Promise<Answer<T>>((resolve) => {
     timer = setTimeout(() => resolve({ done: false }), timeout_ms);
   });
-  return Promise.race([promise.then((value): Answer<T> => ({ done: true, value })), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise.then((value): Answer<T> => ({ done: true, value })), timeout]).finally(() =>
+    clearTimeout(timer),
+  );
 }

@@ -26,7 +26,10 @@ function canonicalText(value: unknown, depth: number): string {
   }
   if (typeof value === 'bigint') return `"${value.toString()}"`;
   if (typeof value === 'object' && depth > canonical_json_depth_max) {
-    throw new KeelError(platform_error_codes.json_too_deep, `canonical JSON: a value nested deeper than ${canonical_json_depth_max} levels`);
+    throw new KeelError(
+      platform_error_codes.json_too_deep,
+      `canonical JSON: a value nested deeper than ${canonical_json_depth_max} levels`,
+    );
   }
   if (Array.isArray(value)) {
     let text = '[';

@@ -23,7 +23,10 @@ export const api_token_length_min = 16;
 
 /** One configured API token; messages never repeat the token itself. */
 export const api_token_schema = z.strictObject({
-  name: z.string().regex(/^[\w.-]{1,64}$/, 'a name of 1 to 64 letters, digits, _ . -').optional(),
+  name: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'a name of 1 to 64 letters, digits, _ . -')
+    .optional(),
   token: z
     .string()
     .min(api_token_length_min, `a token must have at least ${api_token_length_min} characters`)
@@ -36,13 +39,20 @@ export const api_token_schema = z.strictObject({
 const api_tokens_text = z.string().transform((text, context) => {
   const tokens = text.split(',').map((item, index) => {
     const colon = item.lastIndexOf(':');
-    const parsed = api_token_schema.safeParse({ token: colon < 0 ? item : item.slice(0, colon), scopes: colon < 0 ? [] : item.slice(colon + 1).split('+') });
-    for (const issue of parsed.success ? [] : parsed.error.issues) context.addIssue({ code: 'custom', message: `token ${index + 1}: ${issue.message}` });
-    return parsed.success ? { name: `token-${index + 1}`, token: parsed.data.token, scopes: [...new Set(parsed.data.scopes)] } : null;
+    const parsed = api_token_schema.safeParse({
+      token: colon < 0 ? item : item.slice(0, colon),
+      scopes: colon < 0 ? [] : item.slice(colon + 1).split('+'),
+    });
+    for (const issue of parsed.success ? [] : parsed.error.issues)
+      context.addIssue({ code: 'custom', message: `token ${index + 1}: ${issue.message}` });
+    return parsed.success
+      ? { name: `token-${index + 1}`, token: parsed.data.token, scopes: [...new Set(parsed.data.scopes)] }
+      : null;
   });
   // Only valid entries are compared: two bad ones are not "the same token" (each is reported above).
   const valid = tokens.filter((token) => token !== null);
-  if (new Set(valid.map((token) => token.token)).size !== valid.length) context.addIssue({ code: 'custom', message: 'the same token is listed twice' });
+  if (new Set(valid.map((token) => token.token)).size !== valid.length)
+    context.addIssue({ code: 'custom', message: 'the same token is listed twice' });
   return valid;
 });
 
@@ -76,7 +86,10 @@ const env_schema = z
     KEEL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
     DATABASE_URL: z
       .string()
-      .refine((url) => /^postgres(ql)?:\/\//.test(url) && URL.canParse(url), 'a PostgreSQL URL, e.g. postgres://keel@127.0.0.1:15432/keel')
+      .refine(
+        (url) => /^postgres(ql)?:\/\//.test(url) && URL.canParse(url),
+        'a PostgreSQL URL, e.g. postgres://keel@127.0.0.1:15432/keel',
+      )
       .default('postgres://keel@127.0.0.1:15432/keel'),
     KEEL_CREDENTIALS_FILE: z.string().min(1).optional(),
     KEEL_CONNECT_POLL_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
@@ -84,7 +97,12 @@ const env_schema = z
     KEEL_API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
     KEEL_API_TOKENS: api_tokens_text.optional(),
     KEEL_API_TOKENS_FILE: z.string().min(1).optional(),
-    KEEL_API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(16 * 1024 * 1024).default(1024 * 1024),
+    KEEL_API_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
     KEEL_API_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
     KEEL_API_READS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
     KEEL_ACTOR: z.string().min(1).max(400).optional(),
@@ -94,7 +112,11 @@ const env_schema = z
       context.addIssue({ code: 'custom', path: ['TB_ADDRESS'], message: 'required when KEEL_LEDGER=tigerbeetle' });
     }
     if (env.KEEL_API_TOKENS !== undefined && env.KEEL_API_TOKENS_FILE !== undefined) {
-      context.addIssue({ code: 'custom', path: ['KEEL_API_TOKENS_FILE'], message: 'set KEEL_API_TOKENS or KEEL_API_TOKENS_FILE, not both' });
+      context.addIssue({
+        code: 'custom',
+        path: ['KEEL_API_TOKENS_FILE'],
+        message: 'set KEEL_API_TOKENS or KEEL_API_TOKENS_FILE, not both',
+      });
     }
   });
 
@@ -112,7 +134,15 @@ export type Config = {
   /** Venue connectors: where API keys may be kept (else the environment), and how often to poll once caught up. */
   connectors: { credentials_file: string | undefined; poll_interval_ms: number };
   /** The HTTP API (`keel api`): tokens from KEEL_API_TOKENS here; a KEEL_API_TOKENS_FILE is read by the command (api/api-tokens.ts). */
-  api: { host: string; port: number; tokens: ApiToken[]; tokens_file: string | undefined; body_limit_bytes: number; writes_per_minute: number; reads_per_minute: number };
+  api: {
+    host: string;
+    port: number;
+    tokens: ApiToken[];
+    tokens_file: string | undefined;
+    body_limit_bytes: number;
+    writes_per_minute: number;
+    reads_per_minute: number;
+  };
   /** Who runs a recorded action (`keel close`, `keel reopen`); unset: the OS user and host. */
   actor: string | undefined;
 };
@@ -143,10 +173,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       events_partitions: settings.KEEL_EVENTS_PARTITIONS,
     },
     engine: { group_id: settings.KEEL_ENGINE_GROUP, session_timeout_ms: settings.KEEL_ENGINE_SESSION_TIMEOUT_MS },
-    audit: { group_id: settings.KEEL_AUDIT_GROUP, trade_records_topic: settings.KEEL_TRADE_RECORDS_TOPIC, seal_interval_ms: settings.KEEL_AUDIT_SEAL_INTERVAL_MS, session_timeout_ms: settings.KEEL_AUDIT_SESSION_TIMEOUT_MS },
+    audit: {
+      group_id: settings.KEEL_AUDIT_GROUP,
+      trade_records_topic: settings.KEEL_TRADE_RECORDS_TOPIC,
+      seal_interval_ms: settings.KEEL_AUDIT_SEAL_INTERVAL_MS,
+      session_timeout_ms: settings.KEEL_AUDIT_SESSION_TIMEOUT_MS,
+    },
     metrics: { host: settings.KEEL_METRICS_HOST, port: settings.KEEL_METRICS_PORT },
     database: { url: settings.DATABASE_URL },
-    connectors: { credentials_file: settings.KEEL_CREDENTIALS_FILE, poll_interval_ms: settings.KEEL_CONNECT_POLL_INTERVAL_MS },
+    connectors: {
+      credentials_file: settings.KEEL_CREDENTIALS_FILE,
+      poll_interval_ms: settings.KEEL_CONNECT_POLL_INTERVAL_MS,
+    },
     api: {
       host: settings.KEEL_API_HOST,
       port: settings.KEEL_API_PORT,
@@ -162,5 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** An empty variable means "not set": `KEEL_LEDGER= keel post` should fall back to the default. */
 function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
 }

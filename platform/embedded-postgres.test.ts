@@ -11,7 +11,7 @@ describe('embedded PostgreSQL (PGlite behind its socket)', () => {
       const directory = join(import.meta.dirname, '..', 'migrations');
       const applied = await migrate(pool, directory);
       expect(applied).toMatchObject({ applied: readMigrations(directory).map((migration) => migration.name) });
-      const { rows } = await pool.query<{ total: string }>("select (1.1 + 2.2)::numeric::text as total");
+      const { rows } = await pool.query<{ total: string }>('select (1.1 + 2.2)::numeric::text as total');
       expect(rows).toEqual([{ total: '3.3' }]);
       await expect(pool.query('delete from audit_log')).rejects.toThrow(/KEEL_ERR_AUDIT_LOG_APPEND_ONLY/);
     } finally {

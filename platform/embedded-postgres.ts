@@ -7,7 +7,9 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 export type EmbeddedPostgres = { url: string; stop(): Promise<void> };
 
 /** Starts PGlite (in memory, or persisted under `data_dir`) on 127.0.0.1, on a free port unless one is given. */
-export async function startEmbeddedPostgres(options: { data_dir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  options: { data_dir?: string; port?: number } = {},
+): Promise<EmbeddedPostgres> {
   const database = await PGlite.create(options.data_dir === undefined ? undefined : { dataDir: options.data_dir });
   const server = new PGLiteSocketServer({ db: database, host: '127.0.0.1', port: options.port ?? 0 });
   await server.start();

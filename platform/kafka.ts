@@ -2,7 +2,16 @@
 // Keel writes has one format; topic creation is idempotent and part of every start-up; every
 // publisher (API, connectors, `keel publish`, dead letters, trade records) produces through
 // `producerOf` and `sendMessages`.
-import { Kafka, logLevel, Partitioners, type Admin, type ITopicConfig, type LogEntry, type Message, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type ITopicConfig,
+  type LogEntry,
+  type Message,
+  type Producer,
+} from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -21,7 +30,10 @@ const kafka_log_levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * producer with limited retries may duplicate a message (a failed send fails its caller, and event
  * ids make a re-sent event a duplicate, never a second posting).
  */
-const harmless_kafka_warnings = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer'];
+const harmless_kafka_warnings = [
+  'KafkaJS v2.0.0 switched default partitioner',
+  'Limiting retries for the idempotent producer',
+];
 
 /** Messages per send: large enough to batch well, small enough to bound memory and retry cost. */
 export const messages_per_send = 1_000;
@@ -66,7 +78,11 @@ export function eventMessageKey(venue: string, account: string): string {
  * nor reorders; kafkajs v2's default partitioner, named so that partitions stay where they are.
  */
 export function producerOf(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
 
 /**
@@ -93,6 +109,7 @@ export async function sendMessages(producer: Producer, topic: string, messages: 
 }
 
 function messageBytes(message: Message): number {
-  const size = (value: Message['value'] | Message['key']) => (value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+  const size = (value: Message['value'] | Message['key']) =>
+    value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length;
   return size(message.key) + size(message.value) + 64;
 }

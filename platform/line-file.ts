@@ -9,7 +9,6 @@ import { TextDecoder } from 'node:util';
 import { KeelError } from './errors.js';
 import { platform_error_codes } from './platform-errors.js';
 
-
 /** A line as text (without its line break), or why it was not read: too long, or not UTF-8. Numbered from 1. */
 export type FileLine = { line: number; ok: true; text: string } | { line: number; ok: false; reason: string };
 
@@ -29,15 +28,25 @@ async function openForReading(file_path: string): Promise<FileHandle> {
   // open(2) succeeds on a directory; reading it would fail later with EISDIR.
   if ((await handle.stat()).isDirectory()) {
     await handle.close();
-    throw new KeelError(platform_error_codes.input_not_a_file, `${file_path} is a directory, not a file`, { field: 'file' });
+    throw new KeelError(platform_error_codes.input_not_a_file, `${file_path} is a directory, not a file`, {
+      field: 'file',
+    });
   }
   return handle;
 }
 
 function openError(file_path: string, error: NodeJS.ErrnoException): KeelError {
-  if (error.code === 'ENOENT') return new KeelError(platform_error_codes.input_file_not_found, `${file_path}: no such file`, { field: 'file' });
-  if (error.code === 'EISDIR') return new KeelError(platform_error_codes.input_not_a_file, `${file_path} is a directory, not a file`, { field: 'file' });
-  return new KeelError(platform_error_codes.input_file_unreadable, `${file_path}: cannot read (${error.code ?? error.message})`, { field: 'file', cause: error });
+  if (error.code === 'ENOENT')
+    return new KeelError(platform_error_codes.input_file_not_found, `${file_path}: no such file`, { field: 'file' });
+  if (error.code === 'EISDIR')
+    return new KeelError(platform_error_codes.input_not_a_file, `${file_path} is a directory, not a file`, {
+      field: 'file',
+    });
+  return new KeelError(
+    platform_error_codes.input_file_unreadable,
+    `${file_path}: cannot read (${error.code ?? error.message})`,
+    { field: 'file', cause: error },
+  );
 }
 
 /** One line being gathered: its pieces while within the limit, only its length once past it. */
@@ -59,8 +68,10 @@ class LineBuffer {
     const content = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces);
     this.pieces = [];
     this.bytes = 0;
-    if (bytes > this.line_bytes_max) return { line, ok: false, reason: `line is more than ${this.line_bytes_max} bytes long (${bytes}); not read` };
-    const end = content.length > 0 && content[content.length - 1] === carriage_return ? content.length - 1 : content.length;
+    if (bytes > this.line_bytes_max)
+      return { line, ok: false, reason: `line is more than ${this.line_bytes_max} bytes long (${bytes}); not read` };
+    const end =
+      content.length > 0 && content[content.length - 1] === carriage_return ? content.length - 1 : content.length;
     const start = line === 1 && content.subarray(0, 3).equals(byte_order_mark) ? 3 : 0;
     try {
       return { line, ok: true, text: decoder.decode(content.subarray(start, end)) };
@@ -79,7 +90,8 @@ class LineBuffer {
  * longer than `line_bytes_max` bytes is skipped unread and reported; its bytes are never joined.
  */
 export async function* readFileLines(file_path: string, line_bytes_max: number): AsyncGenerator<FileLine> {
-  if (!Number.isInteger(line_bytes_max) || line_bytes_max < 1) throw new RangeError(`line_bytes_max must be a positive integer, not ${line_bytes_max}`);
+  if (!Number.isInteger(line_bytes_max) || line_bytes_max < 1)
+    throw new RangeError(`line_bytes_max must be a positive integer, not ${line_bytes_max}`);
   const handle = await openForReading(file_path);
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const current = new LineBuffer(line_bytes_max);

@@ -5,7 +5,14 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-const redacted_paths = ['*.api_key', '*.secret', '*.password', '*.token', 'headers.authorization', '*.headers.authorization'];
+const redacted_paths = [
+  '*.api_key',
+  '*.secret',
+  '*.password',
+  '*.token',
+  'headers.authorization',
+  '*.headers.authorization',
+];
 
 export function createLogger(level: string, name = 'keel'): Logger {
   return pino({ name, level, redact: { paths: redacted_paths, censor: '[redacted]' } }, pino.destination(2));

@@ -31,7 +31,9 @@ function copyOfMigrations(): string {
 }
 
 async function tableNames(database: TestDatabase): Promise<string[]> {
-  const { rows } = await database.pool.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
+  const { rows } = await database.pool.query<{ name: string }>(
+    `select table_name as name from information_schema.tables where table_schema = 'public' order by 1`,
+  );
   return rows.map((row) => row.name);
 }
 
@@ -42,10 +44,23 @@ describe('migrate (real PostgreSQL)', () => {
     expect(names[0]).toBe('0001_audit_store.sql');
     expect(await migrate(database.pool, migrations_directory)).toEqual({ applied: names, already_applied: [] });
     expect(await tableNames(database)).toEqual(
-      expect.arrayContaining(['audit_log', 'connector_cursors', 'disposals', 'events', 'lots', 'prices', 'schema_migrations', 'trade_records']),
+      expect.arrayContaining([
+        'audit_log',
+        'connector_cursors',
+        'disposals',
+        'events',
+        'lots',
+        'prices',
+        'schema_migrations',
+        'trade_records',
+      ]),
     );
-    const { rows } = await database.pool.query<{ name: string; checksum: string }>('select name, checksum from schema_migrations order by name');
-    expect(rows).toEqual(readMigrations(migrations_directory).map((migration) => ({ name: migration.name, checksum: migration.checksum })));
+    const { rows } = await database.pool.query<{ name: string; checksum: string }>(
+      'select name, checksum from schema_migrations order by name',
+    );
+    expect(rows).toEqual(
+      readMigrations(migrations_directory).map((migration) => ({ name: migration.name, checksum: migration.checksum })),
+    );
     expect(rows[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(await migrate(database.pool, migrations_directory)).toEqual({ applied: [], already_applied: names });
   });
@@ -54,8 +69,14 @@ describe('migrate (real PostgreSQL)', () => {
     const database = await freshDatabase();
     const directory = copyOfMigrations();
     await migrate(database.pool, directory);
-    writeFileSync(join(directory, `${next_number}_add_note.sql`), 'create table migration_note (note text not null);\n');
-    expect(await migrate(database.pool, directory)).toEqual({ applied: [`${next_number}_add_note.sql`], already_applied: shipped });
+    writeFileSync(
+      join(directory, `${next_number}_add_note.sql`),
+      'create table migration_note (note text not null);\n',
+    );
+    expect(await migrate(database.pool, directory)).toEqual({
+      applied: [`${next_number}_add_note.sql`],
+      already_applied: shipped,
+    });
     expect(await tableNames(database)).toContain('migration_note');
   });
 
@@ -66,7 +87,9 @@ describe('migrate (real PostgreSQL)', () => {
     appendFileSync(join(directory, '0001_audit_store.sql'), '\n-- an innocent-looking edit\n');
     await expect(migrate(database.pool, directory)).rejects.toMatchObject({
       code: 'KEEL_ERR_POSTGRES_MIGRATION_CHECKSUM_MISMATCH',
-      message: expect.stringMatching(/^migration 0001_audit_store\.sql was changed after it was applied \(applied sha256 [0-9a-f]{64}, file sha256 [0-9a-f]{64}\)/),
+      message: expect.stringMatching(
+        /^migration 0001_audit_store\.sql was changed after it was applied \(applied sha256 [0-9a-f]{64}, file sha256 [0-9a-f]{64}\)/,
+      ),
     });
   });
 
@@ -75,16 +98,23 @@ describe('migrate (real PostgreSQL)', () => {
     const directory = copyOfMigrations();
     writeFileSync(join(directory, `${next_number}_later.sql`), 'select 1;\n');
     await migrate(database.pool, directory);
-    await expect(migrate(database.pool, migrations_directory)).rejects.toMatchObject({ code: 'KEEL_ERR_POSTGRES_MIGRATION_MISSING' });
+    await expect(migrate(database.pool, migrations_directory)).rejects.toMatchObject({
+      code: 'KEEL_ERR_POSTGRES_MIGRATION_MISSING',
+    });
   });
 
   it('rolls a failing migration back whole and says which file and line', async () => {
     const database = await freshDatabase();
     const directory = copyOfMigrations();
-    writeFileSync(join(directory, `${next_number}_broken.sql`), 'create table half_done (id int);\n\ncreate tabel oops (id int);\n');
+    writeFileSync(
+      join(directory, `${next_number}_broken.sql`),
+      'create table half_done (id int);\n\ncreate tabel oops (id int);\n',
+    );
     await expect(migrate(database.pool, directory)).rejects.toMatchObject({
       code: 'KEEL_ERR_POSTGRES_MIGRATION_FAILED',
-      message: expect.stringMatching(new RegExp(`^migration ${next_number}_broken\\.sql failed at line 3: syntax error at or near "tabel"`)),
+      message: expect.stringMatching(
+        new RegExp(`^migration ${next_number}_broken\\.sql failed at line 3: syntax error at or near "tabel"`),
+      ),
     });
     expect(await tableNames(database)).not.toContain('half_done');
     const { rows } = await database.pool.query<{ name: string }>('select name from schema_migrations order by name');

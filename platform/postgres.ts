@@ -43,7 +43,10 @@ const migration_lock_key = 7_241_900_001;
 
 export function assertPostgresUrl(url: string): void {
   if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
-    throw new KeelError(platform_error_codes.postgres_url_invalid, `not a PostgreSQL URL (postgres://user@host:port/database): ${redactUrl(url)}`);
+    throw new KeelError(
+      platform_error_codes.postgres_url_invalid,
+      `not a PostgreSQL URL (postgres://user@host:port/database): ${redactUrl(url)}`,
+    );
   }
 }
 
@@ -53,7 +56,16 @@ export function redactUrl(url: string): string {
 }
 
 /** Socket errors that mean the server is not there (down, restarting, unreachable), not that a statement failed. */
-const unreachable_error_codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const unreachable_error_codes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** SQLSTATEs of a server that is going away or not taking connections: 57P01..57P03 (shutdown, crash, starting). */
 const server_unavailable_states = new Set(['57P01', '57P02', '57P03']);
 
@@ -65,16 +77,23 @@ const server_unavailable_states = new Set(['57P01', '57P02', '57P03']);
 export function isPostgresUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (unreachable_error_codes.has(code) || server_unavailable_states.has(code) || code.startsWith('08'))) return true;
+  if (
+    typeof code === 'string' &&
+    (unreachable_error_codes.has(code) || server_unavailable_states.has(code) || code.startsWith('08'))
+  )
+    return true;
   if (error instanceof AggregateError && error.errors.some(isPostgresUnavailable)) return true;
   // The last: a checked-out session whose connection failed between two statements.
-  return /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error)/.test(error.message);
+  return /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error)/.test(
+    error.message,
+  );
 }
 
 export function createPool(url: string, options: PoolOptions = {}): Pool {
   assertPostgresUrl(url);
   const settings = { ...pool_defaults, ...options };
-  if (settings.max_connections < 1 || settings.max_connections > 100) throw new RangeError(`max_connections ${settings.max_connections} not in 1..100`);
+  if (settings.max_connections < 1 || settings.max_connections > 100)
+    throw new RangeError(`max_connections ${settings.max_connections} not in 1..100`);
   const pool = new pg.Pool({
     connectionString: url,
     max: settings.max_connections,
@@ -95,7 +114,11 @@ export function createPool(url: string, options: PoolOptions = {}): Pool {
  * crashes the process: it is handed to `on_error` (by default ignored: the next statement fails
  * with it anyway, and a broken session is dropped from the pool on release).
  */
-export async function withSession<T>(pool: Pool, work: (session: PoolClient) => Promise<T>, on_error: (error: Error) => void = () => undefined): Promise<T> {
+export async function withSession<T>(
+  pool: Pool,
+  work: (session: PoolClient) => Promise<T>,
+  on_error: (error: Error) => void = () => undefined,
+): Promise<T> {
   const client = await pool.connect();
   client.on('error', on_error);
   try {
@@ -121,7 +144,10 @@ export async function inTransaction<T>(session: Session, work: () => Promise<T>,
 
 /** migrations/ beside platform/ when run from source, two levels up when run from dist/platform/ (tsc does not copy .sql). */
 export function defaultMigrationsDirectory(): string {
-  const candidates = [join(import.meta.dirname, '..', 'migrations'), join(import.meta.dirname, '..', '..', 'migrations')];
+  const candidates = [
+    join(import.meta.dirname, '..', 'migrations'),
+    join(import.meta.dirname, '..', '..', 'migrations'),
+  ];
   return candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
 }
 
@@ -130,12 +156,21 @@ export type MigrationReport = { applied: string[]; already_applied: string[] };
 
 /** The migration files of `directory`, in order; a misnamed or duplicate-numbered .sql file is an error, not skipped. */
 export function readMigrations(directory: string): MigrationFile[] {
-  const names = readdirSync(directory).filter((name) => name.endsWith('.sql')).sort();
-  if (names.length > migrations_max) throw new KeelError(platform_error_codes.postgres_migrations_too_many, `${names.length} migrations in ${directory}, at most ${migrations_max}`);
+  const names = readdirSync(directory)
+    .filter((name) => name.endsWith('.sql'))
+    .sort();
+  if (names.length > migrations_max)
+    throw new KeelError(
+      platform_error_codes.postgres_migrations_too_many,
+      `${names.length} migrations in ${directory}, at most ${migrations_max}`,
+    );
   const migrations = names.map((name) => readMigration(directory, name));
   for (let index = 1; index < migrations.length; index += 1) {
     if (migrations[index]!.number === migrations[index - 1]!.number) {
-      throw new KeelError(platform_error_codes.postgres_migration_number_duplicate, `two migrations numbered ${migrations[index]!.number}: ${migrations[index - 1]!.name}, ${migrations[index]!.name}`);
+      throw new KeelError(
+        platform_error_codes.postgres_migration_number_duplicate,
+        `two migrations numbered ${migrations[index]!.number}: ${migrations[index - 1]!.name}, ${migrations[index]!.name}`,
+      );
     }
   }
   return migrations;
@@ -143,9 +178,18 @@ export function readMigrations(directory: string): MigrationFile[] {
 
 function readMigration(directory: string, name: string): MigrationFile {
   const match = migration_file_pattern.exec(name);
-  if (match === null) throw new KeelError(platform_error_codes.postgres_migration_name_invalid, `migration ${name} in ${directory} is not named NNNN_lower_snake_case.sql`);
+  if (match === null)
+    throw new KeelError(
+      platform_error_codes.postgres_migration_name_invalid,
+      `migration ${name} in ${directory} is not named NNNN_lower_snake_case.sql`,
+    );
   const bytes = readFileSync(join(directory, name));
-  return { name, number: Number(match[1]), checksum: createHash('sha256').update(bytes).digest('hex'), sql: bytes.toString('utf8') };
+  return {
+    name,
+    number: Number(match[1]),
+    checksum: createHash('sha256').update(bytes).digest('hex'),
+    sql: bytes.toString('utf8'),
+  };
 }
 
 /**
@@ -170,16 +214,27 @@ export async function migrate(pool: Pool, directory: string): Promise<MigrationR
 }
 
 /** One step under the lock: checks every recorded migration against its file, then applies `migration` unless recorded. */
-async function applyIfPending(client: PoolClient, migration: MigrationFile, migrations: MigrationFile[]): Promise<boolean> {
+async function applyIfPending(
+  client: PoolClient,
+  migration: MigrationFile,
+  migrations: MigrationFile[],
+): Promise<boolean> {
   const recorded = await checkApplied(client, migrations);
   if (recorded.has(migration.name)) return false;
   await client.query(`set local statement_timeout = ${migration_statement_timeout_ms}`);
   try {
     await client.query(migration.sql);
   } catch (error) {
-    throw new KeelError(platform_error_codes.postgres_migration_failed, `migration ${migration.name} failed${sqlLocation(migration.sql, error)}: ${(error as Error).message}`, { cause: error });
+    throw new KeelError(
+      platform_error_codes.postgres_migration_failed,
+      `migration ${migration.name} failed${sqlLocation(migration.sql, error)}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  await client.query('insert into schema_migrations (name, checksum) values ($1, $2)', [migration.name, migration.checksum]);
+  await client.query('insert into schema_migrations (name, checksum) values ($1, $2)', [
+    migration.name,
+    migration.checksum,
+  ]);
   return true;
 }
 
@@ -190,12 +245,17 @@ async function checkApplied(client: PoolClient, migrations: MigrationFile[]): Pr
     `create table if not exists schema_migrations (
        name text primary key, checksum text not null check (checksum ~ '^[0-9a-f]{64}$'), applied_at timestamptz not null default now())`,
   );
-  const { rows } = await client.query<{ name: string; checksum: string }>('select name, checksum from schema_migrations order by name');
+  const { rows } = await client.query<{ name: string; checksum: string }>(
+    'select name, checksum from schema_migrations order by name',
+  );
   const by_name = new Map(migrations.map((migration) => [migration.name, migration]));
   for (const row of rows) {
     const file = by_name.get(row.name);
     if (file === undefined) {
-      throw new KeelError(platform_error_codes.postgres_migration_missing, `the database has migration ${row.name} applied but it is not among the files: this code is older than the database`);
+      throw new KeelError(
+        platform_error_codes.postgres_migration_missing,
+        `the database has migration ${row.name} applied but it is not among the files: this code is older than the database`,
+      );
     }
     if (file.checksum !== row.checksum) {
       throw new KeelError(

@@ -24,7 +24,13 @@ let pdf: Buffer;
 
 beforeAll(async () => {
   const { events, price_rows } = await exampleInputs();
-  const from_file = await fileAuditReportData(march, { events, price_rows, registry, settings: {}, events_description: 'examples/events.jsonl' });
+  const from_file = await fileAuditReportData(march, {
+    events,
+    price_rows,
+    registry,
+    settings: {},
+    events_description: 'examples/events.jsonl',
+  });
   data = { ...from_file, chain, chain_note: null };
   pdf = renderAuditReportPdf(data);
 });
@@ -72,7 +78,9 @@ describe('renderAuditReportPdf', () => {
 
   it("lists each trade with its one-line explanation, the strategy's rationale included", async () => {
     const { events, price_rows } = await exampleInputs();
-    const record = tradeRecordsOf(events, registry, {}, price_rows).find((candidate) => candidate.trade_id === 'binance:spot-main:order:8812001')!;
+    const record = tradeRecordsOf(events, registry, {}, price_rows).find(
+      (candidate) => candidate.trade_id === 'binance:spot-main:order:8812001',
+    )!;
     const line = oneLineExplanation(record);
     expect(line).toBe(
       'BUY 0.5 BTC BTC/USDT in 2 fills, fees 0.0205 BNB; momentum 2.1.0: "4h momentum above 1.5 with volatility under the 0.04 cap"; risk approved (2/2 passed); realised 0.25625 USD.',
@@ -89,11 +97,24 @@ describe('renderAuditReportPdf', () => {
 
   it('prints figures that match the lot report, and the ledger balances at the period end', async () => {
     const { events, price_rows } = await exampleInputs();
-    const report = lotReport(events.filter((event) => event.time < march.to), {}, price_rows);
+    const report = lotReport(
+      events.filter((event) => event.time < march.to),
+      {},
+      price_rows,
+    );
     const btc = report.disposals.filter((row) => row.asset === 'BTC' && row.disposed_at >= march.from);
     expect(btc).toHaveLength(1);
     const pnl = data.realised_pnl.rows.find((row) => row.asset === 'BTC' && row.term === 'short')!;
-    expect(pnl).toEqual({ asset: 'BTC', term: 'short', rows: 1, quantity: '0.1', proceeds: btc[0]!.proceeds, cost_basis: btc[0]!.cost_basis, gain: btc[0]!.gain, unpriced_rows: 0 });
+    expect(pnl).toEqual({
+      asset: 'BTC',
+      term: 'short',
+      rows: 1,
+      quantity: '0.1',
+      proceeds: btc[0]!.proceeds,
+      cost_basis: btc[0]!.cost_basis,
+      gain: btc[0]!.gain,
+      unpriced_rows: 0,
+    });
     expect(data.realised_pnl.totals.find((total) => total.term === 'all')!.gain).toBe('641.915');
     const { pages } = await readPdfText(pdf);
     expect(pages[1]).toContain('BTC short 1 0.1 6,643.35 6,001.69125 641.65875 0');
@@ -110,16 +131,30 @@ describe('renderAuditReportPdf', () => {
     const again = renderAuditReportPdf(structuredClone(data));
     expect(again.equals(pdf)).toBe(true);
     const { events, price_rows } = await exampleInputs();
-    const rebuilt = await fileAuditReportData(march, { events: [...events].reverse(), price_rows, registry, settings: {}, events_description: 'examples/events.jsonl' });
+    const rebuilt = await fileAuditReportData(march, {
+      events: [...events].reverse(),
+      price_rows,
+      registry,
+      settings: {},
+      events_description: 'examples/events.jsonl',
+    });
     expect(renderAuditReportPdf({ ...rebuilt, chain, chain_note: null }).equals(pdf)).toBe(true);
     const { info } = await readPdfText(pdf);
-    expect(info).toMatchObject({ CreationDate: 'D:20240401000000Z', ModDate: 'D:20240401000000Z', Producer: 'Keel reports (pdfkit)' });
+    expect(info).toMatchObject({
+      CreationDate: 'D:20240401000000Z',
+      ModDate: 'D:20240401000000Z',
+      Producer: 'Keel reports (pdfkit)',
+    });
     // The trailer's document id is a hash of the info dictionary: the same on every render.
     expect(pdf.toString('latin1')).toMatch(/\/ID \[<([0-9a-f]{32})> <\1>\]/);
   });
 
   it('says on the cover when there is no audit chain', async () => {
-    const without = renderAuditReportPdf({ ...data, chain: null, chain_note: 'this report was made from a file of events' });
+    const without = renderAuditReportPdf({
+      ...data,
+      chain: null,
+      chain_note: 'this report was made from a file of events',
+    });
     const { pages } = await readPdfText(without);
     expect(pages[0]).toContain('No audit chain head: this report was made from a file of events.');
     expect(pages[0]).not.toContain('Head hash');
@@ -128,33 +163,86 @@ describe('renderAuditReportPdf', () => {
   it('reports progress through a long period, with the trade table continued over many pages', async () => {
     const events = [usdDeposit('d1', '2023-12-31T00:00:00.000Z', '100000000'), ...manyTrades(2_400)];
     const year = { from: '2024-01-01T00:00:00.000Z', to: '2025-01-01T00:00:00.000Z' };
-    const long = await fileAuditReportData(year, { events, price_rows: [], registry, settings: {}, events_description: 'generated' });
+    const long = await fileAuditReportData(year, {
+      events,
+      price_rows: [],
+      registry,
+      settings: {},
+      events_description: 'generated',
+    });
     expect(long.counts.trades).toBe(2_400);
     const updates: ReportProgress[] = [];
     const bytes = renderAuditReportPdf(long, { on_progress: (update) => updates.push(update) });
     expect(updates[0]).toEqual({ section: 'cover', sections_done: 0, sections_total: 10 });
     expect(updates.at(-1)).toEqual({ section: 'done', sections_done: 10, sections_total: 10 });
-    const trade_rows = updates.filter((update) => update.section === 'trades' && update.rows_done !== undefined).map((update) => update.rows_done);
+    const trade_rows = updates
+      .filter((update) => update.section === 'trades' && update.rows_done !== undefined)
+      .map((update) => update.rows_done);
     expect(trade_rows).toEqual([500, 1000, 1500, 2000, 2400]);
     const { pages } = await readPdfText(bytes);
     expect(pages.length).toBeGreaterThan(60);
     const trade_pages = pages.filter((page) => page.includes('binance:main:order:o-t'));
     expect(trade_pages.length).toBeGreaterThan(20);
-    for (const page of trade_pages.filter((page) => !page.includes('Disposed (UTC)'))) expect(page).toContain('Time (UTC) Trade Explanation');
+    for (const page of trade_pages.filter((page) => !page.includes('Disposed (UTC)')))
+      expect(page).toContain('Time (UTC) Trade Explanation');
     expect(pages.join('\n')).toContain('binance:main:order:o-t002399');
   }, 120_000);
 
   it('lists missing-basis and unpriced rows, and keeps unpriced values out of the totals', async () => {
     const events: KeelEvent[] = [
       // ABC arrives with no cost basis, then buys XYZ: nothing prices either of them.
-      validEvent({ id: 'dep-abc', type: 'deposit', time: '2024-03-02T00:00:00.000Z', venue: 'kraken', account: 'main', asset: 'ABC', amount: '100' }),
-      spotTrade({ id: 'x1', time: '2024-03-03T00:00:00.000Z', side: 'buy', quantity: '10', price: '2', base: 'XYZ', quote: 'ABC', venue: 'kraken' }),
-      validEvent({ id: 'fund-xyz', type: 'funding', time: '2024-03-04T00:00:00.000Z', venue: 'kraken', account: 'main', instrument: { symbol: 'XYZ/ABC:XYZ', kind: 'perpetual', base: 'XYZ', quote: 'ABC', settle: 'XYZ' }, asset: 'XYZ', amount: '-0.5' }),
+      validEvent({
+        id: 'dep-abc',
+        type: 'deposit',
+        time: '2024-03-02T00:00:00.000Z',
+        venue: 'kraken',
+        account: 'main',
+        asset: 'ABC',
+        amount: '100',
+      }),
+      spotTrade({
+        id: 'x1',
+        time: '2024-03-03T00:00:00.000Z',
+        side: 'buy',
+        quantity: '10',
+        price: '2',
+        base: 'XYZ',
+        quote: 'ABC',
+        venue: 'kraken',
+      }),
+      validEvent({
+        id: 'fund-xyz',
+        type: 'funding',
+        time: '2024-03-04T00:00:00.000Z',
+        venue: 'kraken',
+        account: 'main',
+        instrument: { symbol: 'XYZ/ABC:XYZ', kind: 'perpetual', base: 'XYZ', quote: 'ABC', settle: 'XYZ' },
+        asset: 'XYZ',
+        amount: '-0.5',
+      }),
     ];
-    const odd = await fileAuditReportData(march, { events, price_rows: [], registry: AssetRegistry.withOverrides({ assets: [{ code: 'ABC', ledger: 9001, scale: 8 }, { code: 'XYZ', ledger: 9002, scale: 8 }] }, 'test'), settings: {}, events_description: 'odd' });
-    expect(odd.missing_basis).toEqual([expect.objectContaining({ event_id: 'x1', asset: 'ABC', quantity: '20', proceeds: null })]);
+    const odd = await fileAuditReportData(march, {
+      events,
+      price_rows: [],
+      registry: AssetRegistry.withOverrides(
+        {
+          assets: [
+            { code: 'ABC', ledger: 9001, scale: 8 },
+            { code: 'XYZ', ledger: 9002, scale: 8 },
+          ],
+        },
+        'test',
+      ),
+      settings: {},
+      events_description: 'odd',
+    });
+    expect(odd.missing_basis).toEqual([
+      expect.objectContaining({ event_id: 'x1', asset: 'ABC', quantity: '20', proceeds: null }),
+    ]);
     expect(odd.unpriced.length).toBeGreaterThan(0);
-    expect(odd.funding).toEqual([{ asset: 'XYZ', rows: 1, received: '0', paid: '0.5', net: '-0.5', value: null, unpriced_rows: 1 }]);
+    expect(odd.funding).toEqual([
+      { asset: 'XYZ', rows: 1, received: '0', paid: '0.5', net: '-0.5', value: null, unpriced_rows: 1 },
+    ]);
     const { text } = await readPdfText(renderAuditReportPdf(odd));
     expect(text).toMatch(/x1 trade kraken \/ main ABC 20 (unpriced|n\/a)/);
     expect(text).toContain('Unpriced rows');

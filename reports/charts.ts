@@ -14,8 +14,20 @@ export type ChartBox = { x: number; y: number; width: number; height: number };
 const plot_padding = { left: 58, right: 10, top: 22, bottom: 30 };
 
 /** Draws a cumulative step chart over [from, to) inside `box`; each series starts at 0 at `from`. */
-export function drawStepChart(doc: Pdf, box: ChartBox, title: string, unit: string, period: { from: string; to: string }, series: readonly ChartSeries[]): void {
-  const plot = { x: box.x + plot_padding.left, y: box.y + plot_padding.top, width: box.width - plot_padding.left - plot_padding.right, height: box.height - plot_padding.top - plot_padding.bottom };
+export function drawStepChart(
+  doc: Pdf,
+  box: ChartBox,
+  title: string,
+  unit: string,
+  period: { from: string; to: string },
+  series: readonly ChartSeries[],
+): void {
+  const plot = {
+    x: box.x + plot_padding.left,
+    y: box.y + plot_padding.top,
+    width: box.width - plot_padding.left - plot_padding.right,
+    height: box.height - plot_padding.top - plot_padding.bottom,
+  };
   const from_ms = Date.parse(period.from);
   const to_ms = Date.parse(period.to);
   // Drawing only: numbers for coordinates (see the header).
@@ -25,26 +37,55 @@ export function drawStepChart(doc: Pdf, box: ChartBox, title: string, unit: stri
   const yOf = (value: number) => plot.y + plot.height - ((value - low) / (high - low)) * plot.height;
 
   doc.save();
-  doc.font(fonts.bold).fontSize(9).fillColor(colors.text).text(winAnsiText(`${title} (${unit})`), box.x, box.y, { width: box.width, lineBreak: false });
+  doc
+    .font(fonts.bold)
+    .fontSize(9)
+    .fillColor(colors.text)
+    .text(winAnsiText(`${title} (${unit})`), box.x, box.y, { width: box.width, lineBreak: false });
   // Grid and value ticks.
   doc.font(fonts.regular).fontSize(6.5);
   for (let tick = 0; tick <= Math.round((high - low) / step); tick += 1) {
     const value = low + tick * step;
     const y = yOf(value);
-    doc.moveTo(plot.x, y).lineTo(plot.x + plot.width, y).lineWidth(0.25).strokeColor('#d0d0d0').stroke();
-    doc.fillColor(colors.muted).text(tickLabel(value, step), box.x, y - 3, { width: plot_padding.left - 4, align: 'right', lineBreak: false });
+    doc
+      .moveTo(plot.x, y)
+      .lineTo(plot.x + plot.width, y)
+      .lineWidth(0.25)
+      .strokeColor('#d0d0d0')
+      .stroke();
+    doc
+      .fillColor(colors.muted)
+      .text(tickLabel(value, step), box.x, y - 3, { width: plot_padding.left - 4, align: 'right', lineBreak: false });
   }
   // Time ticks: the period's start, end and three points between, as UTC dates.
   for (let tick = 0; tick <= 4; tick += 1) {
     const time_ms = from_ms + ((to_ms - from_ms) * tick) / 4;
     const x = xOf(time_ms);
-    doc.moveTo(x, plot.y + plot.height).lineTo(x, plot.y + plot.height + 3).lineWidth(0.5).strokeColor(colors.rule).stroke();
+    doc
+      .moveTo(x, plot.y + plot.height)
+      .lineTo(x, plot.y + plot.height + 3)
+      .lineWidth(0.5)
+      .strokeColor(colors.rule)
+      .stroke();
     const label = new Date(Math.floor(time_ms)).toISOString().slice(0, 10);
-    doc.fillColor(colors.muted).text(label, x - 30, plot.y + plot.height + 5, { width: 60, align: 'center', lineBreak: false });
+    doc
+      .fillColor(colors.muted)
+      .text(label, x - 30, plot.y + plot.height + 5, { width: 60, align: 'center', lineBreak: false });
   }
   // Axes, with the zero line stronger.
-  doc.moveTo(plot.x, plot.y).lineTo(plot.x, plot.y + plot.height).lineTo(plot.x + plot.width, plot.y + plot.height).lineWidth(0.8).strokeColor(colors.text).stroke();
-  doc.moveTo(plot.x, yOf(0)).lineTo(plot.x + plot.width, yOf(0)).lineWidth(0.6).strokeColor(colors.rule).stroke();
+  doc
+    .moveTo(plot.x, plot.y)
+    .lineTo(plot.x, plot.y + plot.height)
+    .lineTo(plot.x + plot.width, plot.y + plot.height)
+    .lineWidth(0.8)
+    .strokeColor(colors.text)
+    .stroke();
+  doc
+    .moveTo(plot.x, yOf(0))
+    .lineTo(plot.x + plot.width, yOf(0))
+    .lineWidth(0.6)
+    .strokeColor(colors.rule)
+    .stroke();
   // Series as steps: a cumulative value holds until the next event.
   for (const line of series) {
     let x = xOf(from_ms);
@@ -68,7 +109,12 @@ export function drawStepChart(doc: Pdf, box: ChartBox, title: string, unit: stri
   for (const line of series) {
     const final = line.points.length === 0 ? '0' : line.points[line.points.length - 1]!.value;
     const text = winAnsiText(`${line.label}: ${groupDigits(final)}${line.points.length === 0 ? ' (none)' : ''}`);
-    doc.moveTo(legend_x, plot.y + 4).lineTo(legend_x + 12, plot.y + 4).lineWidth(1.2).strokeColor(line.color).stroke();
+    doc
+      .moveTo(legend_x, plot.y + 4)
+      .lineTo(legend_x + 12, plot.y + 4)
+      .lineWidth(1.2)
+      .strokeColor(line.color)
+      .stroke();
     doc.fillColor(colors.text).text(text, legend_x + 15, plot.y + 1, { lineBreak: false });
     legend_x += 15 + doc.widthOfString(text) + 12;
   }

@@ -27,7 +27,11 @@ beforeAll(async () => {
   const { events, price_rows } = await exampleInputs();
   sealed = await fillAuditStore(database.pool, events, price_rows, registry);
   ledger = new EmbeddedLedger();
-  await postEventLines(events.map((event, index) => ({ ok: true as const, event, line: index + 1 })), ledger, registry);
+  await postEventLines(
+    events.map((event, index) => ({ ok: true as const, event, line: index + 1 })),
+    ledger,
+    registry,
+  );
 });
 
 afterAll(async () => {
@@ -41,12 +45,32 @@ describe('loadAuditReportData (real PostgreSQL)', () => {
     const client = await database.pool.connect();
     try {
       const lines: string[] = [];
-      const data = await loadAuditReportData(march, { session: client, ledger, registry, settings: {}, ledger_description: 'test ledger', store_description: 'test store', on_progress: (line) => lines.push(line) });
-      expect(data.chain).toEqual({ sequence: 4, hash: sealed.head.entry_hash, verified: true, entries: 4, problem: null });
+      const data = await loadAuditReportData(march, {
+        session: client,
+        ledger,
+        registry,
+        settings: {},
+        ledger_description: 'test ledger',
+        store_description: 'test store',
+        on_progress: (line) => lines.push(line),
+      });
+      expect(data.chain).toEqual({
+        sequence: 4,
+        hash: sealed.head.entry_hash,
+        verified: true,
+        entries: 4,
+        problem: null,
+      });
       expect(data.chain_note).toBeNull();
       expect(lines).toContain('audit chain verified (4 entries)');
       const { events, price_rows } = await exampleInputs();
-      const from_file = await fileAuditReportData(march, { events, price_rows, registry, settings: {}, events_description: 'file' });
+      const from_file = await fileAuditReportData(march, {
+        events,
+        price_rows,
+        registry,
+        settings: {},
+        events_description: 'file',
+      });
       const { source: _a, chain: _b, chain_note: _c, ...store_figures } = data;
       const { source: _d, chain: _e, chain_note: _f, ...file_figures } = from_file;
       expect(store_figures).toEqual(file_figures);
@@ -70,7 +94,9 @@ describe('loadAuditReportData (real PostgreSQL)', () => {
       ]);
       const stored = await loadTradeRecord(client, 'binance:spot-main:order:8812001');
       const { events, price_rows } = await exampleInputs();
-      const expected = tradeRecordsOf(events, registry, {}, price_rows).find((record) => record.trade_id === 'binance:spot-main:order:8812001');
+      const expected = tradeRecordsOf(events, registry, {}, price_rows).find(
+        (record) => record.trade_id === 'binance:spot-main:order:8812001',
+      );
       expect(stored).toMatchObject({ version: 1, record: expected, audit_sequence: expect.any(Number) });
       expect(await loadTradeRecord(client, 'no-such-trade')).toBeNull();
       const exported = taxLotExportOf(snapshot.events, snapshot.price_rows, {}, 2024, 'store');
@@ -85,7 +111,14 @@ describe('loadAuditReportData (real PostgreSQL)', () => {
     await tamperWithAuditLog(database.pool, `update audit_log set entry = '{"edited": true}' where sequence = 2`);
     const client = await database.pool.connect();
     try {
-      const data = await loadAuditReportData(march, { session: client, ledger, registry, settings: {}, ledger_description: 'test ledger', store_description: 'test store' });
+      const data = await loadAuditReportData(march, {
+        session: client,
+        ledger,
+        registry,
+        settings: {},
+        ledger_description: 'test ledger',
+        store_description: 'test store',
+      });
       expect(data.chain).toMatchObject({ verified: false, problem: 'hash_mismatch at sequence 2' });
       const { pages } = await readPdfText(renderAuditReportPdf(data));
       expect(pages[0]).toContain('BROKEN: hash_mismatch at sequence 2');

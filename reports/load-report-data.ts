@@ -16,11 +16,22 @@ import { balancesAsOfEventTime, type BalanceRow } from '../ledger/balances.js';
 import { EmbeddedLedger } from '../ledger/embedded-ledger.js';
 import type { Ledger } from '../ledger/ledger-port.js';
 import type { Session } from '../platform/postgres.js';
-import { buildAuditReportData, checkPeriod, type AuditReportData, type ChainState, type ReportPeriod } from './report-data.js';
+import {
+  buildAuditReportData,
+  checkPeriod,
+  type AuditReportData,
+  type ChainState,
+  type ReportPeriod,
+} from './report-data.js';
 import { buildTaxLotExport, taxYearPeriod, type TaxLotExport } from './tax-lot-export.js';
 
 /** Balances of every account the events post to, from the ledger's transfers with event time before `period_end`. */
-export async function periodEndBalances(ledger: Ledger, events: readonly KeelEvent[], registry: AssetRegistry, period_end: string): Promise<{ as_of: string; rows: BalanceRow[] }> {
+export async function periodEndBalances(
+  ledger: Ledger,
+  events: readonly KeelEvent[],
+  registry: AssetRegistry,
+  period_end: string,
+): Promise<{ as_of: string; rows: BalanceRow[] }> {
   const as_of_ms = Date.parse(period_end) - 1;
   const rows = await balancesAsOfEventTime(ledger, accountSpecsOfEvents(events, registry), as_of_ms);
   return { as_of: new Date(as_of_ms).toISOString(), rows };
@@ -45,15 +56,26 @@ export async function loadAuditReportData(period: ReportPeriod, sources: StoreRe
   checkPeriod(period);
   const settings = lotSettings(sources.settings);
   const snapshot = await readStoreSnapshot(sources.session, settings.reporting_currency);
-  sources.on_progress?.(`read ${snapshot.events.length} events and ${snapshot.price_rows.length} prices; audit chain head #${snapshot.head.sequence}`);
-  let chain: ChainState = { sequence: snapshot.head.sequence, hash: snapshot.head.entry_hash, verified: null, entries: null, problem: null };
+  sources.on_progress?.(
+    `read ${snapshot.events.length} events and ${snapshot.price_rows.length} prices; audit chain head #${snapshot.head.sequence}`,
+  );
+  let chain: ChainState = {
+    sequence: snapshot.head.sequence,
+    hash: snapshot.head.entry_hash,
+    verified: null,
+    entries: null,
+    problem: null,
+  };
   if (sources.verify_chain !== false) {
     const verification = await verifyAuditChain(sources.session);
     chain = {
       ...chain,
       verified: verification.ok,
       entries: verification.entries,
-      problem: verification.first_problem === undefined ? null : `${verification.first_problem.problem} at sequence ${verification.first_problem.sequence}`,
+      problem:
+        verification.first_problem === undefined
+          ? null
+          : `${verification.first_problem.problem} at sequence ${verification.first_problem.sequence}`,
     };
     sources.on_progress?.(`audit chain ${verification.ok ? 'verified' : 'BROKEN'} (${verification.entries} entries)`);
   }
@@ -100,7 +122,10 @@ export async function fileAuditReportData(period: ReportPeriod, sources: FileRep
       price_rows: sources.price_rows,
       settings: sources.settings,
       registry: sources.registry,
-      source: { events: sources.events_description, ledger: 'an in-memory ledger the file was posted into for this report' },
+      source: {
+        events: sources.events_description,
+        ledger: 'an in-memory ledger the file was posted into for this report',
+      },
       balances,
       chain: null,
       chain_note: 'this report was made from a file of events, not from the audit store, so no audit chain covers it',
@@ -123,5 +148,11 @@ export function taxLotExportOf(
   const period = taxYearPeriod(tax_year);
   const to_end = events.filter((event) => event.time < period.to);
   const report = lotReport(to_end, settings, price_rows, period_close?.closes ?? []);
-  return buildTaxLotExport(report, tax_year, new Map(to_end.map((event) => [event.id, event.time])), source, period_close);
+  return buildTaxLotExport(
+    report,
+    tax_year,
+    new Map(to_end.map((event) => [event.id, event.time])),
+    source,
+    period_close,
+  );
 }

@@ -11,7 +11,14 @@ function headingAt(room_pt: number): Buffer {
   heading(doc, 'Section heading');
   paragraph(doc, 'Where the figures below come from, in a grey note of a line or two under the heading.', { size: 8 });
   const rows = Array.from({ length: 80 }, (_, index) => [`row-${index + 1}`, String(index * 10)]);
-  table(doc, [{ header: 'Column header', width: 2 }, { header: 'Amount', width: 1, align: 'right' }], rows);
+  table(
+    doc,
+    [
+      { header: 'Column header', width: 2 },
+      { header: 'Amount', width: 1, align: 'right' },
+    ],
+    rows,
+  );
   return finishPdf(doc);
 }
 

@@ -15,7 +15,13 @@ export type Pdf = PDFKit.PDFDocument;
 
 export const page_margin = 48;
 export const fonts = { regular: 'Helvetica', bold: 'Helvetica-Bold', mono: 'Courier' } as const;
-export const colors = { text: '#111111', muted: '#555555', rule: '#999999', header_fill: '#e8e8e8', warning: '#9a3412' } as const;
+export const colors = {
+  text: '#111111',
+  muted: '#555555',
+  rule: '#999999',
+  header_fill: '#e8e8e8',
+  warning: '#9a3412',
+} as const;
 
 export type DocumentInfo = { title: string; subject: string; keywords?: string; created_at: string };
 
@@ -49,7 +55,8 @@ export function finishPdf(doc: Pdf): Buffer {
   for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) chunks.push(chunk);
   const bytes = Buffer.concat(chunks);
   // pdfkit finishes synchronously here; if a future version did not, the file would be cut short.
-  if (!bytes.subarray(-16).toString('latin1').includes('%%EOF')) throw new Error('pdfkit did not finish the document synchronously');
+  if (!bytes.subarray(-16).toString('latin1').includes('%%EOF'))
+    throw new Error('pdfkit did not finish the document synchronously');
   return bytes;
 }
 
@@ -77,12 +84,20 @@ export const heading_keep_with_next_pt = 110;
 export function heading(doc: Pdf, text: string, size = 14, keep_with_next_pt = heading_keep_with_next_pt): void {
   ensureSpace(doc, size * 2.5 + keep_with_next_pt);
   doc.moveDown(0.6);
-  doc.font(fonts.bold).fontSize(size).fillColor(colors.text).text(winAnsiText(text), doc.page.margins.left, doc.y, { width: contentWidth(doc) });
+  doc
+    .font(fonts.bold)
+    .fontSize(size)
+    .fillColor(colors.text)
+    .text(winAnsiText(text), doc.page.margins.left, doc.y, { width: contentWidth(doc) });
   doc.moveDown(0.3);
   doc.font(fonts.regular);
 }
 
-export function paragraph(doc: Pdf, text: string, options: { size?: number; color?: string; font?: string } = {}): void {
+export function paragraph(
+  doc: Pdf,
+  text: string,
+  options: { size?: number; color?: string; font?: string } = {},
+): void {
   doc
     .font(options.font ?? fonts.regular)
     .fontSize(options.size ?? 9)
@@ -92,7 +107,11 @@ export function paragraph(doc: Pdf, text: string, options: { size?: number; colo
 }
 
 /** Label: value lines, the labels in a fixed-width bold column. */
-export function keyValues(doc: Pdf, rows: readonly (readonly [string, string])[], options: { label_width?: number; size?: number } = {}): void {
+export function keyValues(
+  doc: Pdf,
+  rows: readonly (readonly [string, string])[],
+  options: { label_width?: number; size?: number } = {},
+): void {
   const label_width = options.label_width ?? 130;
   const size = options.size ?? 8.5;
   const left = doc.page.margins.left;
@@ -100,7 +119,10 @@ export function keyValues(doc: Pdf, rows: readonly (readonly [string, string])[]
   for (const [label, value] of rows) {
     doc.fontSize(size);
     const text = winAnsiText(value);
-    const height = Math.max(doc.font(fonts.regular).heightOfString(text, { width: value_width }), doc.font(fonts.bold).heightOfString(winAnsiText(label), { width: label_width - 6 }));
+    const height = Math.max(
+      doc.font(fonts.regular).heightOfString(text, { width: value_width }),
+      doc.font(fonts.bold).heightOfString(winAnsiText(label), { width: label_width - 6 }),
+    );
     ensureSpace(doc, height + 2);
     const top = doc.y;
     doc.font(fonts.bold).text(winAnsiText(label), left, top, { width: label_width - 6 });
@@ -116,14 +138,27 @@ export type Column = { header: string; width: number; align?: 'left' | 'right'; 
  * A table with a header row, repeated on every page it continues on. Column widths are fractions
  * of the content width (they are scaled to fill it). `on_row` reports progress for long tables.
  */
-export function table(doc: Pdf, columns: readonly Column[], rows: readonly (readonly string[])[], options: { size?: number; on_row?: (index: number) => void } = {}): void {
+export function table(
+  doc: Pdf,
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  options: { size?: number; on_row?: (index: number) => void } = {},
+): void {
   const size = options.size ?? 7.5;
   const left = doc.page.margins.left;
   const total = columns.reduce((sum, column) => sum + column.width, 0);
   const widths = columns.map((column) => (column.width / total) * contentWidth(doc));
   const padding = 3;
   const measure = (cells: readonly string[], font_of: (index: number) => string) =>
-    Math.max(...cells.map((cell, index) => doc.font(font_of(index)).fontSize(size).heightOfString(winAnsiText(cell), { width: widths[index]! - 2 * padding }))) + 2 * padding;
+    Math.max(
+      ...cells.map((cell, index) =>
+        doc
+          .font(font_of(index))
+          .fontSize(size)
+          .heightOfString(winAnsiText(cell), { width: widths[index]! - 2 * padding }),
+      ),
+    ) +
+    2 * padding;
   const drawRow = (cells: readonly string[], font_of: (index: number) => string, fill: string | null) => {
     const height = measure(cells, font_of);
     const top = doc.y;
@@ -134,10 +169,18 @@ export function table(doc: Pdf, columns: readonly Column[], rows: readonly (read
         .font(font_of(index))
         .fontSize(size)
         .fillColor(colors.text)
-        .text(winAnsiText(cell), x + padding, top + padding, { width: widths[index]! - 2 * padding, align: columns[index]!.align ?? 'left' });
+        .text(winAnsiText(cell), x + padding, top + padding, {
+          width: widths[index]! - 2 * padding,
+          align: columns[index]!.align ?? 'left',
+        });
       x += widths[index]!;
     });
-    doc.moveTo(left, top + height).lineTo(left + contentWidth(doc), top + height).lineWidth(0.3).strokeColor(colors.rule).stroke();
+    doc
+      .moveTo(left, top + height)
+      .lineTo(left + contentWidth(doc), top + height)
+      .lineWidth(0.3)
+      .strokeColor(colors.rule)
+      .stroke();
     doc.y = top + height;
   };
   const header = columns.map((column) => column.header);
@@ -168,7 +211,11 @@ export function footers(doc: Pdf, left_text: string): void {
     const y = doc.page.height - bottom_margin + 16;
     doc.font(fonts.regular).fontSize(7).fillColor(colors.muted);
     doc.text(winAnsiText(left_text), doc.page.margins.left, y, { width: contentWidth(doc) * 0.75, lineBreak: false });
-    doc.text(`page ${index + 1} of ${range.count}`, doc.page.margins.left, y, { width: contentWidth(doc), align: 'right', lineBreak: false });
+    doc.text(`page ${index + 1} of ${range.count}`, doc.page.margins.left, y, {
+      width: contentWidth(doc),
+      align: 'right',
+      lineBreak: false,
+    });
     doc.page.margins.bottom = bottom_margin;
   }
   doc.fillColor(colors.text);

@@ -15,7 +15,15 @@ import { taxLotExportOf } from './load-report-data.js';
 
 const march = { from: '2024-03-01T00:00:00.000Z', to: '2024-04-01T00:00:00.000Z' };
 /** A sale dated on the first day, arrived after the books were closed through it. */
-const late_sale = spotTrade({ id: 'binance:spot-main:trade:BTCUSDT:late-1', time: '2024-03-01T12:00:00.000Z', side: 'sell', quantity: '0.1', price: '61000', venue: 'binance', account: 'spot-main' });
+const late_sale = spotTrade({
+  id: 'binance:spot-main:trade:BTCUSDT:late-1',
+  time: '2024-03-01T12:00:00.000Z',
+  side: 'sell',
+  quantity: '0.1',
+  price: '61000',
+  venue: 'binance',
+  account: 'spot-main',
+});
 const applied_at = '2024-03-02T00:00:00.000Z';
 let events: KeelEvent[];
 let price_rows: Awaited<ReturnType<typeof exampleInputs>>['price_rows'];
@@ -35,7 +43,9 @@ beforeAll(async () => {
 describe('prior-period adjustments in reports and exports', () => {
   it('marks the adjustment in the tax-lot export, with the closed-through date and the original event', () => {
     const data = taxLotExportOf(events, price_rows, {}, 2024, 'test', facts);
-    const rows = [...data.part_i_short_term.rows, ...data.part_ii_long_term.rows].filter((row) => row.event_id === late_sale.id);
+    const rows = [...data.part_i_short_term.rows, ...data.part_ii_long_term.rows].filter(
+      (row) => row.event_id === late_sale.id,
+    );
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
       expect(row.note).toContain(adjustmentNote(applied_at));

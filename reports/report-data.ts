@@ -13,7 +13,13 @@ import { parseExact } from '../audit/lots/decimal-math.js';
 import { addDecimals, formatDecimal, negateDecimal, subtractDecimals, zero_decimal } from '../ledger/money.js';
 import type { DerivativeRow, DisposalRow, MissingBasisRow, OpenLotRow, UnpricedRow } from '../audit/lots/lot-report.js';
 import { lotSettings, type LotSettings, type RecordedSettings } from '../audit/lots/lot-settings.js';
-import { InMemoryPriceTable, Pricer, priceRowsFromTrades, type PriceRow, type UnitPrice } from '../audit/lots/pricing.js';
+import {
+  InMemoryPriceTable,
+  Pricer,
+  priceRowsFromTrades,
+  type PriceRow,
+  type UnitPrice,
+} from '../audit/lots/pricing.js';
 import type { ReconcileReport } from '../ledger/reconciliation.js';
 import type { EventOf, KeelEvent } from '../engine/event-schema.js';
 import type { AssetRegistry } from '../ledger/asset-registry.js';
@@ -29,7 +35,13 @@ export const audit_report_version = 1;
 export type ReportPeriod = { from: string; to: string };
 
 /** The audit chain as the report saw it; `verified` null when it was not checked. */
-export type ChainState = { sequence: number; hash: string; verified: boolean | null; entries: number | null; problem: string | null };
+export type ChainState = {
+  sequence: number;
+  hash: string;
+  verified: boolean | null;
+  entries: number | null;
+  problem: string | null;
+};
 
 export type PnlRow = {
   asset: string;
@@ -42,7 +54,14 @@ export type PnlRow = {
   gain: string;
   unpriced_rows: number;
 };
-export type PnlTotal = { term: 'short' | 'long' | 'all'; rows: number; proceeds: string; cost_basis: string; gain: string; unpriced_rows: number };
+export type PnlTotal = {
+  term: 'short' | 'long' | 'all';
+  rows: number;
+  proceeds: string;
+  cost_basis: string;
+  gain: string;
+  unpriced_rows: number;
+};
 
 export type DerivativePeriodRow = {
   venue: string;
@@ -59,7 +78,15 @@ export type DerivativePeriodRow = {
 };
 
 export type FeeTotalRow = { asset: string; rows: number; amount: string; value: string | null; unpriced_rows: number };
-export type FundingTotalRow = { asset: string; rows: number; received: string; paid: string; net: string; value: string | null; unpriced_rows: number };
+export type FundingTotalRow = {
+  asset: string;
+  rows: number;
+  received: string;
+  paid: string;
+  net: string;
+  value: string | null;
+  unpriced_rows: number;
+};
 
 export type TradeLine = {
   trade_id: string;
@@ -73,7 +100,14 @@ export type TradeLine = {
 };
 
 /** Invariant I6: per lot pool and asset, open lot quantity = ledger cash balance. */
-export type LotsVsLedgerRow = { venue: string; account: string; asset: string; open_lots: string; ledger_cash: string; difference: string };
+export type LotsVsLedgerRow = {
+  venue: string;
+  account: string;
+  asset: string;
+  open_lots: string;
+  ledger_cash: string;
+  difference: string;
+};
 
 export type SeriesPoint = { time: string; value: string };
 
@@ -123,9 +157,16 @@ export type AuditReportInput = {
 
 export function checkPeriod(period: ReportPeriod): void {
   if (!utc_time_pattern.test(period.from) || !utc_time_pattern.test(period.to)) {
-    throw reportError(report_error_codes.period_invalid, `report period times must be ISO-8601 UTC with milliseconds, got ${period.from} .. ${period.to}`);
+    throw reportError(
+      report_error_codes.period_invalid,
+      `report period times must be ISO-8601 UTC with milliseconds, got ${period.from} .. ${period.to}`,
+    );
   }
-  if (period.from >= period.to) throw reportError(report_error_codes.period_invalid, `report period: from ${period.from} must be before to ${period.to}`);
+  if (period.from >= period.to)
+    throw reportError(
+      report_error_codes.period_invalid,
+      `report period: from ${period.from} must be before to ${period.to}`,
+    );
 }
 
 export function buildAuditReportData(input: AuditReportInput): AuditReportData {
@@ -139,10 +180,15 @@ export function buildAuditReportData(input: AuditReportInput): AuditReportData {
   const closes = input.period_close?.closes ?? [];
   const report = lotReport(to_end, settings, input.price_rows, closes);
   const start_report = lotReport(before_start, settings, input.price_rows, closes);
-  const records = tradeRecordsOf(to_end, input.registry, settings, input.price_rows, closes).filter((record) => inPeriod(record.opened_at));
+  const records = tradeRecordsOf(to_end, input.registry, settings, input.price_rows, closes).filter((record) =>
+    inPeriod(record.opened_at),
+  );
   const event_time = new Map(to_end.map((event) => [event.id, event.time]));
   const disposals = report.disposals.filter((row) => inPeriod(row.disposed_at));
-  const pricer = new Pricer(settings, new InMemoryPriceTable([...priceRowsFromTrades(to_end, settings), ...input.price_rows]));
+  const pricer = new Pricer(
+    settings,
+    new InMemoryPriceTable([...priceRowsFromTrades(to_end, settings), ...input.price_rows]),
+  );
 
   return {
     report: 'keel.audit-report',
@@ -152,8 +198,16 @@ export function buildAuditReportData(input: AuditReportInput): AuditReportData {
     chain: input.chain,
     chain_note: input.chain === null ? (input.chain_note ?? 'no audit chain was read') : null,
     settings: report.settings,
-    counts: { events_to_period_end: to_end.length, events_in_period: in_period.length, trades: records.length, disposals: disposals.length },
-    balances: { as_of: input.balances.as_of, rows: input.balances.rows.filter((row) => row.debits !== '0' || row.credits !== '0') },
+    counts: {
+      events_to_period_end: to_end.length,
+      events_in_period: in_period.length,
+      trades: records.length,
+      disposals: disposals.length,
+    },
+    balances: {
+      as_of: input.balances.as_of,
+      rows: input.balances.rows.filter((row) => row.debits !== '0' || row.credits !== '0'),
+    },
     realised_pnl: realisedPnl(disposals),
     derivatives: derivativesInPeriod(report.derivatives, start_report.derivatives, in_period),
     fees: feeTotals(in_period, pricer),
@@ -168,26 +222,59 @@ export function buildAuditReportData(input: AuditReportInput): AuditReportData {
       explanation: oneLineExplanation(record),
       realised_gain: record.lots.closed.length === 0 ? null : record.lots.realised_gain,
     })),
-    reconciliation: { venues: input.reconciliation === undefined ? null : [...input.reconciliation], lots_vs_ledger: lotsVsLedger(report.open_lots, input.balances.rows, settings) },
+    reconciliation: {
+      venues: input.reconciliation === undefined ? null : [...input.reconciliation],
+      lots_vs_ledger: lotsVsLedger(report.open_lots, input.balances.rows, settings),
+    },
     disposals,
-    missing_basis: report.missing_basis.map((row) => ({ ...row, time: event_time.get(row.event_id) ?? '' })).filter((row) => inPeriod(row.time)),
+    missing_basis: report.missing_basis
+      .map((row) => ({ ...row, time: event_time.get(row.event_id) ?? '' }))
+      .filter((row) => inPeriod(row.time)),
     unpriced: report.unpriced.filter((row) => inPeriod(row.time)),
     open_lots: report.open_lots,
     series: {
-      realised_pnl: cumulative(disposals.filter((row) => row.gain !== null).map((row) => ({ time: row.disposed_at, amount: parseExact(row.gain!, 'gain') }))),
-      fees: cumulative(valuedFees(in_period, pricer).flatMap((fee) => (fee.value === null ? [] : [{ time: fee.time, amount: fee.value }]))),
-      funding: cumulative(valuedFunding(in_period, pricer).flatMap((flow) => (flow.value === null ? [] : [{ time: flow.time, amount: flow.value }]))),
+      realised_pnl: cumulative(
+        disposals
+          .filter((row) => row.gain !== null)
+          .map((row) => ({ time: row.disposed_at, amount: parseExact(row.gain!, 'gain') })),
+      ),
+      fees: cumulative(
+        valuedFees(in_period, pricer).flatMap((fee) =>
+          fee.value === null ? [] : [{ time: fee.time, amount: fee.value }],
+        ),
+      ),
+      funding: cumulative(
+        valuedFunding(in_period, pricer).flatMap((flow) =>
+          flow.value === null ? [] : [{ time: flow.time, amount: flow.value }],
+        ),
+      ),
     },
     period_close: {
       closed_through: input.period_close?.closed_through ?? null,
-      adjustments: (input.period_close?.adjustments ?? []).filter((line) => inPeriod(line.applied_at) || inPeriod(line.event_time)),
+      adjustments: (input.period_close?.adjustments ?? []).filter(
+        (line) => inPeriod(line.applied_at) || inPeriod(line.event_time),
+      ),
     },
   };
 }
 
 function realisedPnl(disposals: readonly DisposalRow[]): AuditReportData['realised_pnl'] {
-  type Sums = { rows: number; quantity: Decimal; proceeds: Decimal; cost_basis: Decimal; gain: Decimal; unpriced_rows: number };
-  const empty = (): Sums => ({ rows: 0, quantity: zero_decimal, proceeds: zero_decimal, cost_basis: zero_decimal, gain: zero_decimal, unpriced_rows: 0 });
+  type Sums = {
+    rows: number;
+    quantity: Decimal;
+    proceeds: Decimal;
+    cost_basis: Decimal;
+    gain: Decimal;
+    unpriced_rows: number;
+  };
+  const empty = (): Sums => ({
+    rows: 0,
+    quantity: zero_decimal,
+    proceeds: zero_decimal,
+    cost_basis: zero_decimal,
+    gain: zero_decimal,
+    unpriced_rows: 0,
+  });
   const by_key = new Map<string, Sums & { asset: string; term: 'short' | 'long' }>();
   const totals = { short: empty(), long: empty(), all: empty() };
   for (const row of disposals) {
@@ -206,27 +293,63 @@ function realisedPnl(disposals: readonly DisposalRow[]): AuditReportData['realis
       target.gain = addDecimals(target.gain, parseExact(row.gain, 'gain'));
     }
   }
-  const text = (sums: Sums) => ({ rows: sums.rows, proceeds: formatDecimal(sums.proceeds), cost_basis: formatDecimal(sums.cost_basis), gain: formatDecimal(sums.gain), unpriced_rows: sums.unpriced_rows });
+  const text = (sums: Sums) => ({
+    rows: sums.rows,
+    proceeds: formatDecimal(sums.proceeds),
+    cost_basis: formatDecimal(sums.cost_basis),
+    gain: formatDecimal(sums.gain),
+    unpriced_rows: sums.unpriced_rows,
+  });
   return {
     rows: [...by_key.values()]
-      .sort((left, right) => (left.asset !== right.asset ? (left.asset < right.asset ? -1 : 1) : left.term === right.term ? 0 : left.term === 'short' ? -1 : 1))
+      .sort((left, right) =>
+        left.asset !== right.asset
+          ? left.asset < right.asset
+            ? -1
+            : 1
+          : left.term === right.term
+            ? 0
+            : left.term === 'short'
+              ? -1
+              : 1,
+      )
       .map((sums) => ({ asset: sums.asset, term: sums.term, ...text(sums), quantity: formatDecimal(sums.quantity) })),
     totals: (['short', 'long', 'all'] as const).map((term) => ({ term, ...text(totals[term]) })),
   };
 }
 
-function derivativesInPeriod(at_end: readonly DerivativeRow[], at_start: readonly DerivativeRow[], in_period: readonly KeelEvent[]): DerivativePeriodRow[] {
+function derivativesInPeriod(
+  at_end: readonly DerivativeRow[],
+  at_start: readonly DerivativeRow[],
+  in_period: readonly KeelEvent[],
+): DerivativePeriodRow[] {
   const key = (venue: string, account: string, instrument: string) => `${venue}\u0000${account}\u0000${instrument}`;
   const start = new Map(at_start.map((row) => [key(row.venue, row.account, row.instrument), row]));
   const rows: DerivativePeriodRow[] = [];
   for (const row of at_end) {
-    const flows = in_period.filter((event) => event.venue === row.venue && event.account === row.account && 'instrument' in event && event.instrument?.symbol === row.instrument);
-    const settlements = flows.filter((event): event is EventOf<'settlement'> => event.type === 'settlement' && event.asset === row.settle_asset);
+    const flows = in_period.filter(
+      (event) =>
+        event.venue === row.venue &&
+        event.account === row.account &&
+        'instrument' in event &&
+        event.instrument?.symbol === row.instrument,
+    );
+    const settlements = flows.filter(
+      (event): event is EventOf<'settlement'> => event.type === 'settlement' && event.asset === row.settle_asset,
+    );
     const trades = flows.filter((event) => event.type === 'trade').length;
-    const funding = flows.filter((event): event is EventOf<'funding'> => event.type === 'funding' && event.asset === row.settle_asset);
+    const funding = flows.filter(
+      (event): event is EventOf<'funding'> => event.type === 'funding' && event.asset === row.settle_asset,
+    );
     const before = start.get(key(row.venue, row.account, row.instrument));
-    const computed = subtractDecimals(parseExact(row.realised_pnl_computed, 'pnl'), before === undefined ? zero_decimal : parseExact(before.realised_pnl_computed, 'pnl'));
-    const venue_total = settlements.length === 0 ? null : settlements.reduce((total, event) => addDecimals(total, parseExact(event.amount, 'amount')), zero_decimal);
+    const computed = subtractDecimals(
+      parseExact(row.realised_pnl_computed, 'pnl'),
+      before === undefined ? zero_decimal : parseExact(before.realised_pnl_computed, 'pnl'),
+    );
+    const venue_total =
+      settlements.length === 0
+        ? null
+        : settlements.reduce((total, event) => addDecimals(total, parseExact(event.amount, 'amount')), zero_decimal);
     if (trades === 0 && settlements.length === 0 && funding.length === 0 && computed.units === 0n) continue;
     rows.push({
       venue: row.venue,
@@ -237,7 +360,9 @@ function derivativesInPeriod(at_end: readonly DerivativeRow[], at_start: readonl
       realised_pnl_computed: formatDecimal(computed),
       venue_settlements: venue_total === null ? null : formatDecimal(venue_total),
       difference: venue_total === null ? null : formatDecimal(subtractDecimals(computed, venue_total)),
-      funding: formatDecimal(funding.reduce((total, event) => addDecimals(total, parseExact(event.amount, 'amount')), zero_decimal)),
+      funding: formatDecimal(
+        funding.reduce((total, event) => addDecimals(total, parseExact(event.amount, 'amount')), zero_decimal),
+      ),
     });
   }
   return rows;
@@ -254,19 +379,34 @@ function valuedFees(events: readonly KeelEvent[], pricer: Pricer): ValuedFlow[] 
       for (const fee of event.fees) {
         const amount = parseExact(fee.amount, 'fee');
         const unit = pricer.directPrice(fee.asset, time_ms) ?? tradeSidePrice(pricer, event, fee.asset, time_ms);
-        flows.push({ time: event.time, asset: fee.asset, amount, value: unit === undefined ? null : pricer.value(amount, unit) });
+        flows.push({
+          time: event.time,
+          asset: fee.asset,
+          amount,
+          value: unit === undefined ? null : pricer.value(amount, unit),
+        });
       }
     } else if ((event.type === 'deposit' || event.type === 'withdrawal') && event.fee !== undefined) {
       const amount = parseExact(event.fee, 'fee');
       const unit = pricer.directPrice(event.asset, time_ms);
-      flows.push({ time: event.time, asset: event.asset, amount, value: unit === undefined ? null : pricer.value(amount, unit) });
+      flows.push({
+        time: event.time,
+        asset: event.asset,
+        amount,
+        value: unit === undefined ? null : pricer.value(amount, unit),
+      });
     }
   }
   return flows;
 }
 
 /** A fee in the trade's own base or quote is priced by the trade itself when nothing else prices it. */
-function tradeSidePrice(pricer: Pricer, event: EventOf<'trade'>, asset: string, time_ms: number): UnitPrice | undefined {
+function tradeSidePrice(
+  pricer: Pricer,
+  event: EventOf<'trade'>,
+  asset: string,
+  time_ms: number,
+): UnitPrice | undefined {
   const { base, quote, kind } = event.instrument;
   if (kind !== 'spot' || (asset !== base && asset !== quote)) return undefined;
   const prices = pricer.tradePrices(base, quote, parseExact(event.price, 'price'), time_ms, event.id);
@@ -279,7 +419,12 @@ function valuedFunding(events: readonly KeelEvent[], pricer: Pricer): ValuedFlow
     .map((event) => {
       const amount = parseExact(event.amount, 'amount');
       const unit = pricer.directPrice(event.asset, Date.parse(event.time));
-      return { time: event.time, asset: event.asset, amount, value: unit === undefined ? null : pricer.value(amount, unit) };
+      return {
+        time: event.time,
+        asset: event.asset,
+        amount,
+        value: unit === undefined ? null : pricer.value(amount, unit),
+      };
     });
 }
 
@@ -295,13 +440,28 @@ function feeTotals(events: readonly KeelEvent[], pricer: Pricer): FeeTotalRow[] 
   }
   return [...by_asset.entries()]
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([asset, sums]) => ({ asset, rows: sums.rows, amount: formatDecimal(sums.amount), value: sums.unpriced_rows === sums.rows ? null : formatDecimal(sums.value), unpriced_rows: sums.unpriced_rows }));
+    .map(([asset, sums]) => ({
+      asset,
+      rows: sums.rows,
+      amount: formatDecimal(sums.amount),
+      value: sums.unpriced_rows === sums.rows ? null : formatDecimal(sums.value),
+      unpriced_rows: sums.unpriced_rows,
+    }));
 }
 
 function fundingTotals(events: readonly KeelEvent[], pricer: Pricer): FundingTotalRow[] {
-  const by_asset = new Map<string, { rows: number; received: Decimal; paid: Decimal; value: Decimal; unpriced_rows: number }>();
+  const by_asset = new Map<
+    string,
+    { rows: number; received: Decimal; paid: Decimal; value: Decimal; unpriced_rows: number }
+  >();
   for (const flow of valuedFunding(events, pricer)) {
-    const sums = by_asset.get(flow.asset) ?? { rows: 0, received: zero_decimal, paid: zero_decimal, value: zero_decimal, unpriced_rows: 0 };
+    const sums = by_asset.get(flow.asset) ?? {
+      rows: 0,
+      received: zero_decimal,
+      paid: zero_decimal,
+      value: zero_decimal,
+      unpriced_rows: 0,
+    };
     by_asset.set(flow.asset, sums);
     sums.rows += 1;
     if (flow.amount.units >= 0n) sums.received = addDecimals(sums.received, flow.amount);
@@ -322,17 +482,32 @@ function fundingTotals(events: readonly KeelEvent[], pricer: Pricer): FundingTot
     }));
 }
 
-function lotsVsLedger(open_lots: readonly OpenLotRow[], balances: readonly BalanceRow[], settings: LotSettings): LotsVsLedgerRow[] {
+function lotsVsLedger(
+  open_lots: readonly OpenLotRow[],
+  balances: readonly BalanceRow[],
+  settings: LotSettings,
+): LotsVsLedgerRow[] {
   const global = settings.pool === 'global';
-  const keyOf = (venue: string, account: string, asset: string) => (global ? `*\u0000*\u0000${asset}` : `${venue}\u0000${account}\u0000${asset}`);
+  const keyOf = (venue: string, account: string, asset: string) =>
+    global ? `*\u0000*\u0000${asset}` : `${venue}\u0000${account}\u0000${asset}`;
   const rows = new Map<string, { venue: string; account: string; asset: string; lots: Decimal; cash: Decimal }>();
   const entry = (venue: string, account: string, asset: string) => {
     const key = keyOf(venue, account, asset);
-    const found = rows.get(key) ?? { venue: global ? '*' : venue, account: global ? '*' : account, asset, lots: zero_decimal, cash: zero_decimal };
+    const found = rows.get(key) ?? {
+      venue: global ? '*' : venue,
+      account: global ? '*' : account,
+      asset,
+      lots: zero_decimal,
+      cash: zero_decimal,
+    };
     rows.set(key, found);
     return found;
   };
-  for (const lot of open_lots) entry(lot.venue, lot.account, lot.asset).lots = addDecimals(entry(lot.venue, lot.account, lot.asset).lots, parseExact(lot.quantity, 'quantity'));
+  for (const lot of open_lots)
+    entry(lot.venue, lot.account, lot.asset).lots = addDecimals(
+      entry(lot.venue, lot.account, lot.asset).lots,
+      parseExact(lot.quantity, 'quantity'),
+    );
   for (const row of balances) {
     // The reporting currency is the measure and has no lots.
     if (row.type !== 'cash' || row.asset === settings.reporting_currency) continue;
@@ -341,7 +516,14 @@ function lotsVsLedger(open_lots: readonly OpenLotRow[], balances: readonly Balan
   }
   return [...rows.entries()]
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))
-    .map(([, row]) => ({ venue: row.venue, account: row.account, asset: row.asset, open_lots: formatDecimal(row.lots), ledger_cash: formatDecimal(row.cash), difference: formatDecimal(subtractDecimals(row.cash, row.lots)) }))
+    .map(([, row]) => ({
+      venue: row.venue,
+      account: row.account,
+      asset: row.asset,
+      open_lots: formatDecimal(row.lots),
+      ledger_cash: formatDecimal(row.cash),
+      difference: formatDecimal(subtractDecimals(row.cash, row.lots)),
+    }))
     .filter((row) => row.open_lots !== '0' || row.ledger_cash !== '0');
 }
 

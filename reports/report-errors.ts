@@ -12,6 +12,10 @@ export const report_error_codes = {
 
 export type ReportErrorCode = (typeof report_error_codes)[keyof typeof report_error_codes];
 
-export function reportError(code: ReportErrorCode, message: string, options: { field?: string; cause?: unknown } = {}): KeelError {
+export function reportError(
+  code: ReportErrorCode,
+  message: string,
+  options: { field?: string; cause?: unknown } = {},
+): KeelError {
   return new KeelError(code, message, options);
 }

@@ -52,7 +52,14 @@ export type Form8949Row = {
   acquisition_event_id: string;
 };
 
-export type PartTotals = { rows: number; proceeds: string; cost_basis: string; adjustment_amount: string; gain_or_loss: string; unpriced_rows: number };
+export type PartTotals = {
+  rows: number;
+  proceeds: string;
+  cost_basis: string;
+  adjustment_amount: string;
+  gain_or_loss: string;
+  unpriced_rows: number;
+};
 
 export type MissingBasisExportRow = MissingBasisRow & { time: string; note: string };
 
@@ -72,12 +79,18 @@ export type TaxLotExport = {
   period_close: { closed_through: string | null; adjustments: AdjustmentLine[] };
 };
 
-export const unpriced_note = 'UNPRICED: no price in the reporting currency was found; the empty value is unknown, not zero';
-export const missing_basis_note = 'MISSING BASIS: no acquisition was recorded for this quantity; cost basis and acquisition date are unknown, not zero';
+export const unpriced_note =
+  'UNPRICED: no price in the reporting currency was found; the empty value is unknown, not zero';
+export const missing_basis_note =
+  'MISSING BASIS: no acquisition was recorded for this quantity; cost basis and acquisition date are unknown, not zero';
 
 export function taxYearPeriod(tax_year: number): { from: string; to: string } {
   if (!Number.isInteger(tax_year) || tax_year < 1970 || tax_year > 9998) {
-    throw reportError(report_error_codes.tax_year_invalid, `tax year must be a whole number from 1970 to 9998, got ${tax_year}`, { field: 'tax_year' });
+    throw reportError(
+      report_error_codes.tax_year_invalid,
+      `tax year must be a whole number from 1970 to 9998, got ${tax_year}`,
+      { field: 'tax_year' },
+    );
   }
   return { from: `${tax_year}-01-01T00:00:00.000Z`, to: `${tax_year + 1}-01-01T00:00:00.000Z` };
 }
@@ -100,7 +113,14 @@ export function buildTaxLotExport(
   const rows = report.disposals
     .filter((row) => inYear(row.disposed_at))
     .map(form8949Row)
-    .map((row) => (applied_at.has(row.event_id) ? { ...row, note: [adjustmentNote(applied_at.get(row.event_id)!), row.note].filter((text) => text !== '').join('; ') } : row));
+    .map((row) =>
+      applied_at.has(row.event_id)
+        ? {
+            ...row,
+            note: [adjustmentNote(applied_at.get(row.event_id)!), row.note].filter((text) => text !== '').join('; '),
+          }
+        : row,
+    );
   const short_rows = rows.filter((row) => row.term === 'short');
   const long_rows = rows.filter((row) => row.term === 'long');
   return {
@@ -115,7 +135,13 @@ export function buildTaxLotExport(
     missing_basis: report.missing_basis
       .map((row) => ({ ...row, time: event_times.get(row.event_id) ?? '', note: missing_basis_note }))
       .filter((row) => inYear(row.time)),
-    open_lots: { as_of: period.to, rows: report.open_lots.map((row) => ({ ...row, note: row.unpriced || row.cost_basis === null ? unpriced_note : '' })) },
+    open_lots: {
+      as_of: period.to,
+      rows: report.open_lots.map((row) => ({
+        ...row,
+        note: row.unpriced || row.cost_basis === null ? unpriced_note : '',
+      })),
+    },
     period_close: {
       closed_through: period_close.closed_through,
       adjustments: period_close.adjustments.filter((line) => inYear(line.applied_at) || inYear(line.event_time)),
@@ -167,10 +193,18 @@ function partTotals(rows: readonly Form8949Row[]): PartTotals {
     }
     proceeds = addDecimals(proceeds, parseExact(row.proceeds, 'proceeds'));
     cost_basis = addDecimals(cost_basis, parseExact(row.cost_basis, 'cost_basis'));
-    if (row.adjustment_amount !== null) adjustment = addDecimals(adjustment, parseExact(row.adjustment_amount, 'adjustment'));
+    if (row.adjustment_amount !== null)
+      adjustment = addDecimals(adjustment, parseExact(row.adjustment_amount, 'adjustment'));
     gain = addDecimals(gain, parseExact(row.gain_or_loss, 'gain'));
   }
-  return { rows: rows.length, proceeds: formatDecimal(proceeds), cost_basis: formatDecimal(cost_basis), adjustment_amount: formatDecimal(adjustment), gain_or_loss: formatDecimal(gain), unpriced_rows };
+  return {
+    rows: rows.length,
+    proceeds: formatDecimal(proceeds),
+    cost_basis: formatDecimal(cost_basis),
+    adjustment_amount: formatDecimal(adjustment),
+    gain_or_loss: formatDecimal(gain),
+    unpriced_rows,
+  };
 }
 
 /** `2024-03-05T14:20:00.000Z` → `03/05/2024`, as Form 8949 writes dates (UTC). */
@@ -203,7 +237,18 @@ export const form8949_columns = [
 
 const numeric_columns = new Set<string>(['proceeds', 'cost_basis', 'adjustment_amount', 'gain_or_loss', 'quantity']);
 
-export const open_lot_columns = ['venue', 'account', 'asset', 'quantity', 'date_acquired', 'cost_basis', 'note', 'acquired_at', 'lot_id', 'acquisition_event_id'] as const;
+export const open_lot_columns = [
+  'venue',
+  'account',
+  'asset',
+  'quantity',
+  'date_acquired',
+  'cost_basis',
+  'note',
+  'acquired_at',
+  'lot_id',
+  'acquisition_event_id',
+] as const;
 
 /** One CSV line; every cell that is not a figure is neutralised against formulas. */
 function csvLine(cells: readonly (string | null)[], numeric: readonly boolean[] = []): string {
@@ -222,7 +267,12 @@ function settingsLines(title: string, data: TaxLotExport): string[] {
     csvLine(['method', settings.method]),
     csvLine(['pool', settings.pool]),
     csvLine(['reporting_currency', settings.reporting_currency]),
-    csvLine(['pegs', Object.entries(settings.pegs).map(([asset, price]) => `${asset}=${price}`).join(' ') || 'none']),
+    csvLine([
+      'pegs',
+      Object.entries(settings.pegs)
+        .map(([asset, price]) => `${asset}=${price}`)
+        .join(' ') || 'none',
+    ]),
     csvLine(['pegs_used', settings.pegs_used.join(' ') || 'none']),
     csvLine(['price_age_max_ms', String(settings.price_age_max_ms)]),
     csvLine(['rounding_scale', String(settings.rounding_scale)]),
@@ -235,7 +285,10 @@ function settingsLines(title: string, data: TaxLotExport): string[] {
     csvLine(['transfers', settings.transfers]),
     csvLine(['withdrawals', settings.withdrawals]),
     csvLine(['derivatives', settings.derivatives]),
-    csvLine(['adjustments', 'none are made (column f empty, g empty); an unpriced or missing-basis row is marked in its note and left out of the totals']),
+    csvLine([
+      'adjustments',
+      'none are made (column f empty, g empty); an unpriced or missing-basis row is marked in its note and left out of the totals',
+    ]),
   ];
 }
 
@@ -249,7 +302,12 @@ export function renderForm8949Csv(data: TaxLotExport): string {
   const part = (title: string, rows: readonly Form8949Row[], totals: PartTotals) => [
     csvLine([title]),
     csvLine([...form8949_columns]),
-    ...rows.map((row) => csvLine(form8949_columns.map((column) => row[column]), numeric)),
+    ...rows.map((row) =>
+      csvLine(
+        form8949_columns.map((column) => row[column]),
+        numeric,
+      ),
+    ),
     csvLine(
       [
         `Totals: ${totals.rows} rows`,
@@ -265,7 +323,20 @@ export function renderForm8949Csv(data: TaxLotExport): string {
       [false, false, false, true, true, false, true, true, false],
     ),
   ];
-  const missing_columns = ['description', 'date_sold', 'proceeds', 'cost_basis', 'note', 'venue', 'account', 'asset', 'quantity', 'kind', 'disposed_at', 'event_id'];
+  const missing_columns = [
+    'description',
+    'date_sold',
+    'proceeds',
+    'cost_basis',
+    'note',
+    'venue',
+    'account',
+    'asset',
+    'quantity',
+    'kind',
+    'disposed_at',
+    'event_id',
+  ];
   const lines = [
     ...settingsLines('Keel tax lots: Form 8949-style disposals', data),
     '',
@@ -273,11 +344,26 @@ export function renderForm8949Csv(data: TaxLotExport): string {
     '',
     ...part('Part II: long-term (held more than one year)', data.part_ii_long_term.rows, data.part_ii_long_term.totals),
     '',
-    csvLine(['Missing basis: quantities disposed of with no recorded acquisition (holding period unknown; not in Part I or II)']),
+    csvLine([
+      'Missing basis: quantities disposed of with no recorded acquisition (holding period unknown; not in Part I or II)',
+    ]),
     csvLine(missing_columns),
     ...data.missing_basis.map((row) =>
       csvLine(
-        [`${row.quantity} ${row.asset}`, row.time === '' ? '' : usDate(row.time), row.proceeds, null, row.note, row.venue, row.account, row.asset, row.quantity, row.kind, row.time, row.event_id],
+        [
+          `${row.quantity} ${row.asset}`,
+          row.time === '' ? '' : usDate(row.time),
+          row.proceeds,
+          null,
+          row.note,
+          row.venue,
+          row.account,
+          row.asset,
+          row.quantity,
+          row.kind,
+          row.time,
+          row.event_id,
+        ],
         [false, false, true, true, false, false, false, false, true, false, false, false],
       ),
     ),
@@ -294,7 +380,21 @@ export function renderOpenLotsCsv(data: TaxLotExport): string {
     '',
     csvLine([...open_lot_columns]),
     ...data.open_lots.rows.map((row) =>
-      csvLine([row.venue, row.account, row.asset, row.quantity, usDate(row.acquired_at), row.cost_basis, row.note, row.acquired_at, row.lot_id, row.acquisition_event_id], numeric),
+      csvLine(
+        [
+          row.venue,
+          row.account,
+          row.asset,
+          row.quantity,
+          usDate(row.acquired_at),
+          row.cost_basis,
+          row.note,
+          row.acquired_at,
+          row.lot_id,
+          row.acquisition_event_id,
+        ],
+        numeric,
+      ),
     ),
   ];
   return `${lines.join('\r\n')}\r\n`;

@@ -23,7 +23,10 @@ describe('renderTradeExplanationPdf', () => {
   it('puts the whole explanation of a trade on one page, with its fills, lots and the settings', async () => {
     const record = await exampleRecord('binance:spot-main:order:8812001');
     const explanation = explainTrade(record);
-    const bytes = renderTradeExplanationPdf(record, explanation, { settings, stored: { version: 2, record_hash: 'cd'.repeat(32), audit_sequence: 7 } });
+    const bytes = renderTradeExplanationPdf(record, explanation, {
+      settings,
+      stored: { version: 2, record_hash: 'cd'.repeat(32), audit_sequence: 7 },
+    });
     const { pages, info } = await readPdfText(bytes);
     expect(pages).toHaveLength(1);
     const page = pages[0]!;
@@ -31,7 +34,9 @@ describe('renderTradeExplanationPdf', () => {
     for (const line of explanation.split('\n')) expect(page).toContain(flat(line.replaceAll('→', '->')));
     expect(page).toContain('Trade explanation binance:spot-main:order:8812001');
     expect(page).toContain('2024-03-01 10:00:01.120 28457 0.3 60,000 0.0123 BNB taker');
-    expect(page).toContain('binance:spot-main:deposit:0x77be01#amount 2023-06-01 0.0123 BNB 4.92 5.07375 0.15375 short');
+    expect(page).toContain(
+      'binance:spot-main:deposit:0x77be01#amount 2023-06-01 0.0123 BNB 4.92 5.07375 0.15375 short',
+    );
     expect(page).toContain(`version 2, SHA-256 ${'cd'.repeat(32)}, audit entry #7`);
     expect(page).toContain('Method fifo; pool account; reporting currency USD');
     expect(info).toMatchObject({ CreationDate: 'D:20240301100001Z', Title: 'Trade binance:spot-main:order:8812001' });
@@ -49,12 +54,24 @@ describe('renderTradeExplanationPdf', () => {
   it('stays on one page for an order of 400 fills, saying how many rows it left out', async () => {
     const fills: KeelEvent[] = Array.from({ length: 400 }, (_, index) =>
       validEvent({
-        ...spotTrade({ id: `f${index}`, time: new Date(Date.parse('2024-05-01T00:00:00.000Z') + index * 1000).toISOString(), side: 'sell', quantity: '0.01', price: String(60000 + index), fee: { asset: 'USD', amount: '0.5' } }),
+        ...spotTrade({
+          id: `f${index}`,
+          time: new Date(Date.parse('2024-05-01T00:00:00.000Z') + index * 1000).toISOString(),
+          side: 'sell',
+          quantity: '0.01',
+          price: String(60000 + index),
+          fee: { asset: 'USD', amount: '0.5' },
+        }),
         order_id: 'big-order',
       }),
     );
-    const buys = [usdDeposit('d', '2024-04-01T00:00:00.000Z', '1000000'), spotTrade({ id: 'b', time: '2024-04-02T00:00:00.000Z', side: 'buy', quantity: '4', price: '50000' })];
-    const record = tradeRecordsOf([...buys, ...fills], registry).find((candidate) => candidate.trade_id === 'binance:main:order:big-order')!;
+    const buys = [
+      usdDeposit('d', '2024-04-01T00:00:00.000Z', '1000000'),
+      spotTrade({ id: 'b', time: '2024-04-02T00:00:00.000Z', side: 'buy', quantity: '4', price: '50000' }),
+    ];
+    const record = tradeRecordsOf([...buys, ...fills], registry).find(
+      (candidate) => candidate.trade_id === 'binance:main:order:big-order',
+    )!;
     expect(record.fills).toHaveLength(400);
     const bytes = renderTradeExplanationPdf(record, explainTrade(record));
     const { pages } = await readPdfText(bytes);

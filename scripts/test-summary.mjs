@@ -12,5 +12,7 @@ try {
   process.exit(1);
 }
 const skipped = report.numPendingTests + report.numTodoTests;
-const failed = report.numFailedTests + (report.numFailedTestSuites > 0 && report.numFailedTests === 0 ? report.numFailedTestSuites : 0);
+const failed =
+  report.numFailedTests +
+  (report.numFailedTestSuites > 0 && report.numFailedTests === 0 ? report.numFailedTestSuites : 0);
 console.log(`${report.numPassedTests} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);

@@ -23,7 +23,10 @@ const code_areas: Record<string, string[]> = {
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.isDirectory()) return skipped_directories.has(entry.name) || entry.name.startsWith('.') ? [] : sourceFiles(join(directory, entry.name));
+    if (entry.isDirectory())
+      return skipped_directories.has(entry.name) || entry.name.startsWith('.')
+        ? []
+        : sourceFiles(join(directory, entry.name));
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [join(directory, entry.name)] : [];
   });
 }
@@ -33,9 +36,13 @@ const registry_files = sourceFiles(root).filter((file) => file.endsWith('-errors
 /** Each registry's codes: the values of its exported `*_error_codes` object (or the API's `{code, status}` entries). */
 async function registryCodes(file: string): Promise<{ exports: string[]; codes: string[] }> {
   const module_exports = (await import(file)) as Record<string, unknown>;
-  const registries = Object.entries(module_exports).filter(([name]) => name.endsWith('_error_codes') || name === 'api_errors');
+  const registries = Object.entries(module_exports).filter(
+    ([name]) => name.endsWith('_error_codes') || name === 'api_errors',
+  );
   const codes = registries.flatMap(([, registry]) =>
-    Object.values(registry as Record<string, string | { code: string }>).map((entry) => (typeof entry === 'string' ? entry : entry.code)),
+    Object.values(registry as Record<string, string | { code: string }>).map((entry) =>
+      typeof entry === 'string' ? entry : entry.code,
+    ),
   );
   return { exports: registries.map(([name]) => name), codes };
 }
@@ -43,11 +50,14 @@ async function registryCodes(file: string): Promise<{ exports: string[]; codes: 
 describe('error registries', () => {
   it('one registry per area, named for it, and no other', () => {
     const found = registry_files.map((file) => relative(root, file).split('/'));
-    expect(found.every((parts) => parts.length === 2), `registries sit at <area>/<area>-errors.ts: ${found.map((parts) => parts.join('/')).join(', ')}`).toBe(true);
+    expect(
+      found.every((parts) => parts.length === 2),
+      `registries sit at <area>/<area>-errors.ts: ${found.map((parts) => parts.join('/')).join(', ')}`,
+    ).toBe(true);
     expect(found.map(([area]) => area).sort()).toEqual(Object.keys(code_areas).sort());
   });
 
-  it('every code is KEEL_ERR_<AREA>_<WHAT> with its registry\'s area, and unique across Keel', async () => {
+  it("every code is KEEL_ERR_<AREA>_<WHAT> with its registry's area, and unique across Keel", async () => {
     const seen = new Map<string, string>();
     for (const file of registry_files) {
       const area = relative(root, file).split('/')[0]!;
@@ -56,7 +66,10 @@ describe('error registries', () => {
       expect(codes.length, `${area}: codes`).toBeGreaterThan(0);
       for (const code of codes) {
         expect(code, `${area}: ${code}`).toMatch(code_pattern);
-        expect(code_areas[area]!.some((prefix) => code.startsWith(`KEEL_ERR_${prefix}_`)), `${code} belongs to ${area}`).toBe(true);
+        expect(
+          code_areas[area]!.some((prefix) => code.startsWith(`KEEL_ERR_${prefix}_`)),
+          `${code} belongs to ${area}`,
+        ).toBe(true);
         expect(seen.get(code), `${code} is declared twice`).toBeUndefined();
         seen.set(code, area);
       }
@@ -64,17 +77,25 @@ describe('error registries', () => {
   });
 
   it('codes are declared only in the registries: source and migrations name registered codes', async () => {
-    const registered = new Set((await Promise.all(registry_files.map(registryCodes))).flatMap((registry) => registry.codes));
+    const registered = new Set(
+      (await Promise.all(registry_files.map(registryCodes))).flatMap((registry) => registry.codes),
+    );
     const literal = /['"`](KEEL_ERR_[A-Z0-9_]*[A-Z0-9])['"`]/g;
     const strays = sourceFiles(root)
       .filter((file) => !registry_files.includes(file))
-      .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(literal)].map((match) => `${relative(root, file)}: ${match[1]}`));
-    expect(strays, 'a code written out in source belongs in its area\'s registry').toEqual([]);
+      .flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(literal)].map((match) => `${relative(root, file)}: ${match[1]}`),
+      );
+    expect(strays, "a code written out in source belongs in its area's registry").toEqual([]);
 
     const migrations = join(root, 'migrations');
     const raised_by_database = readdirSync(migrations)
       .filter((name) => name.endsWith('.sql'))
-      .flatMap((name) => [...readFileSync(join(migrations, name), 'utf8').matchAll(/KEEL_ERR_[A-Z0-9_]*[A-Z0-9]/g)].map((match) => match[0]));
+      .flatMap((name) =>
+        [...readFileSync(join(migrations, name), 'utf8').matchAll(/KEEL_ERR_[A-Z0-9_]*[A-Z0-9]/g)].map(
+          (match) => match[0],
+        ),
+      );
     expect(raised_by_database.length).toBeGreaterThan(0);
     expect(raised_by_database.filter((code) => !registered.has(code))).toEqual([]);
   });

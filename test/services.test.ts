@@ -6,7 +6,8 @@ import { publish, readTopic, testKafka, uniqueTopics, createTopics } from './sup
 
 function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (url === undefined || url === '') throw new Error('DATABASE_URL is not set: start PostgreSQL with `bash scripts/services.sh start`');
+  if (url === undefined || url === '')
+    throw new Error('DATABASE_URL is not set: start PostgreSQL with `bash scripts/services.sh start`');
   return url;
 }
 
@@ -23,7 +24,9 @@ describe('services started by the project scripts', () => {
     const client = new pg.Client({ connectionString: databaseUrl(), connectionTimeoutMillis: 5_000 });
     await client.connect();
     try {
-      const result = await client.query<{ database: string; answer: number }>('select current_database() as database, 1 as answer');
+      const result = await client.query<{ database: string; answer: number }>(
+        'select current_database() as database, 1 as answer',
+      );
       expect(result.rows).toEqual([{ database: 'keel', answer: 1 }]);
     } finally {
       await client.end();

@@ -41,9 +41,10 @@ export function divideHalfEven(dividend: bigint, divisor: bigint): bigint {
   if (remainder === 0n) return quotient;
   const twice_remainder = 2n * (remainder < 0n ? -remainder : remainder);
   const divisor_magnitude = divisor < 0n ? -divisor : divisor;
-  const away_from_zero = twice_remainder > divisor_magnitude || (twice_remainder === divisor_magnitude && quotient % 2n !== 0n);
+  const away_from_zero =
+    twice_remainder > divisor_magnitude || (twice_remainder === divisor_magnitude && quotient % 2n !== 0n);
   if (!away_from_zero) return quotient;
-  return (dividend < 0n) !== (divisor < 0n) ? quotient - 1n : quotient + 1n;
+  return dividend < 0n !== divisor < 0n ? quotient - 1n : quotient + 1n;
 }
 
 /**
@@ -59,7 +60,12 @@ export function proportionalShare(amount: Decimal, part: Decimal, whole: Decimal
  * Compares the ratios `left_amount / left_quantity` and `right_amount / right_quantity` exactly by
  * cross-multiplication (quantities must be positive): no division, so no rounding can reorder lots.
  */
-export function compareRatios(left_amount: Decimal, left_quantity: Decimal, right_amount: Decimal, right_quantity: Decimal): number {
+export function compareRatios(
+  left_amount: Decimal,
+  left_quantity: Decimal,
+  right_amount: Decimal,
+  right_quantity: Decimal,
+): number {
   return compareDecimals(multiplyDecimals(left_amount, right_quantity), multiplyDecimals(right_amount, left_quantity));
 }
 

@@ -8,8 +8,22 @@ describe('derivatives', () => {
   it('computes linear PnL from entry and exit and reconciles it with the venue settlements', () => {
     const report = computeLots([
       fundedDeposit('d-usdt', at(0), '100', '100', at(0), 'USDT'),
-      perpetualTrade({ id: 'p1', time: at(1), side: 'buy', quantity: '50', price: '61000', fees: [{ asset: 'USDT', amount: '1.6775' }] }),
-      perpetualTrade({ id: 'p2', time: at(2), side: 'sell', quantity: '50', price: '62500', fees: [{ asset: 'USDT', amount: '-0.3125' }] }),
+      perpetualTrade({
+        id: 'p1',
+        time: at(1),
+        side: 'buy',
+        quantity: '50',
+        price: '61000',
+        fees: [{ asset: 'USDT', amount: '1.6775' }],
+      }),
+      perpetualTrade({
+        id: 'p2',
+        time: at(2),
+        side: 'sell',
+        quantity: '50',
+        price: '62500',
+        fees: [{ asset: 'USDT', amount: '-0.3125' }],
+      }),
       settlement({ id: 's1', time: at(2), amount: '74.5' }),
     ]);
     expect(report.derivatives).toEqual([
@@ -34,7 +48,9 @@ describe('derivatives', () => {
       },
     ]);
     // Fees in a crypto asset are disposals; a rebate and a positive settlement are acquisitions.
-    expect(report.disposals).toEqual([expect.objectContaining({ event_id: 'p1', kind: 'fee', asset: 'USDT', quantity: '1.6775', proceeds: '1.6775' })]);
+    expect(report.disposals).toEqual([
+      expect.objectContaining({ event_id: 'p1', kind: 'fee', asset: 'USDT', quantity: '1.6775', proceeds: '1.6775' }),
+    ]);
     expect(report.acquisitions.map((row) => [row.lot_id, row.kind, row.quantity])).toEqual([
       ['d-usdt#amount', 'deposit', '100'],
       ['p2#fee:0', 'rebate', '0.3125'],
@@ -50,11 +66,24 @@ describe('derivatives', () => {
       perpetualTrade({ id: 'd', time: at(4), side: 'buy', quantity: '1', price: '90' }),
     ]);
     // (110−100)·5 + (110−120)·5 = 0, then short 3 at 110, buy 1 back at 90: +20; × 0.001.
-    expect(report.derivatives[0]).toMatchObject({ realised_pnl_computed: '0.02', contracts_closed: '11', open_position: '-2', venue_settlements_total: null, difference: null });
+    expect(report.derivatives[0]).toMatchObject({
+      realised_pnl_computed: '0.02',
+      contracts_closed: '11',
+      open_position: '-2',
+      venue_settlements_total: null,
+      difference: null,
+    });
   });
 
   it('computes inverse PnL in the base asset, rounded half to even at 1e-12', () => {
-    const inverse = { symbol: 'ETH/USD:ETH', base: 'ETH', quote: 'USD', settle: 'ETH', contract_size: '10', inverse: true };
+    const inverse = {
+      symbol: 'ETH/USD:ETH',
+      base: 'ETH',
+      quote: 'USD',
+      settle: 'ETH',
+      contract_size: '10',
+      inverse: true,
+    };
     const report = computeLots([
       perpetualTrade({ id: 'a', time: at(1), side: 'buy', quantity: '100', price: '2000', ...inverse }),
       perpetualTrade({ id: 'b', time: at(2), side: 'sell', quantity: '100', price: '2500', ...inverse }),
@@ -65,6 +94,11 @@ describe('derivatives', () => {
       settlement({ id: 's', time: at(7), amount: '0.1', asset: 'ETH', symbol: 'ETH/USD:ETH' }),
     ]);
     // 1000·(1/2000 − 1/2500) = 0.1; 10·(1/3000 − 1/7000) = 0.0019047619047…; short: −10·(1/2500 − 1/2000) = 0.001.
-    expect(report.derivatives[0]).toMatchObject({ settle_asset: 'ETH', realised_pnl_computed: '0.102904761905', venue_settlements_total: '0.1', difference: '0.002904761905' });
+    expect(report.derivatives[0]).toMatchObject({
+      settle_asset: 'ETH',
+      realised_pnl_computed: '0.102904761905',
+      venue_settlements_total: '0.1',
+      difference: '0.002904761905',
+    });
   });
 });

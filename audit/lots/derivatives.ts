@@ -9,7 +9,15 @@ import type { EventOf } from '../../engine/event-schema.js';
 import type { Decimal } from '../../ledger/money.js';
 import { assertAudit } from '../audit-errors.js';
 import { divideRounded, parseExact, isPositive, isZero, minimum } from './decimal-math.js';
-import { addDecimals, compareDecimals, formatDecimal, multiplyDecimals, negateDecimal, subtractDecimals, zero_decimal } from '../../ledger/money.js';
+import {
+  addDecimals,
+  compareDecimals,
+  formatDecimal,
+  multiplyDecimals,
+  negateDecimal,
+  subtractDecimals,
+  zero_decimal,
+} from '../../ledger/money.js';
 import type { DerivativeRow } from './lot-report.js';
 
 type PositionLot = { contracts: Decimal; price: Decimal };
@@ -53,7 +61,12 @@ export class DerivativeBook {
     positions: readonly PositionState[] = [],
   ) {
     for (const state of positions) {
-      const position: Position = { ...state, lots: state.lots.map((lot) => ({ ...lot })), notes: [...state.notes], fees: new Map(state.fees) };
+      const position: Position = {
+        ...state,
+        lots: state.lots.map((lot) => ({ ...lot })),
+        notes: [...state.notes],
+        fees: new Map(state.fees),
+      };
       this.positions.set(`${position.venue}\u0000${position.account}\u0000${position.instrument}`, position);
     }
   }
@@ -90,17 +103,26 @@ export class DerivativeBook {
   settlement(event: EventOf<'settlement'>): void {
     const position = this.position(event.venue, event.account, event.instrument);
     if (event.asset !== position.settle_asset) {
-      this.note(position, `settlement ${event.id} is in ${event.asset}, not the settle asset ${position.settle_asset}: left out of the total`);
+      this.note(
+        position,
+        `settlement ${event.id} is in ${event.asset}, not the settle asset ${position.settle_asset}: left out of the total`,
+      );
       return;
     }
     position.settlements += 1;
-    position.settlements_total = addDecimals(position.settlements_total ?? zero_decimal, parseExact(event.amount, 'amount'));
+    position.settlements_total = addDecimals(
+      position.settlements_total ?? zero_decimal,
+      parseExact(event.amount, 'amount'),
+    );
   }
 
   funding(event: EventOf<'funding'>): void {
     const position = this.position(event.venue, event.account, event.instrument);
     if (event.asset !== position.settle_asset) {
-      this.note(position, `funding ${event.id} is in ${event.asset}, not the settle asset ${position.settle_asset}: left out of the total`);
+      this.note(
+        position,
+        `funding ${event.id} is in ${event.asset}, not the settle asset ${position.settle_asset}: left out of the total`,
+      );
       return;
     }
     position.funding_total = addDecimals(position.funding_total, parseExact(event.amount, 'amount'));
@@ -108,7 +130,12 @@ export class DerivativeBook {
 
   rows(): DerivativeRow[] {
     return [...this.positions.values()]
-      .sort((left, right) => compareText(left.venue, right.venue) || compareText(left.account, right.account) || compareText(left.instrument, right.instrument))
+      .sort(
+        (left, right) =>
+          compareText(left.venue, right.venue) ||
+          compareText(left.account, right.account) ||
+          compareText(left.instrument, right.instrument),
+      )
       .map((position) => this.row(position));
   }
 
@@ -140,7 +167,11 @@ export class DerivativeBook {
   private pnl(position: Position, contracts: Decimal, entry: Decimal, exit: Decimal): Decimal {
     const size = multiplyDecimals(contracts, position.contract_size);
     const long_pnl = position.inverse
-      ? divideRounded(multiplyDecimals(size, subtractDecimals(exit, entry)), multiplyDecimals(entry, exit), this.rounding_scale)
+      ? divideRounded(
+          multiplyDecimals(size, subtractDecimals(exit, entry)),
+          multiplyDecimals(entry, exit),
+          this.rounding_scale,
+        )
       : multiplyDecimals(subtractDecimals(exit, entry), size);
     return position.side === 1 ? long_pnl : negateDecimal(long_pnl);
   }
@@ -171,8 +202,14 @@ export class DerivativeBook {
         notes: [],
       };
       this.positions.set(key, position);
-    } else if (instrument.contract_size !== undefined && compareDecimals(parseExact(instrument.contract_size, 'contract_size'), position.contract_size) !== 0) {
-      this.note(position, `contract_size ${instrument.contract_size} differs from ${formatDecimal(position.contract_size)} of the first event: the first is used`);
+    } else if (
+      instrument.contract_size !== undefined &&
+      compareDecimals(parseExact(instrument.contract_size, 'contract_size'), position.contract_size) !== 0
+    ) {
+      this.note(
+        position,
+        `contract_size ${instrument.contract_size} differs from ${formatDecimal(position.contract_size)} of the first event: the first is used`,
+      );
     }
     return position;
   }
@@ -183,7 +220,8 @@ export class DerivativeBook {
 
   private row(position: Position): DerivativeRow {
     let open = zero_decimal;
-    for (let index = position.head; index < position.lots.length; index += 1) open = addDecimals(open, position.lots[index]!.contracts);
+    for (let index = position.head; index < position.lots.length; index += 1)
+      open = addDecimals(open, position.lots[index]!.contracts);
     const signed_open = position.side === -1 ? negateDecimal(open) : open;
     return {
       venue: position.venue,
@@ -199,9 +237,14 @@ export class DerivativeBook {
       realised_pnl_computed: formatDecimal(position.realised),
       venue_settlements_total: position.settlements_total === null ? null : formatDecimal(position.settlements_total),
       settlements: position.settlements,
-      difference: position.settlements_total === null ? null : formatDecimal(subtractDecimals(position.realised, position.settlements_total)),
+      difference:
+        position.settlements_total === null
+          ? null
+          : formatDecimal(subtractDecimals(position.realised, position.settlements_total)),
       funding_total: formatDecimal(position.funding_total),
-      fees: [...position.fees.entries()].sort(([left], [right]) => compareText(left, right)).map(([asset, amount]) => ({ asset, amount: formatDecimal(amount) })),
+      fees: [...position.fees.entries()]
+        .sort(([left], [right]) => compareText(left, right))
+        .map(([asset, amount]) => ({ asset, amount: formatDecimal(amount) })),
       notes: position.notes,
     };
   }

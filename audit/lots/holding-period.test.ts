@@ -26,11 +26,16 @@ describe('holding period', () => {
   it('is long-term from two calendar years on, and short-term within 365 days', () => {
     const start = Date.UTC(2000, 0, 1);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 * 365 }), fc.integer({ min: 0, max: 86_399_999 }), fc.integer({ min: 0, max: 364 }), (day, offset_ms, held_days) => {
-        const acquired = start + day * 86_400_000 + offset_ms;
-        expect(holdingTerm(acquired, acquired + held_days * 86_400_000)).toBe('short');
-        expect(holdingTerm(acquired, acquired + 731 * 86_400_000)).toBe('long');
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 40 * 365 }),
+        fc.integer({ min: 0, max: 86_399_999 }),
+        fc.integer({ min: 0, max: 364 }),
+        (day, offset_ms, held_days) => {
+          const acquired = start + day * 86_400_000 + offset_ms;
+          expect(holdingTerm(acquired, acquired + held_days * 86_400_000)).toBe('short');
+          expect(holdingTerm(acquired, acquired + 731 * 86_400_000)).toBe('long');
+        },
+      ),
     );
   });
 });

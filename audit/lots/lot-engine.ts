@@ -19,7 +19,14 @@ import type { Decimal } from '../../ledger/money.js';
 import { canonicalJson } from '../../platform/canonical-json.js';
 import { assertAudit, audit_error_codes, auditError } from '../audit-errors.js';
 import { isNegative, parseExact, isPositive, isZero, proportionalShare } from './decimal-math.js';
-import { addDecimals, formatDecimal, multiplyDecimals, negateDecimal, subtractDecimals, zero_decimal } from '../../ledger/money.js';
+import {
+  addDecimals,
+  formatDecimal,
+  multiplyDecimals,
+  negateDecimal,
+  subtractDecimals,
+  zero_decimal,
+} from '../../ledger/money.js';
 import { DerivativeBook, type PositionState } from './derivatives.js';
 import { anniversaryKey, termOf, utcDateKey } from './holding-period.js';
 import { LotPool, method_order, type Lot, type LotPiece, type Taken } from './lot-pool.js';
@@ -70,7 +77,13 @@ export const events_max = 50_000_000;
 type Place = { readonly venue: string; readonly account: string };
 
 /** The event being applied, with what every leg of it needs. */
-type Context = { readonly event_id: string; readonly time_ms: number; readonly time: string; readonly place: Place; date_key: number | undefined };
+type Context = {
+  readonly event_id: string;
+  readonly time_ms: number;
+  readonly time: string;
+  readonly place: Place;
+  date_key: number | undefined;
+};
 
 /** Which kind an acquisition or a disposal of a signed flow is. */
 type FlowKinds = { readonly acquired: AcquisitionKind; readonly disposed: DisposalKind };
@@ -111,7 +124,9 @@ export class LotEngine {
    */
   exportState(): LotEngineState {
     return {
-      pools: [...this.pools.entries()].map(([key, pool]) => [key, pool.lots().map((lot) => ({ ...lot }))] as const).filter(([, lots]) => lots.length > 0),
+      pools: [...this.pools.entries()]
+        .map(([key, pool]) => [key, pool.lots().map((lot) => ({ ...lot }))] as const)
+        .filter(([, lots]) => lots.length > 0),
       positions: this.derivatives.exportPositions(),
       sequence: this.sequence,
       last_time_ms: this.last_time_ms,
@@ -121,7 +136,14 @@ export class LotEngine {
   }
 
   private importState(state: LotEngineState): void {
-    for (const [key, lots] of state.pools) this.pools.set(key, LotPool.of(method_order[this.settings.method], lots.map((lot) => ({ ...lot }))));
+    for (const [key, lots] of state.pools)
+      this.pools.set(
+        key,
+        LotPool.of(
+          method_order[this.settings.method],
+          lots.map((lot) => ({ ...lot })),
+        ),
+      );
     this.sequence = state.sequence;
     this.last_time_ms = state.last_time_ms;
     this.last_id = state.last_id;
@@ -131,7 +153,9 @@ export class LotEngine {
   /** The rows made since the last drain, and the lots whose remaining quantity changed; then forgets them. */
   drain(): LotRowsDrained {
     const remaining = [...this.touched.values()].map((entry) =>
-      'emptied' in entry ? { lot_id: entry.lot.lot_id, quantity: entry.emptied ? '0' : formatDecimal(entry.lot.quantity) } : { lot_id: entry.lot_id, quantity: formatDecimal(entry.quantity) },
+      'emptied' in entry
+        ? { lot_id: entry.lot.lot_id, quantity: entry.emptied ? '0' : formatDecimal(entry.lot.quantity) }
+        : { lot_id: entry.lot_id, quantity: formatDecimal(entry.quantity) },
     );
     const drained: LotRowsDrained = {
       disposals: this.disposals,
@@ -166,28 +190,58 @@ export class LotEngine {
    * period keep its own `time_ms` (already parsed: computeLots has it from sorting).
    */
   applyAt(event: KeelEvent, order_time_ms: number, time_ms: number): void {
-    assertAudit(order_time_ms >= time_ms, `event ${event.id} ordered at ${order_time_ms}, before its own time ${time_ms}`);
+    assertAudit(
+      order_time_ms >= time_ms,
+      `event ${event.id} ordered at ${order_time_ms}, before its own time ${time_ms}`,
+    );
     if (order_time_ms < this.last_time_ms || (order_time_ms === this.last_time_ms && event.id <= this.last_id)) {
-      throw auditError(audit_error_codes.event_out_of_order, `event ${event.id} at ${event.time} comes before or equals the last event applied; sort first (computeLots does)`);
+      throw auditError(
+        audit_error_codes.event_out_of_order,
+        `event ${event.id} at ${event.time} comes before or equals the last event applied; sort first (computeLots does)`,
+      );
     }
     this.last_time_ms = order_time_ms;
     this.last_id = event.id;
-    const context: Context = { event_id: event.id, time_ms, time: event.time, place: { venue: event.venue, account: event.account }, date_key: undefined };
+    const context: Context = {
+      event_id: event.id,
+      time_ms,
+      time: event.time,
+      place: { venue: event.venue, account: event.account },
+      date_key: undefined,
+    };
     switch (event.type) {
       case 'trade':
         if (event.instrument.kind === 'spot') this.spotTrade(context, event);
         else this.derivativeTrade(context, event);
         return;
       case 'income':
-        this.marketFlow(context, event.asset, parseExact(event.amount, 'amount'), { acquired: 'income', disposed: 'income' }, 'income');
+        this.marketFlow(
+          context,
+          event.asset,
+          parseExact(event.amount, 'amount'),
+          { acquired: 'income', disposed: 'income' },
+          'income',
+        );
         return;
       case 'funding':
         this.derivatives.funding(event);
-        this.marketFlow(context, event.asset, parseExact(event.amount, 'amount'), { acquired: 'funding', disposed: 'funding' }, 'funding');
+        this.marketFlow(
+          context,
+          event.asset,
+          parseExact(event.amount, 'amount'),
+          { acquired: 'funding', disposed: 'funding' },
+          'funding',
+        );
         return;
       case 'settlement':
         this.derivatives.settlement(event);
-        this.marketFlow(context, event.asset, parseExact(event.amount, 'amount'), { acquired: 'settlement', disposed: 'settlement' }, 'settlement');
+        this.marketFlow(
+          context,
+          event.asset,
+          parseExact(event.amount, 'amount'),
+          { acquired: 'settlement', disposed: 'settlement' },
+          'settlement',
+        );
         return;
       case 'deposit':
         this.deposit(context, event);
@@ -232,7 +286,12 @@ export class LotEngine {
     const cost = event.cost === undefined ? multiplyDecimals(quantity, price) : parseExact(event.cost, 'cost');
     const prices = this.pricer.tradePrices(base, quote, price, context.time_ms, event.id);
     // The value of what changed hands: the quote amount when the quote has a price, else the base.
-    const exchange_value = prices.quote !== undefined ? this.pricer.value(cost, prices.quote) : prices.base !== undefined ? this.pricer.value(quantity, prices.base) : null;
+    const exchange_value =
+      prices.quote !== undefined
+        ? this.pricer.value(cost, prices.quote)
+        : prices.base !== undefined
+          ? this.pricer.value(quantity, prices.base)
+          : null;
     if (exchange_value === null) this.recordUnpriced(context, base, quantity, 'trade');
 
     let fee_value_total: Decimal | null = zero_decimal;
@@ -242,7 +301,12 @@ export class LotEngine {
     event.fees.forEach((fee, index) => {
       const amount = parseExact(fee.amount, `fees.${index}.amount`);
       if (isZero(amount)) return;
-      const unit = fee.asset === base ? prices.base : fee.asset === quote ? prices.quote : this.pricer.directPrice(fee.asset, context.time_ms);
+      const unit =
+        fee.asset === base
+          ? prices.base
+          : fee.asset === quote
+            ? prices.quote
+            : this.pricer.directPrice(fee.asset, context.time_ms);
       const value = this.valueOrUnpriced(context, fee.asset, amount, unit, 'fee');
       fee_value_total = addNullable(fee_value_total, value);
       if (fee.asset === quote) {
@@ -254,13 +318,37 @@ export class LotEngine {
     });
 
     if (event.side === 'buy') {
-      this.acquire(context, 'base', 'trade', context.place, base, quantity, addNullable(exchange_value, fee_value_total), context.time_ms);
-      this.flow(context, 'quote', trade_flow, quote, negateDecimal(addDecimals(cost, quote_fee_quantity)), negateNullable(addNullable(exchange_value, quote_fee_value)));
+      this.acquire(
+        context,
+        'base',
+        'trade',
+        context.place,
+        base,
+        quantity,
+        addNullable(exchange_value, fee_value_total),
+        context.time_ms,
+      );
+      this.flow(
+        context,
+        'quote',
+        trade_flow,
+        quote,
+        negateDecimal(addDecimals(cost, quote_fee_quantity)),
+        negateNullable(addNullable(exchange_value, quote_fee_value)),
+      );
     } else {
       this.dispose(context, 'trade', context.place, base, quantity, subtractNullable(exchange_value, fee_value_total));
-      this.flow(context, 'quote', trade_flow, quote, subtractDecimals(cost, quote_fee_quantity), subtractNullable(exchange_value, quote_fee_value));
+      this.flow(
+        context,
+        'quote',
+        trade_flow,
+        quote,
+        subtractDecimals(cost, quote_fee_quantity),
+        subtractNullable(exchange_value, quote_fee_value),
+      );
     }
-    for (const fee of other_fees) this.flow(context, fee.leg, fee_flow, fee.asset, negateDecimal(fee.amount), negateNullable(fee.value));
+    for (const fee of other_fees)
+      this.flow(context, fee.leg, fee_flow, fee.asset, negateDecimal(fee.amount), negateNullable(fee.value));
   }
 
   private derivativeTrade(context: Context, event: EventOf<'trade'>): void {
@@ -268,7 +356,13 @@ export class LotEngine {
     event.fees.forEach((fee, index) => {
       const amount = parseExact(fee.amount, `fees.${index}.amount`);
       if (isZero(amount) || fee.asset === this.settings.reporting_currency) return;
-      const value = this.valueOrUnpriced(context, fee.asset, amount, this.pricer.directPrice(fee.asset, context.time_ms), 'fee');
+      const value = this.valueOrUnpriced(
+        context,
+        fee.asset,
+        amount,
+        this.pricer.directPrice(fee.asset, context.time_ms),
+        'fee',
+      );
       this.flow(context, `fee:${index}`, fee_flow, fee.asset, negateDecimal(amount), negateNullable(value));
     });
   }
@@ -284,7 +378,13 @@ export class LotEngine {
     const amount = parseExact(event.amount, 'amount');
     if (event.asset !== this.settings.reporting_currency) {
       if (event.cost_basis === undefined) {
-        this.deposits_without_basis.push({ event_id: event.id, venue: event.venue, account: event.account, asset: event.asset, quantity: formatDecimal(amount) });
+        this.deposits_without_basis.push({
+          event_id: event.id,
+          venue: event.venue,
+          account: event.account,
+          asset: event.asset,
+          quantity: formatDecimal(amount),
+        });
       } else {
         const acquired_ms = Date.parse(event.cost_basis.acquired_at);
         const basis = parseExact(event.cost_basis.amount, 'cost_basis.amount');
@@ -349,12 +449,30 @@ export class LotEngine {
   }
 
   /** A signed quantity with its signed value: positive is an acquisition, negative a disposal. */
-  private flow(context: Context, leg: string, kinds: FlowKinds, asset: string, quantity: Decimal, value: Decimal | null): void {
-    if (isPositive(quantity)) this.acquire(context, leg, kinds.acquired, context.place, asset, quantity, value, context.time_ms);
-    else if (isNegative(quantity)) this.dispose(context, kinds.disposed, context.place, asset, negateDecimal(quantity), negateNullable(value));
+  private flow(
+    context: Context,
+    leg: string,
+    kinds: FlowKinds,
+    asset: string,
+    quantity: Decimal,
+    value: Decimal | null,
+  ): void {
+    if (isPositive(quantity))
+      this.acquire(context, leg, kinds.acquired, context.place, asset, quantity, value, context.time_ms);
+    else if (isNegative(quantity))
+      this.dispose(context, kinds.disposed, context.place, asset, negateDecimal(quantity), negateNullable(value));
   }
 
-  private acquire(context: Context, leg: string, kind: AcquisitionKind, place: Place, asset: string, quantity: Decimal, cost: Decimal | null, acquired_ms: number): void {
+  private acquire(
+    context: Context,
+    leg: string,
+    kind: AcquisitionKind,
+    place: Place,
+    asset: string,
+    quantity: Decimal,
+    cost: Decimal | null,
+    acquired_ms: number,
+  ): void {
     if (asset === this.settings.reporting_currency) return;
     const acquired_at = acquired_ms === context.time_ms ? context.time : isoTime(acquired_ms);
     const sequence = this.nextSequence();
@@ -395,13 +513,23 @@ export class LotEngine {
    * proportion to quantity (the last share is what is left, so the shares add up exactly). What
    * no lot covers is missing basis, with its share of the proceeds.
    */
-  private dispose(context: Context, kind: DisposalKind, place: Place, asset: string, quantity: Decimal, proceeds: Decimal | null): void {
+  private dispose(
+    context: Context,
+    kind: DisposalKind,
+    place: Place,
+    asset: string,
+    quantity: Decimal,
+    proceeds: Decimal | null,
+  ): void {
     if (asset === this.settings.reporting_currency) return;
     const taken = this.take(place, asset, quantity);
     let proceeds_left = proceeds;
     let quantity_left = quantity;
     for (const piece of taken.pieces) {
-      const share = proceeds_left === null ? null : proportionalShare(proceeds_left, piece.quantity, quantity_left, this.settings.rounding_scale);
+      const share =
+        proceeds_left === null
+          ? null
+          : proportionalShare(proceeds_left, piece.quantity, quantity_left, this.settings.rounding_scale);
       proceeds_left = subtractNullable(proceeds_left, share);
       quantity_left = subtractDecimals(quantity_left, piece.quantity);
       this.disposals.push(this.disposalRow(context, kind, asset, piece, share));
@@ -409,7 +537,13 @@ export class LotEngine {
     if (isPositive(taken.uncovered)) this.missing(context, kind, asset, taken.uncovered, proceeds_left);
   }
 
-  private disposalRow(context: Context, kind: DisposalKind, asset: string, piece: LotPiece, proceeds: Decimal | null): DisposalRow {
+  private disposalRow(
+    context: Context,
+    kind: DisposalKind,
+    asset: string,
+    piece: LotPiece,
+    proceeds: Decimal | null,
+  ): DisposalRow {
     context.date_key ??= utcDateKey(context.time_ms);
     const gain = proceeds === null || piece.cost === null ? null : subtractDecimals(proceeds, piece.cost);
     const row: DisposalRow = {
@@ -447,7 +581,13 @@ export class LotEngine {
     };
   }
 
-  private missing(context: Context, kind: MissingBasisRow['kind'], asset: string, quantity: Decimal, proceeds: Decimal | null): void {
+  private missing(
+    context: Context,
+    kind: MissingBasisRow['kind'],
+    asset: string,
+    quantity: Decimal,
+    proceeds: Decimal | null,
+  ): void {
     this.missing_basis.push({
       event_id: context.event_id,
       kind,
@@ -459,14 +599,26 @@ export class LotEngine {
     });
   }
 
-  private valueOrUnpriced(context: Context, asset: string, amount: Decimal, unit: UnitPrice | undefined, role: string): Decimal | null {
+  private valueOrUnpriced(
+    context: Context,
+    asset: string,
+    amount: Decimal,
+    unit: UnitPrice | undefined,
+    role: string,
+  ): Decimal | null {
     if (unit !== undefined) return this.pricer.value(amount, unit);
     this.recordUnpriced(context, asset, amount, role);
     return null;
   }
 
   private recordUnpriced(context: Context, asset: string, quantity: Decimal, role: string): void {
-    this.unpriced.push({ event_id: context.event_id, time: context.time, asset, quantity: formatDecimal(quantity), role });
+    this.unpriced.push({
+      event_id: context.event_id,
+      time: context.time,
+      asset,
+      quantity: formatDecimal(quantity),
+      role,
+    });
   }
 
   /** Takes from a pool, remembering each lot taken from (its remaining quantity changed). */
@@ -499,7 +651,14 @@ export class LotEngine {
 
   private openLots(): OpenLotRow[] {
     const lots = [...this.pools.values()].flatMap((pool) => pool.lots());
-    lots.sort((left, right) => compareText(left.venue, right.venue) || compareText(left.account, right.account) || compareText(left.asset, right.asset) || left.acquired_ms - right.acquired_ms || left.sequence - right.sequence);
+    lots.sort(
+      (left, right) =>
+        compareText(left.venue, right.venue) ||
+        compareText(left.account, right.account) ||
+        compareText(left.asset, right.asset) ||
+        left.acquired_ms - right.acquired_ms ||
+        left.sequence - right.sequence,
+    );
     return lots.map((lot) => {
       const row: OpenLotRow = {
         lot_id: lot.lot_id,
@@ -538,16 +697,24 @@ export function computeLots(
     return engine.report();
   }
   const order_times_ms = Float64Array.from(ordered, (event, index) => orderTimeOf(event.id, times_ms[index]!, closes));
-  const order = Uint32Array.from(ordered.keys()).sort((left, right) => order_times_ms[left]! - order_times_ms[right]! || compareText(ordered[left]!.id, ordered[right]!.id));
+  const order = Uint32Array.from(ordered.keys()).sort(
+    (left, right) =>
+      order_times_ms[left]! - order_times_ms[right]! || compareText(ordered[left]!.id, ordered[right]!.id),
+  );
   for (const index of order) engine.applyAt(ordered[index]!, order_times_ms[index]!, times_ms[index]!);
   return engine.report();
 }
 
 /** Events in (time, id) order with repeated ids removed; repeats with other content are conflicts. */
-export function orderEvents(events: Iterable<KeelEvent>): { ordered: KeelEvent[]; times_ms: Float64Array; conflicts: ConflictRow[] } {
+export function orderEvents(events: Iterable<KeelEvent>): {
+  ordered: KeelEvent[];
+  times_ms: Float64Array;
+  conflicts: ConflictRow[];
+} {
   const all: KeelEvent[] = [];
   for (const event of events) {
-    if (all.length >= events_max) throw auditError(audit_error_codes.too_many_events, `at most ${events_max} events in one lot computation`);
+    if (all.length >= events_max)
+      throw auditError(audit_error_codes.too_many_events, `at most ${events_max} events in one lot computation`);
     all.push(event);
   }
   // Sorting indices over typed arrays, not objects: no per-event allocation that would outlive
@@ -584,7 +751,10 @@ export function orderEvents(events: Iterable<KeelEvent>): { ordered: KeelEvent[]
       times_ms[ordered.length] = all_times_ms[index]!;
       ordered.push(event);
     } else if (contentAt(first) !== contentAt(index)) {
-      conflicts.push({ event_id: event.id, reason: `the same id was given with different content (at ${event.time}); the event at ${all[first]!.time} is used` });
+      conflicts.push({
+        event_id: event.id,
+        reason: `the same id was given with different content (at ${event.time}); the event at ${all[first]!.time} is used`,
+      });
     }
   }
   return { ordered, times_ms: times_ms.subarray(0, ordered.length), conflicts };

@@ -53,7 +53,12 @@ const dearer: Before = (left, right) => {
     if (left.unit_cost_amount !== right.unit_cost_amount) return right.unit_cost_amount === null;
     return older(left, right);
   }
-  const order = compareRatios(left.unit_cost_amount, left.unit_cost_quantity, right.unit_cost_amount, right.unit_cost_quantity);
+  const order = compareRatios(
+    left.unit_cost_amount,
+    left.unit_cost_quantity,
+    right.unit_cost_amount,
+    right.unit_cost_quantity,
+  );
   return order !== 0 ? order > 0 : older(left, right);
 };
 

@@ -20,7 +20,11 @@ const accounts = [
   ['bybit', 'unified'],
 ] as const;
 const prices = new InMemoryPriceTable([{ asset: 'BTC', time_ms: start_ms - 1, price: '40000' }]);
-const settings_for = (method: LotMethod, pool: LotPool): Partial<LotSettings> => ({ method, pool, price_age_max_ms: 366 * 86_400_000 });
+const settings_for = (method: LotMethod, pool: LotPool): Partial<LotSettings> => ({
+  method,
+  pool,
+  price_age_max_ms: 366 * 86_400_000,
+});
 
 const amount = (max: number) => fc.integer({ min: 1, max }).map((value) => formatUnits(BigInt(value), 4));
 const step = fc.record({
@@ -28,7 +32,10 @@ const step = fc.record({
   account: fc.integer({ min: 0, max: 1 }),
   quantity: amount(30_000),
   price: fc.integer({ min: 100, max: 100_000 }).map((value) => formatUnits(BigInt(value), 0)),
-  fee: fc.option(fc.integer({ min: 0, max: 500 }).map((value) => formatUnits(BigInt(value), 2)), { nil: undefined }),
+  fee: fc.option(
+    fc.integer({ min: 0, max: 500 }).map((value) => formatUnits(BigInt(value), 2)),
+    { nil: undefined },
+  ),
   held_days: fc.integer({ min: 0, max: 800 }),
   minute: fc.integer({ min: 0, max: 60 * 24 * 100 }),
 });
@@ -41,13 +48,33 @@ function toEvent(item: Step, index: number): KeelEvent {
   switch (item.kind) {
     case 'buy':
     case 'sell':
-      return spotTrade({ ...common, side: item.kind, quantity: item.quantity, price: item.price, fees: item.fee === undefined ? [] : [{ asset: 'USD', amount: item.fee }] });
+      return spotTrade({
+        ...common,
+        side: item.kind,
+        quantity: item.quantity,
+        price: item.price,
+        fees: item.fee === undefined ? [] : [{ asset: 'USD', amount: item.fee }],
+      });
     case 'deposit':
-      return deposit({ ...common, asset: 'BTC', amount: item.quantity, cost_basis: { amount: item.price, currency: 'USD', acquired_at: new Date(Date.parse(time) - item.held_days * 86_400_000).toISOString() } });
+      return deposit({
+        ...common,
+        asset: 'BTC',
+        amount: item.quantity,
+        cost_basis: {
+          amount: item.price,
+          currency: 'USD',
+          acquired_at: new Date(Date.parse(time) - item.held_days * 86_400_000).toISOString(),
+        },
+      });
     case 'deposit_without_basis':
       return deposit({ ...common, asset: 'BTC', amount: item.quantity });
     case 'withdrawal':
-      return withdrawal({ ...common, asset: 'BTC', amount: item.quantity, ...(item.fee === undefined ? {} : { fee: '0.0001' }) });
+      return withdrawal({
+        ...common,
+        asset: 'BTC',
+        amount: item.quantity,
+        ...(item.fee === undefined ? {} : { fee: '0.0001' }),
+      });
     case 'transfer': {
       const [to_venue, to_account] = accounts[1 - item.account]!;
       return transfer({ ...common, asset: 'BTC', amount: item.quantity, to_venue, to_account });
@@ -97,11 +124,15 @@ function checkMissingBasis(events: readonly KeelEvent[], report: LotReport, pool
     if (event.type === 'trade' && event.side === 'sell') {
       const rows = report.disposals.filter((row) => row.event_id === event.id);
       expect(sum(rows) + missing).toBe(units(event.quantity));
-      const proceeds = rows.reduce((total, row) => total + units(row.proceeds), 0n) + units(report.missing_basis.find((row) => row.event_id === event.id)?.proceeds ?? '0');
+      const proceeds =
+        rows.reduce((total, row) => total + units(row.proceeds), 0n) +
+        units(report.missing_basis.find((row) => row.event_id === event.id)?.proceeds ?? '0');
       const fee = event.fees.length > 0 ? units(event.fees[0]!.amount) : 0n;
-      expect(proceeds).toBe(units(event.quantity) * units(event.price) / 10n ** BigInt(scale) - fee);
+      expect(proceeds).toBe((units(event.quantity) * units(event.price)) / 10n ** BigInt(scale) - fee);
     } else if (event.type === 'withdrawal') {
-      const taken = sum(report.withdrawn.filter((row) => row.event_id === event.id)) + sum(report.disposals.filter((row) => row.event_id === event.id));
+      const taken =
+        sum(report.withdrawn.filter((row) => row.event_id === event.id)) +
+        sum(report.disposals.filter((row) => row.event_id === event.id));
       expect(taken + missing).toBe(units(event.amount) + units(event.fee ?? '0'));
     } else if (event.type === 'transfer' && pool === 'account') {
       expect(sum(report.transferred.filter((row) => row.event_id === event.id)) + missing).toBe(units(event.amount));
@@ -111,14 +142,27 @@ function checkMissingBasis(events: readonly KeelEvent[], report: LotReport, pool
   }
 }
 
-type ReferenceLot = { lot_id: string; quantity: bigint; cost: bigint; unit_cost: bigint; unit_quantity: bigint; acquired_ms: number; origin: number; order: number };
+type ReferenceLot = {
+  lot_id: string;
+  quantity: bigint;
+  cost: bigint;
+  unit_cost: bigint;
+  unit_quantity: bigint;
+  acquired_ms: number;
+  origin: number;
+  order: number;
+};
 
 /** A naive engine for this universe: every take sorts the whole pool by the method's definition. */
 function referenceTakes(events: readonly KeelEvent[], method: LotMethod, pool: LotPool) {
   const pools = new Map<string, ReferenceLot[]>();
   const poolFor = (key: string) => pools.get(key) ?? (pools.set(key, []), pools.get(key)!);
   let counter = 0;
-  const takes: { disposals: string[]; withdrawn: string[]; transferred: string[] } = { disposals: [], withdrawn: [], transferred: [] };
+  const takes: { disposals: string[]; withdrawn: string[]; transferred: string[] } = {
+    disposals: [],
+    withdrawn: [],
+    transferred: [],
+  };
   const byMethod = (left: ReferenceLot, right: ReferenceLot) => {
     const oldest = left.acquired_ms - right.acquired_ms || left.origin - right.origin || left.order - right.order;
     if (method === 'fifo') return oldest;
@@ -138,22 +182,40 @@ function referenceTakes(events: readonly KeelEvent[], method: LotMethod, pool: L
       if (lot.quantity === 0n) lots.shift();
     }
   };
-  const sorted = [...events].sort((left, right) => Date.parse(left.time) - Date.parse(right.time) || (left.id < right.id ? -1 : 1));
+  const sorted = [...events].sort(
+    (left, right) => Date.parse(left.time) - Date.parse(right.time) || (left.id < right.id ? -1 : 1),
+  );
   for (const event of sorted) {
     const key = poolOf(pool, event.venue, event.account);
     const add = (lot_id: string, quantity: bigint, cost: bigint, acquired_ms: number) => {
       counter += 1;
-      poolFor(key).push({ lot_id, quantity, cost, unit_cost: cost, unit_quantity: quantity, acquired_ms, origin: counter, order: counter });
+      poolFor(key).push({
+        lot_id,
+        quantity,
+        cost,
+        unit_cost: cost,
+        unit_quantity: quantity,
+        acquired_ms,
+        origin: counter,
+        order: counter,
+      });
     };
     const line = (lot: ReferenceLot, taken: bigint) => `${event.id} ${lot.lot_id} ${formatUnits(taken, scale)}`;
     if (event.type === 'trade' && event.side === 'buy') {
       add(`${event.id}#base`, units(event.quantity), 0n, Date.parse(event.time));
       const lot = poolFor(key).at(-1)!;
-      lot.unit_cost = lot.cost = units(event.quantity) * units(event.price) / 10n ** BigInt(scale) + (event.fees.length > 0 ? units(event.fees[0]!.amount) : 0n);
+      lot.unit_cost = lot.cost =
+        (units(event.quantity) * units(event.price)) / 10n ** BigInt(scale) +
+        (event.fees.length > 0 ? units(event.fees[0]!.amount) : 0n);
     } else if (event.type === 'trade') {
       take(key, units(event.quantity), (lot, taken) => takes.disposals.push(line(lot, taken)));
     } else if (event.type === 'deposit' && event.cost_basis !== undefined) {
-      add(`${event.id}#amount`, units(event.amount), units(event.cost_basis.amount), Date.parse(event.cost_basis.acquired_at));
+      add(
+        `${event.id}#amount`,
+        units(event.amount),
+        units(event.cost_basis.amount),
+        Date.parse(event.cost_basis.acquired_at),
+      );
     } else if (event.type === 'withdrawal') {
       take(key, units(event.amount), (lot, taken) => takes.withdrawn.push(line(lot, taken)));
       if (event.fee !== undefined) take(key, units(event.fee), (lot, taken) => takes.disposals.push(line(lot, taken)));
@@ -175,41 +237,55 @@ function referenceTakes(events: readonly KeelEvent[], method: LotMethod, pool: L
 const configurations = lot_methods.flatMap((method) => lot_pools.map((pool) => [method, pool] as const));
 
 describe('lot engine properties', () => {
-  it.each(configurations)('%s / %s pool: quantity and cost are conserved, and missing basis accounts for the rest', (method, pool) => {
-    fc.assert(
-      fc.property(streams, (events) => {
-        const report = computeLots(events, settings_for(method, pool), prices);
-        checkConservation(report, pool);
-        checkMissingBasis(events, report, pool);
-        expect(report.unpriced).toEqual([]);
-      }),
-      { numRuns: 150 },
-    );
-  });
+  it.each(configurations)(
+    '%s / %s pool: quantity and cost are conserved, and missing basis accounts for the rest',
+    (method, pool) => {
+      fc.assert(
+        fc.property(streams, (events) => {
+          const report = computeLots(events, settings_for(method, pool), prices);
+          checkConservation(report, pool);
+          checkMissingBasis(events, report, pool);
+          expect(report.unpriced).toEqual([]);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
 
   it.each(configurations)('%s / %s pool: the same set of events in any order gives the same report', (method, pool) => {
     fc.assert(
       fc.property(
-        streams.chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }))),
+        streams.chain((events) =>
+          fc.tuple(
+            fc.constant(events),
+            fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+          ),
+        ),
         ([events, shuffled]) => {
-          expect(computeLots(shuffled, settings_for(method, pool), prices)).toEqual(computeLots(events, settings_for(method, pool), prices));
+          expect(computeLots(shuffled, settings_for(method, pool), prices)).toEqual(
+            computeLots(events, settings_for(method, pool), prices),
+          );
         },
       ),
       { numRuns: 100 },
     );
   });
 
-  it.each(configurations)('%s / %s pool: every take follows the method (oldest, newest or dearest lot first)', (method, pool) => {
-    fc.assert(
-      fc.property(streams, (events) => {
-        const report = computeLots(events, settings_for(method, pool), prices);
-        const expected = referenceTakes(events, method, pool);
-        const line = (row: { event_id: string; lot_id: string; quantity: string }) => `${row.event_id} ${row.lot_id} ${formatUnits(units(row.quantity), scale)}`;
-        expect(report.disposals.map(line)).toEqual(expected.disposals);
-        expect(report.withdrawn.map(line)).toEqual(expected.withdrawn);
-        expect(report.transferred.map(line)).toEqual(expected.transferred);
-      }),
-      { numRuns: 150 },
-    );
-  });
+  it.each(configurations)(
+    '%s / %s pool: every take follows the method (oldest, newest or dearest lot first)',
+    (method, pool) => {
+      fc.assert(
+        fc.property(streams, (events) => {
+          const report = computeLots(events, settings_for(method, pool), prices);
+          const expected = referenceTakes(events, method, pool);
+          const line = (row: { event_id: string; lot_id: string; quantity: string }) =>
+            `${row.event_id} ${row.lot_id} ${formatUnits(units(row.quantity), scale)}`;
+          expect(report.disposals.map(line)).toEqual(expected.disposals);
+          expect(report.withdrawn.map(line)).toEqual(expected.withdrawn);
+          expect(report.transferred.map(line)).toEqual(expected.transferred);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
 });

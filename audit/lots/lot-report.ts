@@ -93,7 +93,13 @@ export type TransferredRow = {
 
 export type UnpricedRow = { event_id: string; time: string; asset: string; quantity: string; role: string };
 
-export type DepositWithoutBasisRow = { event_id: string; venue: string; account: string; asset: string; quantity: string };
+export type DepositWithoutBasisRow = {
+  event_id: string;
+  venue: string;
+  account: string;
+  asset: string;
+  quantity: string;
+};
 
 export type ConflictRow = { event_id: string; reason: string };
 

@@ -43,7 +43,11 @@ const asset_pattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
 /** The defaults overridden by `overrides`, checked: every problem is reported at once. */
 export function lotSettings(overrides: Partial<LotSettings> = {}): LotSettings {
-  const settings: LotSettings = { ...default_lot_settings, ...overrides, pegs: { ...(overrides.pegs ?? default_lot_settings.pegs) } };
+  const settings: LotSettings = {
+    ...default_lot_settings,
+    ...overrides,
+    pegs: { ...(overrides.pegs ?? default_lot_settings.pegs) },
+  };
   const problems = settingsProblems(settings);
   if (problems.length > 0) throw auditError(audit_error_codes.settings_invalid, `lot settings: ${problems.join('; ')}`);
   return settings;
@@ -51,9 +55,12 @@ export function lotSettings(overrides: Partial<LotSettings> = {}): LotSettings {
 
 function settingsProblems(settings: LotSettings): string[] {
   const problems: string[] = [];
-  if (!lot_methods.includes(settings.method)) problems.push(`method must be one of ${lot_methods.join(', ')}, got '${settings.method}'`);
-  if (!lot_pools.includes(settings.pool)) problems.push(`pool must be one of ${lot_pools.join(', ')}, got '${settings.pool}'`);
-  if (!asset_pattern.test(settings.reporting_currency)) problems.push(`reporting_currency '${settings.reporting_currency}' is not an asset code`);
+  if (!lot_methods.includes(settings.method))
+    problems.push(`method must be one of ${lot_methods.join(', ')}, got '${settings.method}'`);
+  if (!lot_pools.includes(settings.pool))
+    problems.push(`pool must be one of ${lot_pools.join(', ')}, got '${settings.pool}'`);
+  if (!asset_pattern.test(settings.reporting_currency))
+    problems.push(`reporting_currency '${settings.reporting_currency}' is not an asset code`);
   const peg_entries = Object.entries(settings.pegs);
   if (peg_entries.length > pegs_max) problems.push(`at most ${pegs_max} pegs`);
   for (const [asset, price] of peg_entries) {
@@ -61,10 +68,18 @@ function settingsProblems(settings: LotSettings): string[] {
     else if (!asset_pattern.test(asset)) problems.push(`pegs: '${asset}' is not an asset code`);
     else if (!isPositiveDecimal(price)) problems.push(`pegs.${asset}: '${price}' is not a positive decimal`);
   }
-  if (!Number.isSafeInteger(settings.price_age_max_ms) || settings.price_age_max_ms < 0 || settings.price_age_max_ms > price_age_max_ms_limit) {
+  if (
+    !Number.isSafeInteger(settings.price_age_max_ms) ||
+    settings.price_age_max_ms < 0 ||
+    settings.price_age_max_ms > price_age_max_ms_limit
+  ) {
     problems.push(`price_age_max_ms must be an integer from 0 to ${price_age_max_ms_limit}`);
   }
-  if (!Number.isInteger(settings.rounding_scale) || settings.rounding_scale < rounding_scale_min || settings.rounding_scale > rounding_scale_max) {
+  if (
+    !Number.isInteger(settings.rounding_scale) ||
+    settings.rounding_scale < rounding_scale_min ||
+    settings.rounding_scale > rounding_scale_max
+  ) {
     problems.push(`rounding_scale must be an integer from ${rounding_scale_min} to ${rounding_scale_max}`);
   }
   return problems;
@@ -131,7 +146,7 @@ export function recordSettings(settings: LotSettings, pegs_used: Iterable<string
       'missing basis, never given zero cost. A deposit with cost_basis creates a lot acquired at cost_basis.acquired_at, its cost converted to ' +
       `${currency} at that time`,
     transfers:
-      'a transfer between own venue accounts moves lots (acquisition date and cost kept, chosen in the method\'s order) and is not a disposal; ' +
+      "a transfer between own venue accounts moves lots (acquisition date and cost kept, chosen in the method's order) and is not a disposal; " +
       "a moved lot's id is '<lot_id>/moved-by/<transfer event id>'; with the global pool a transfer changes nothing",
     withdrawals:
       "a withdrawal is not a disposal: its lots leave the pool and are listed in withdrawn; its fee (in the same asset) is a disposal at market value (kind 'withdrawal_fee'), " +

@@ -21,7 +21,11 @@ describe('pricing', () => {
     // The peg wins over the table's 0.99: a configured peg is a setting, printed on the report.
     expect(pricer.directPrice('USDT', 20 * hour_ms)).toMatchObject({ kind: 'peg', source: 'peg:USDT' });
     expect(pricer.pegs_used).toEqual(new Set(['USDT']));
-    expect(pricer.directPrice('BTC', 15 * hour_ms)).toMatchObject({ kind: 'table', price: d('40000'), source: 'feed-a' });
+    expect(pricer.directPrice('BTC', 15 * hour_ms)).toMatchObject({
+      kind: 'table',
+      price: d('40000'),
+      source: 'feed-a',
+    });
   });
 
   it('uses the latest table price at or before the time, within the age limit, ties by source', () => {
@@ -30,7 +34,9 @@ describe('pricing', () => {
     expect(pricer.directPrice('BTC', 44 * hour_ms)?.price).toEqual(d('41000'));
     expect(pricer.directPrice('BTC', 44 * hour_ms + 1)).toBeUndefined();
     expect(pricer.directPrice('ETH', 21 * hour_ms)).toMatchObject({ price: d('2000'), source: 'feed-b' });
-    expect(new Pricer(lotSettings({ price_age_max_ms: 0 }), table).directPrice('BTC', 20 * hour_ms + 1)).toBeUndefined();
+    expect(
+      new Pricer(lotSettings({ price_age_max_ms: 0 }), table).directPrice('BTC', 20 * hour_ms + 1),
+    ).toBeUndefined();
   });
 
   it('implies the base from the quote (exact) and the quote from a priced base (rounded at the scale)', () => {
@@ -46,18 +52,40 @@ describe('pricing', () => {
   });
 
   it('rejects a bad price row with a coded error', () => {
-    expect(() => new InMemoryPriceTable([{ asset: 'BTC', time_ms: 0, price: '0' }])).toThrow(expect.objectContaining({ code: 'KEEL_ERR_AUDIT_PRICE_INVALID' }));
+    expect(() => new InMemoryPriceTable([{ asset: 'BTC', time_ms: 0, price: '0' }])).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_AUDIT_PRICE_INVALID' }),
+    );
   });
 
   it('reads prices from spot trades quoted in USD or a peg', () => {
     const rows = priceRowsFromTrades(
       [
-        { type: 'trade', id: 't1', time: '2024-01-01T00:00:00.000Z', instrument: { kind: 'spot', base: 'BNB', quote: 'USDT' }, price: '300.5' },
-        { type: 'trade', id: 't2', time: '2024-01-01T00:00:00.000Z', instrument: { kind: 'spot', base: 'ETH', quote: 'BTC' }, price: '0.05' },
-        { type: 'trade', id: 't3', time: '2024-01-01T00:00:00.000Z', instrument: { kind: 'perpetual', base: 'BTC', quote: 'USDT' }, price: '40000' },
+        {
+          type: 'trade',
+          id: 't1',
+          time: '2024-01-01T00:00:00.000Z',
+          instrument: { kind: 'spot', base: 'BNB', quote: 'USDT' },
+          price: '300.5',
+        },
+        {
+          type: 'trade',
+          id: 't2',
+          time: '2024-01-01T00:00:00.000Z',
+          instrument: { kind: 'spot', base: 'ETH', quote: 'BTC' },
+          price: '0.05',
+        },
+        {
+          type: 'trade',
+          id: 't3',
+          time: '2024-01-01T00:00:00.000Z',
+          instrument: { kind: 'perpetual', base: 'BTC', quote: 'USDT' },
+          price: '40000',
+        },
       ],
       lotSettings(),
     );
-    expect(rows).toEqual([{ asset: 'BNB', time_ms: Date.parse('2024-01-01T00:00:00.000Z'), price: d('300.5'), source: 'trade:t1' }]);
+    expect(rows).toEqual([
+      { asset: 'BNB', time_ms: Date.parse('2024-01-01T00:00:00.000Z'), price: d('300.5'), source: 'trade:t1' },
+    ]);
   });
 });

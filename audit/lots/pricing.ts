@@ -31,7 +31,8 @@ export class InMemoryPriceTable implements PriceTable {
     let count = 0;
     for (const row of rows) {
       count += 1;
-      if (count > price_rows_max) throw auditError(audit_error_codes.too_many_prices, `a price table holds at most ${price_rows_max} rows`);
+      if (count > price_rows_max)
+        throw auditError(audit_error_codes.too_many_prices, `a price table holds at most ${price_rows_max} rows`);
       const point = checkedPoint(row);
       const points = points_by_asset.get(row.asset) ?? [];
       points.push(point);
@@ -39,7 +40,10 @@ export class InMemoryPriceTable implements PriceTable {
     }
     for (const [asset, points] of points_by_asset) {
       // Ties at one time are ordered by source, so the chosen row never depends on input order.
-      points.sort((left, right) => left.time_ms - right.time_ms || (left.source < right.source ? -1 : left.source > right.source ? 1 : 0));
+      points.sort(
+        (left, right) =>
+          left.time_ms - right.time_ms || (left.source < right.source ? -1 : left.source > right.source ? 1 : 0),
+      );
       this.series.set(asset, { times_ms: points.map((point) => point.time_ms), points });
     }
   }
@@ -63,9 +67,14 @@ export const empty_price_table: PriceTable = { priceAt: () => undefined };
 
 function checkedPoint(row: PriceRow): PricePoint {
   const field = `price of ${row.asset}`;
-  if (!Number.isSafeInteger(row.time_ms) || row.time_ms < 0) throw auditError(audit_error_codes.price_invalid, `${field}: time_ms must be a non-negative integer`);
+  if (!Number.isSafeInteger(row.time_ms) || row.time_ms < 0)
+    throw auditError(audit_error_codes.price_invalid, `${field}: time_ms must be a non-negative integer`);
   const price = typeof row.price === 'string' ? parseDecimal(row.price, field) : row.price;
-  if (price.units <= 0n) throw auditError(audit_error_codes.price_invalid, `${field} at ${new Date(row.time_ms).toISOString()} must be positive`);
+  if (price.units <= 0n)
+    throw auditError(
+      audit_error_codes.price_invalid,
+      `${field} at ${new Date(row.time_ms).toISOString()} must be positive`,
+    );
   return { price, source: row.source ?? 'price_table', time_ms: row.time_ms };
 }
 
@@ -75,7 +84,12 @@ export type PriceKind = 'reporting_currency' | 'peg' | 'trade' | 'table';
  * A price per unit in the reporting currency: `price`, or `price ÷ divisor` when it is implied by
  * division (the quote of a trade priced from its base), in which case values round at the setting.
  */
-export type UnitPrice = { readonly price: Decimal; readonly divisor?: Decimal | undefined; readonly kind: PriceKind; readonly source: string };
+export type UnitPrice = {
+  readonly price: Decimal;
+  readonly divisor?: Decimal | undefined;
+  readonly kind: PriceKind;
+  readonly source: string;
+};
 
 export type TradePrices = { base: UnitPrice | undefined; quote: UnitPrice | undefined };
 
@@ -90,7 +104,8 @@ export class Pricer {
     private readonly table: PriceTable,
   ) {
     this.one = { price: { units: 1n, scale: 0 }, kind: 'reporting_currency', source: settings.reporting_currency };
-    for (const [asset, price] of Object.entries(settings.pegs)) this.pegs.set(asset, { price: parseDecimal(price, `pegs.${asset}`), kind: 'peg', source: `peg:${asset}` });
+    for (const [asset, price] of Object.entries(settings.pegs))
+      this.pegs.set(asset, { price: parseDecimal(price, `pegs.${asset}`), kind: 'peg', source: `peg:${asset}` });
   }
 
   /** The reporting currency or a peg: prices that hold at every time. */
@@ -109,7 +124,11 @@ export class Pricer {
   tablePrice(asset: string, time_ms: number): UnitPrice | undefined {
     const point = this.table.priceAt(asset, time_ms);
     if (point === undefined) return undefined;
-    if (point.time_ms > time_ms) throw auditError(audit_error_codes.price_invalid, `the price table answered a price of ${asset} from after the time asked`);
+    if (point.time_ms > time_ms)
+      throw auditError(
+        audit_error_codes.price_invalid,
+        `the price table answered a price of ${asset} from after the time asked`,
+      );
     if (time_ms - point.time_ms > this.settings.price_age_max_ms) return undefined;
     return { price: point.price, kind: 'table', source: point.source };
   }
@@ -125,12 +144,22 @@ export class Pricer {
     const quote_price = fixed_quote ?? (fixed_base === undefined ? this.tablePrice(quote, time_ms) : undefined);
     if (quote_price !== undefined) {
       if (fixed_base !== undefined) return { base: fixed_base, quote: quote_price };
-      const implied_base: UnitPrice = { price: multiplyDecimals(quote_price.price, price), divisor: quote_price.divisor, kind: 'trade', source: event_id };
+      const implied_base: UnitPrice = {
+        price: multiplyDecimals(quote_price.price, price),
+        divisor: quote_price.divisor,
+        kind: 'trade',
+        source: event_id,
+      };
       return { base: implied_base, quote: quote_price };
     }
     const base_price = fixed_base ?? this.tablePrice(base, time_ms);
     if (base_price === undefined) return { base: undefined, quote: undefined };
-    const implied_quote: UnitPrice = { price: base_price.price, divisor: multiplyOptional(base_price.divisor, price), kind: 'trade', source: event_id };
+    const implied_quote: UnitPrice = {
+      price: base_price.price,
+      divisor: multiplyOptional(base_price.divisor, price),
+      kind: 'trade',
+      source: event_id,
+    };
     return { base: base_price, quote: implied_quote };
   }
 
@@ -152,7 +181,13 @@ function multiplyOptional(left: Decimal | undefined, right: Decimal): Decimal {
  * its close boundary, so that nothing dated in the closed period changes).
  */
 export function priceRowsFromTrades(
-  events: Iterable<{ type: string; id: string; time: string; instrument?: { kind: string; base: string; quote: string }; price?: string }>,
+  events: Iterable<{
+    type: string;
+    id: string;
+    time: string;
+    instrument?: { kind: string; base: string; quote: string };
+    price?: string;
+  }>,
   settings: LotSettings,
   order_time_ms: (event_id: string, time_ms: number) => number = (_event_id, time_ms) => time_ms,
 ): PriceRow[] {
@@ -162,7 +197,12 @@ export function priceRowsFromTrades(
     if (event.type !== 'trade' || event.instrument?.kind !== 'spot' || event.price === undefined) continue;
     const quote_price = pricer.fixedPrice(event.instrument.quote);
     if (quote_price === undefined || pricer.fixedPrice(event.instrument.base) !== undefined) continue;
-    rows.push({ asset: event.instrument.base, time_ms: order_time_ms(event.id, Date.parse(event.time)), price: multiplyDecimals(parseDecimal(event.price, 'price'), quote_price.price), source: `trade:${event.id}` });
+    rows.push({
+      asset: event.instrument.base,
+      time_ms: order_time_ms(event.id, Date.parse(event.time)),
+      price: multiplyDecimals(parseDecimal(event.price, 'price'), quote_price.price),
+      source: `trade:${event.id}`,
+    });
   }
   return rows;
 }

@@ -13,7 +13,8 @@ import { text, type CcxtLedgerEntry } from '../venue-records.js';
 export const binanceusdm_mapping: VenueMapping = {
   fundingAmount: (funding) => exactDecimal(funding.info.income, 'info.income'),
   // tranId repeats across income types of one movement, so the type is part of the id.
-  ledgerEntryId: (entry) => `${text(entry.info.incomeType) ?? 'UNKNOWN'}:${text(entry.info.tranId) ?? text(entry.id) ?? ''}`,
+  ledgerEntryId: (entry) =>
+    `${text(entry.info.incomeType) ?? 'UNKNOWN'}:${text(entry.info.tranId) ?? text(entry.id) ?? ''}`,
   ledger: (entry) => incomeDisposition(entry),
 };
 
@@ -27,7 +28,9 @@ function incomeDisposition(entry: CcxtLedgerEntry): LedgerDisposition {
     case 'COMMISSION':
       return { kind: 'covered', by: 'fills', why: 'the commission is the fee of its fill' };
     case 'REALIZED_PNL':
-      return symbol === undefined ? { kind: 'unmapped', why: 'REALIZED_PNL without a symbol' } : { kind: 'settlement', amount, market_id: symbol, market_type: 'contract' };
+      return symbol === undefined
+        ? { kind: 'unmapped', why: 'REALIZED_PNL without a symbol' }
+        : { kind: 'settlement', amount, market_id: symbol, market_type: 'contract' };
     case 'TRANSFER':
       return { kind: 'transfer', amount, other_wallet: 'spot' };
     case 'COMMISSION_REBATE':

@@ -16,7 +16,11 @@ import { text, type CcxtLedgerEntry } from '../venue-records.js';
 export const bybit_mapping: VenueMapping = {
   classifyFill: (trade, market) => {
     if (trade.info.execType !== 'Funding') return { kind: 'trade' };
-    return { kind: 'funding', amount: negateDecimalText(exactDecimal(trade.info.execFee, 'info.execFee')), asset: market.settle ?? market.quote };
+    return {
+      kind: 'funding',
+      amount: negateDecimalText(exactDecimal(trade.info.execFee, 'info.execFee')),
+      asset: market.settle ?? market.quote,
+    };
   },
   liquidation: (info) => info.execType === 'BustTrade',
   clientOrderId: (info) => text(info.orderLinkId),
@@ -24,7 +28,9 @@ export const bybit_mapping: VenueMapping = {
   fundingId: (funding) => text(funding.info.execId),
   ledger: (entry) => transactionLogDisposition(entry),
   // Older transaction-log rows have no `id`; type, trade id and time name a row uniquely.
-  ledgerEntryId: (entry) => text(entry.info.id) ?? `${text(entry.info.type) ?? ''}:${text(entry.info.tradeId) ?? ''}:${text(entry.info.transactionTime) ?? ''}`,
+  ledgerEntryId: (entry) =>
+    text(entry.info.id) ??
+    `${text(entry.info.type) ?? ''}:${text(entry.info.tradeId) ?? ''}:${text(entry.info.transactionTime) ?? ''}`,
 };
 
 function transactionLogDisposition(entry: CcxtLedgerEntry): LedgerDisposition {
@@ -33,19 +39,27 @@ function transactionLogDisposition(entry: CcxtLedgerEntry): LedgerDisposition {
   const change = exactDecimal(entry.info.change ?? '0', 'info.change');
   const market_id = text(entry.info.symbol);
   const pnl = () =>
-    market_id === undefined ? ({ kind: 'unmapped', why: `${type} row with realised PnL but no symbol` } as const) : ({ kind: 'settlement', amount: cash_flow, market_id, market_type: 'contract' } as const);
+    market_id === undefined
+      ? ({ kind: 'unmapped', why: `${type} row with realised PnL but no symbol` } as const)
+      : ({ kind: 'settlement', amount: cash_flow, market_id, market_type: 'contract' } as const);
   switch (type) {
     case 'TRADE':
       return signOfDecimal(cash_flow) === 0 ? { kind: 'covered', by: 'fills', why: 'the fee of a fill' } : pnl();
     case 'SETTLEMENT':
     case 'DELIVERY':
     case 'LIQUIDATION':
-      return signOfDecimal(cash_flow) === 0 ? { kind: 'covered', by: 'funding', why: 'funding settlement, read by the funding stream' } : pnl();
+      return signOfDecimal(cash_flow) === 0
+        ? { kind: 'covered', by: 'funding', why: 'funding settlement, read by the funding stream' }
+        : pnl();
     case 'TRANSFER_IN':
     case 'TRANSFER_OUT':
     case 'DEPOSIT':
     case 'WITHDRAW':
-      return { kind: 'covered', by: 'transfers', why: 'moves in and out of the account arrive through the transfers stream' };
+      return {
+        kind: 'covered',
+        by: 'transfers',
+        why: 'moves in and out of the account arrive through the transfers stream',
+      };
     case 'INTEREST':
       return { kind: 'income', amount: change, income_kind: 'interest' };
     case 'BONUS':

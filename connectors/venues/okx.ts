@@ -18,14 +18,23 @@ export const okx_mapping: VenueMapping = {
 
 function billDisposition(entry: CcxtLedgerEntry): LedgerDisposition {
   const type = text(entry.info.type) ?? '';
-  if (!('subType' in entry.info)) return { kind: 'covered', by: 'transfers', why: `funding-account bill type ${type}: deposits, withdrawals and transfers arrive through the transfers stream` };
+  if (!('subType' in entry.info))
+    return {
+      kind: 'covered',
+      by: 'transfers',
+      why: `funding-account bill type ${type}: deposits, withdrawals and transfers arrive through the transfers stream`,
+    };
   const pnl = exactDecimal(entry.info.pnl ?? '0', 'info.pnl');
   const market_id = text(entry.info.instId);
   const settlement = (): LedgerDisposition =>
-    market_id === undefined ? { kind: 'unmapped', why: `bill type ${type} with pnl but no instId` } : { kind: 'settlement', amount: pnl, market_id, market_type: 'any' };
+    market_id === undefined
+      ? { kind: 'unmapped', why: `bill type ${type} with pnl but no instId` }
+      : { kind: 'settlement', amount: pnl, market_id, market_type: 'any' };
   switch (type) {
     case '2':
-      return signOfDecimal(pnl) === 0 || text(entry.info.instType) === 'SPOT' ? { kind: 'covered', by: 'fills', why: 'the fee and cash of a fill' } : settlement();
+      return signOfDecimal(pnl) === 0 || text(entry.info.instType) === 'SPOT'
+        ? { kind: 'covered', by: 'fills', why: 'the fee and cash of a fill' }
+        : settlement();
     case '3':
     case '5':
     case '9':

@@ -92,7 +92,11 @@ export function declare_account_cases(ledger: () => Ledger): void {
     const results = await world.ledger.createAccounts([
       { ...account, debits_posted: 5n, credits_pending: 5n },
       { ...account, ledger: 0 },
-      { ...account, id: account.id, flags: AccountFlags.debits_must_not_exceed_credits | AccountFlags.credits_must_not_exceed_debits },
+      {
+        ...account,
+        id: account.id,
+        flags: AccountFlags.debits_must_not_exceed_credits | AccountFlags.credits_must_not_exceed_debits,
+      },
     ]);
     expect(account_statuses(results)).toEqual([
       'exists',
@@ -140,7 +144,9 @@ export function declare_account_cases(ledger: () => Ledger): void {
     const open_end = world.account({ flags: AccountFlags.linked, id: 0n });
     const results = await world.ledger.createAccounts([alone, chained, open_end]);
     expect(account_statuses(results)).toEqual(['created', 'linked_event_failed', 'linked_event_chain_open']);
-    expect((await world.ledger.lookupAccounts([alone.id, chained.id])).map((account) => account.id)).toEqual([alone.id]);
+    expect((await world.ledger.lookupAccounts([alone.id, chained.id])).map((account) => account.id)).toEqual([
+      alone.id,
+    ]);
   });
 
   it('gives every event of a batch its own consecutive timestamp, failed or not', async () => {
@@ -156,7 +162,11 @@ export function declare_account_cases(ledger: () => Ledger): void {
 
   it('keeps user data exactly, including the u128, u64 and u32 extremes', async () => {
     const world = new CaseWorld(ledger());
-    const account = world.account({ user_data_128: u128_max, user_data_64: (1n << 64n) - 1n, user_data_32: random_u32() });
+    const account = world.account({
+      user_data_128: u128_max,
+      user_data_64: (1n << 64n) - 1n,
+      user_data_32: random_u32(),
+    });
     await world.ledger.createAccounts([account]);
     const [found] = await world.ledger.lookupAccounts([account.id]);
     expect(found!.user_data_128).toBe(u128_max);

@@ -13,10 +13,7 @@ export function declare_chain_cases(ledger: () => Ledger): void {
     const [limited] = await world.open_accounts(1, { flags: AccountFlags.debits_must_not_exceed_credits });
     const [other] = await world.open_accounts(1);
     // The spend is only allowed because the funding before it in the chain has applied.
-    await world.post([
-      world.transfer(other!, limited!, 40n, { flags: linked }),
-      world.transfer(limited!, other!, 40n),
-    ]);
+    await world.post([world.transfer(other!, limited!, 40n, { flags: linked }), world.transfer(limited!, other!, 40n)]);
     expect(await world.balances(limited!)).toEqual(posted(40n, 40n));
   });
 
@@ -27,7 +24,11 @@ export function declare_chain_cases(ledger: () => Ledger): void {
     const second = world.transfer(debit!, credit!, 20n, { flags: linked });
     const failing = world.transfer(debit!, random_u128(), 30n);
     const results = await world.ledger.createTransfers([first, second, failing]);
-    expect(transfer_statuses(results)).toEqual(['linked_event_failed', 'linked_event_failed', 'credit_account_not_found']);
+    expect(transfer_statuses(results)).toEqual([
+      'linked_event_failed',
+      'linked_event_failed',
+      'credit_account_not_found',
+    ]);
     expect(await world.balances(debit!)).toEqual(posted(0n, 0n));
     expect(await world.balances(credit!)).toEqual(posted(0n, 0n));
     expect(await world.ledger.lookupTransfers([first.id, second.id, failing.id])).toEqual([]);
@@ -50,10 +51,9 @@ export function declare_chain_cases(ledger: () => Ledger): void {
       'created',
     ]);
     expect(await world.balances(debit!)).toEqual(posted(1n, 2n));
-    expect((await world.ledger.lookupTransfers([before.id, head.id, tail.id, after.id])).map((transfer) => transfer.id)).toEqual([
-      before.id,
-      after.id,
-    ]);
+    expect(
+      (await world.ledger.lookupTransfers([before.id, head.id, tail.id, after.id])).map((transfer) => transfer.id),
+    ).toEqual([before.id, after.id]);
   });
 
   it('runs chains in one batch independently of each other', async () => {
@@ -65,7 +65,12 @@ export function declare_chain_cases(ledger: () => Ledger): void {
       world.transfer(debit!, credit!, 4n, { flags: linked }),
       world.transfer(debit!, credit!, 8n),
     ]);
-    expect(transfer_statuses(results)).toEqual(['linked_event_failed', 'ledger_must_not_be_zero', 'created', 'created']);
+    expect(transfer_statuses(results)).toEqual([
+      'linked_event_failed',
+      'ledger_must_not_be_zero',
+      'created',
+      'created',
+    ]);
     expect(await world.balances(credit!)).toEqual(posted(0n, 12n));
   });
 
@@ -76,7 +81,10 @@ export function declare_chain_cases(ledger: () => Ledger): void {
     const failing = world.transfer(random_u128(), credit!, 10n);
     const results = await world.ledger.createTransfers([head, failing]);
     expect(transfer_statuses(results)).toEqual(['linked_event_failed', 'debit_account_not_found']);
-    const retry = await world.ledger.createTransfers([{ ...head, flags: TransferFlags.none }, { ...failing, debit_account_id: debit! }]);
+    const retry = await world.ledger.createTransfers([
+      { ...head, flags: TransferFlags.none },
+      { ...failing, debit_account_id: debit! },
+    ]);
     expect(transfer_statuses(retry)).toEqual(['created', 'id_already_failed']);
   });
 
@@ -102,7 +110,11 @@ export function declare_chain_cases(ledger: () => Ledger): void {
       world.transfer(debit!, credit!, 2n, { flags: linked }),
       world.transfer(debit!, credit!, 4n, { flags: linked }),
     ]);
-    expect(transfer_statuses(results)).toEqual(['code_must_not_be_zero', 'linked_event_failed', 'linked_event_chain_open']);
+    expect(transfer_statuses(results)).toEqual([
+      'code_must_not_be_zero',
+      'linked_event_failed',
+      'linked_event_chain_open',
+    ]);
   });
 
   it('resubmitting a fully created chain answers exists for its first event and fails the rest', async () => {
@@ -142,7 +154,10 @@ export function declare_chain_cases(ledger: () => Ledger): void {
     const world = new CaseWorld(ledger());
     const [debit, credit] = await world.open_accounts(2, { flags: AccountFlags.history });
     await world.post([world.transfer(debit!, credit!, 5n)]);
-    await world.ledger.createTransfers([world.transfer(debit!, credit!, 6n, { flags: linked }), world.transfer(debit!, credit!, 7n, { code: 0 })]);
+    await world.ledger.createTransfers([
+      world.transfer(debit!, credit!, 6n, { flags: linked }),
+      world.transfer(debit!, credit!, 7n, { code: 0 }),
+    ]);
     await world.post([world.transfer(debit!, credit!, 8n)]);
     const filter = accountFilter(debit!);
     expect((await world.ledger.getAccountTransfers(filter)).map((transfer) => transfer.amount)).toEqual([5n, 8n]);
@@ -158,7 +173,12 @@ export function declare_chain_cases(ledger: () => Ledger): void {
       world.transfer(debit!, credit!, 4n, { ledger: 0 }),
       world.transfer(debit!, credit!, 8n),
     ]);
-    expect(transfer_statuses(results)).toEqual(['linked_event_failed', 'linked_event_failed', 'ledger_must_not_be_zero', 'created']);
+    expect(transfer_statuses(results)).toEqual([
+      'linked_event_failed',
+      'linked_event_failed',
+      'ledger_must_not_be_zero',
+      'created',
+    ]);
     const first = results[0]!.timestamp;
     expect(results.map((result) => result.timestamp)).toEqual([first, first + 1n, first + 2n, first + 3n]);
     const stored = await world.ledger.queryTransfers(queryFilter({ ledger: world.ledger_number }));

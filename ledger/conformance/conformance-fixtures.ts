@@ -45,7 +45,12 @@ export function transfer_statuses(results: readonly CreateTransferResult[]): str
 }
 
 /** Balances of an account, for compact equality assertions. */
-export type Balances = { debits_pending: bigint; debits_posted: bigint; credits_pending: bigint; credits_posted: bigint };
+export type Balances = {
+  debits_pending: bigint;
+  debits_posted: bigint;
+  credits_pending: bigint;
+  credits_posted: bigint;
+};
 
 export function posted(debits_posted: bigint, credits_posted: bigint): Balances {
   return { debits_pending: 0n, debits_posted, credits_pending: 0n, credits_posted };
@@ -66,7 +71,12 @@ export class CaseWorld {
     return newAccount({ id: random_u128(), ledger: this.ledger_number, code: this.account_code, ...fields });
   }
 
-  transfer(debit_account_id: bigint, credit_account_id: bigint, amount: bigint, fields: Partial<Transfer> = {}): Transfer {
+  transfer(
+    debit_account_id: bigint,
+    credit_account_id: bigint,
+    amount: bigint,
+    fields: Partial<Transfer> = {},
+  ): Transfer {
     return newTransfer({
       id: random_u128(),
       debit_account_id,

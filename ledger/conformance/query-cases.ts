@@ -42,19 +42,47 @@ export function declare_query_cases(ledger: () => Ledger): void {
     const { world, account, transfers } = await history_world(ledger());
     const balances = await world.ledger.getAccountBalances(accountFilter(account));
     expect(balances).toEqual([
-      { debits_pending: 0n, debits_posted: 10n, credits_pending: 0n, credits_posted: 0n, timestamp: transfers[0]!.timestamp },
-      { debits_pending: 0n, debits_posted: 10n, credits_pending: 0n, credits_posted: 20n, timestamp: transfers[1]!.timestamp },
-      { debits_pending: 0n, debits_posted: 40n, credits_pending: 0n, credits_posted: 20n, timestamp: transfers[2]!.timestamp },
-      { debits_pending: 0n, debits_posted: 40n, credits_pending: 0n, credits_posted: 60n, timestamp: transfers[3]!.timestamp },
+      {
+        debits_pending: 0n,
+        debits_posted: 10n,
+        credits_pending: 0n,
+        credits_posted: 0n,
+        timestamp: transfers[0]!.timestamp,
+      },
+      {
+        debits_pending: 0n,
+        debits_posted: 10n,
+        credits_pending: 0n,
+        credits_posted: 20n,
+        timestamp: transfers[1]!.timestamp,
+      },
+      {
+        debits_pending: 0n,
+        debits_posted: 40n,
+        credits_pending: 0n,
+        credits_posted: 20n,
+        timestamp: transfers[2]!.timestamp,
+      },
+      {
+        debits_pending: 0n,
+        debits_posted: 40n,
+        credits_pending: 0n,
+        credits_posted: 60n,
+        timestamp: transfers[3]!.timestamp,
+      },
     ]);
   });
 
   it('get_account_balances honours inclusive timestamp bounds, reversed order, limit and side filters', async () => {
     const { world, account, transfers } = await history_world(ledger());
     const [, second, third, fourth] = transfers.map((transfer) => transfer.timestamp);
-    const ranged = await world.ledger.getAccountBalances(accountFilter(account, { timestamp_min: second!, timestamp_max: third! }));
+    const ranged = await world.ledger.getAccountBalances(
+      accountFilter(account, { timestamp_min: second!, timestamp_max: third! }),
+    );
     expect(ranged.map((balance) => balance.timestamp)).toEqual([second, third]);
-    const newest = await world.ledger.getAccountBalances(accountFilter(account, { flags: debits | credits | reversed, limit: 2 }));
+    const newest = await world.ledger.getAccountBalances(
+      accountFilter(account, { flags: debits | credits | reversed, limit: 2 }),
+    );
     expect(newest.map((balance) => [balance.debits_posted, balance.credits_posted])).toEqual([
       [40n, 60n],
       [40n, 20n],
@@ -75,7 +103,9 @@ export function declare_query_cases(ledger: () => Ledger): void {
   it('get_account_transfers filters by side, and orders oldest first unless reversed', async () => {
     const { world, account, transfers } = await history_world(ledger());
     const amounts = async (flags: number, limit = 10): Promise<bigint[]> =>
-      (await world.ledger.getAccountTransfers(accountFilter(account, { flags, limit }))).map((transfer) => transfer.amount);
+      (await world.ledger.getAccountTransfers(accountFilter(account, { flags, limit }))).map(
+        (transfer) => transfer.amount,
+      );
     expect(await amounts(debits | credits)).toEqual([10n, 20n, 30n, 40n]);
     expect(await amounts(debits)).toEqual([10n, 30n]);
     expect(await amounts(credits)).toEqual([20n, 40n]);
@@ -96,7 +126,9 @@ export function declare_query_cases(ledger: () => Ledger): void {
     expect(await amounts({ user_data_32: 77 })).toEqual([]);
     expect(await amounts({ timestamp_min: transfers[1]!.timestamp })).toEqual([20n, 30n, 40n]);
     expect(await amounts({ timestamp_max: transfers[1]!.timestamp })).toEqual([10n, 20n]);
-    expect(await amounts({ timestamp_min: transfers[2]!.timestamp, timestamp_max: transfers[2]!.timestamp })).toEqual([30n]);
+    expect(await amounts({ timestamp_min: transfers[2]!.timestamp, timestamp_max: transfers[2]!.timestamp })).toEqual([
+      30n,
+    ]);
   });
 
   it('answers an invalid account filter with no results', async () => {
@@ -135,7 +167,9 @@ export function declare_query_cases(ledger: () => Ledger): void {
     expect(await ids({ ledger: world.ledger_number })).toEqual([first!.id, second!.id, third!.id]);
     expect(await ids({ ledger: world.ledger_number, code: 3 })).toEqual([first!.id, third!.id]);
     expect(await ids({ user_data_128: tag, user_data_64: time })).toEqual([first!.id]);
-    expect(await world.ledger.queryTransfers(queryFilter({ user_data_128: tag, user_data_32: marker }))).toEqual([second]);
+    expect(await world.ledger.queryTransfers(queryFilter({ user_data_128: tag, user_data_32: marker }))).toEqual([
+      second,
+    ]);
   });
 
   it('query_transfers honours reversed, limit and inclusive timestamp bounds', async () => {
@@ -143,11 +177,16 @@ export function declare_query_cases(ledger: () => Ledger): void {
     const [debit, credit] = await world.open_accounts(2);
     const created = await world.post([1n, 2n, 3n, 4n].map((amount) => world.transfer(debit!, credit!, amount)));
     const amounts = async (fields: Parameters<typeof queryFilter>[0]): Promise<bigint[]> =>
-      (await world.ledger.queryTransfers(queryFilter({ ledger: world.ledger_number, ...fields }))).map((transfer) => transfer.amount);
+      (await world.ledger.queryTransfers(queryFilter({ ledger: world.ledger_number, ...fields }))).map(
+        (transfer) => transfer.amount,
+      );
     expect(await amounts({ flags: QueryFilterFlags.reversed })).toEqual([4n, 3n, 2n, 1n]);
     expect(await amounts({ flags: QueryFilterFlags.reversed, limit: 2 })).toEqual([4n, 3n]);
     expect(await amounts({ limit: 1 })).toEqual([1n]);
-    expect(await amounts({ timestamp_min: created[1]!.timestamp, timestamp_max: created[2]!.timestamp })).toEqual([2n, 3n]);
+    expect(await amounts({ timestamp_min: created[1]!.timestamp, timestamp_max: created[2]!.timestamp })).toEqual([
+      2n,
+      3n,
+    ]);
     expect(await amounts({ limit: 0 })).toEqual([]);
     expect(await amounts({ timestamp_min: created[2]!.timestamp, timestamp_max: created[1]!.timestamp })).toEqual([]);
   });
@@ -167,7 +206,10 @@ export function declare_query_cases(ledger: () => Ledger): void {
     expect(await ids({ user_data_128: tag })).toEqual([first!.id, second!.id]);
     expect(await ids({ user_data_64: time })).toEqual([first!.id, third!.id]);
     expect(await ids({ ledger: world.ledger_number, user_data_32: 8 })).toEqual([second!.id, third!.id]);
-    expect(await ids({ ledger: world.ledger_number, code: 5, flags: QueryFilterFlags.reversed })).toEqual([third!.id, first!.id]);
+    expect(await ids({ ledger: world.ledger_number, code: 5, flags: QueryFilterFlags.reversed })).toEqual([
+      third!.id,
+      first!.id,
+    ]);
     expect(await ids({ ledger: world.ledger_number, limit: 1 })).toEqual([first!.id]);
     const [found] = await world.ledger.queryAccounts(queryFilter({ user_data_128: tag, limit: 1 }));
     expect(found).toEqual({ ...first, timestamp: results[0]!.timestamp });

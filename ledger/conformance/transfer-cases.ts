@@ -9,7 +9,11 @@ export function declare_transfer_cases(ledger: () => Ledger): void {
   it('moves posted balances and stores the transfer as sent, stamped with the result timestamp', async () => {
     const world = new CaseWorld(ledger());
     const [debit, credit] = await world.open_accounts(2);
-    const transfer = world.transfer(debit!, credit!, 125n, { user_data_128: random_u128(), user_data_64: 5n, user_data_32: 6 });
+    const transfer = world.transfer(debit!, credit!, 125n, {
+      user_data_128: random_u128(),
+      user_data_64: 5n,
+      user_data_32: 6,
+    });
     const [stored] = await world.post([transfer]);
     expect(await world.ledger.lookupTransfers([transfer.id])).toEqual([stored]);
     expect(await world.balances(debit!)).toEqual(posted(125n, 0n));
@@ -97,7 +101,9 @@ export function declare_transfer_cases(ledger: () => Ledger): void {
       'accounts_must_have_the_same_ledger',
     ]);
     const [second] = await world.open_accounts(1);
-    const mismatch = await world.ledger.createTransfers([world.transfer(here!, second!, 1n, { ledger: world.other_ledger_number })]);
+    const mismatch = await world.ledger.createTransfers([
+      world.transfer(here!, second!, 1n, { ledger: world.other_ledger_number }),
+    ]);
     expect(transfer_statuses(mismatch)).toEqual(['transfer_must_have_the_same_ledger_as_accounts']);
   });
 
@@ -107,7 +113,9 @@ export function declare_transfer_cases(ledger: () => Ledger): void {
     const [credit] = await world.open_accounts(1);
     const [funding] = await world.post([world.transfer(credit!, debit!, 10n)]);
     const [spend] = await world.post([world.transfer(debit!, credit!, 10n)]);
-    const results = await world.ledger.createTransfers([spend!, funding!].map((transfer) => ({ ...transfer, timestamp: 0n })));
+    const results = await world.ledger.createTransfers(
+      [spend!, funding!].map((transfer) => ({ ...transfer, timestamp: 0n })),
+    );
     expect(transfer_statuses(results)).toEqual(['exists', 'exists']);
     expect(results.map((result) => result.timestamp)).toEqual([spend!.timestamp, funding!.timestamp]);
     expect(await world.balances(debit!)).toEqual(posted(10n, 10n));
@@ -178,10 +186,16 @@ export function declare_transfer_cases(ledger: () => Ledger): void {
     const [other] = await world.open_accounts(1);
     await world.post([world.transfer(other!, limited!, 100n)]);
     const over = world.transfer(limited!, other!, 101n);
-    const results = await world.ledger.createTransfers([over, world.transfer(limited!, other!, 100n), world.transfer(limited!, other!, 1n)]);
+    const results = await world.ledger.createTransfers([
+      over,
+      world.transfer(limited!, other!, 100n),
+      world.transfer(limited!, other!, 1n),
+    ]);
     expect(transfer_statuses(results)).toEqual(['exceeds_credits', 'created', 'exceeds_credits']);
     expect(await world.balances(limited!)).toEqual(posted(100n, 100n));
-    expect(transfer_statuses(await world.ledger.createTransfers([{ ...over, amount: 0n }]))).toEqual(['id_already_failed']);
+    expect(transfer_statuses(await world.ledger.createTransfers([{ ...over, amount: 0n }]))).toEqual([
+      'id_already_failed',
+    ]);
   });
 
   it('enforces credits_must_not_exceed_debits (exceeds_debits)', async () => {
@@ -216,7 +230,11 @@ export function declare_transfer_cases(ledger: () => Ledger): void {
       world.transfer(spare!, full_credit!, 1n),
       world.transfer(full_debit!, limited!, 1n),
     ]);
-    expect(transfer_statuses(results)).toEqual(['overflows_debits_posted', 'overflows_credits_posted', 'overflows_debits_posted']);
+    expect(transfer_statuses(results)).toEqual([
+      'overflows_debits_posted',
+      'overflows_credits_posted',
+      'overflows_debits_posted',
+    ]);
   });
 
   it('caps a balancing_debit transfer at what the debit account holds', async () => {
@@ -229,7 +247,11 @@ export function declare_transfer_cases(ledger: () => Ledger): void {
     expect(stored!.amount).toBe(30n);
     expect(await world.balances(debit!)).toEqual(posted(30n, 30n));
     // The requested amount is an upper bound: resubmitting it, or any bound at or above 30, is `exists`.
-    const again = await world.ledger.createTransfers([balancing, { ...balancing, amount: 30n }, { ...balancing, amount: 29n }]);
+    const again = await world.ledger.createTransfers([
+      balancing,
+      { ...balancing, amount: 30n },
+      { ...balancing, amount: 29n },
+    ]);
     expect(transfer_statuses(again)).toEqual(['exists', 'exists', 'exists_with_different_amount']);
   });
 

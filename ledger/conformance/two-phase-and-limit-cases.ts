@@ -23,13 +23,29 @@ export function declare_two_phase_cases(ledger: () => Ledger): void {
     const world = new CaseWorld(ledger());
     const [debit, credit] = await world.open_accounts(2);
     const [reservation] = await world.post([world.transfer(debit!, credit!, 50n, { flags: pending })]);
-    expect(await world.balances(debit!)).toEqual({ debits_pending: 50n, debits_posted: 0n, credits_pending: 0n, credits_posted: 0n });
+    expect(await world.balances(debit!)).toEqual({
+      debits_pending: 50n,
+      debits_posted: 0n,
+      credits_pending: 0n,
+      credits_posted: 0n,
+    });
     const posting = world.transfer(0n, 0n, 20n, { flags: post, pending_id: reservation!.id, ledger: 0, code: 0 });
     await world.post([posting]);
-    expect(await world.balances(debit!)).toEqual({ debits_pending: 0n, debits_posted: 20n, credits_pending: 0n, credits_posted: 0n });
+    expect(await world.balances(debit!)).toEqual({
+      debits_pending: 0n,
+      debits_posted: 20n,
+      credits_pending: 0n,
+      credits_posted: 0n,
+    });
     const [stored] = await world.ledger.lookupTransfers([posting.id]);
     // Zero fields are inherited from the pending transfer.
-    expect(stored).toMatchObject({ debit_account_id: debit, credit_account_id: credit, ledger: world.ledger_number, code: world.transfer_code, amount: 20n });
+    expect(stored).toMatchObject({
+      debit_account_id: debit,
+      credit_account_id: credit,
+      ledger: world.ledger_number,
+      code: world.transfer_code,
+      amount: 20n,
+    });
     const again = await world.ledger.createTransfers([
       world.transfer(0n, 0n, 0n, { flags: void_pending, pending_id: reservation!.id, ledger: 0, code: 0 }),
       posting,
@@ -53,14 +69,20 @@ export function declare_two_phase_cases(ledger: () => Ledger): void {
       'created',
       'pending_transfer_already_voided',
     ]);
-    expect(await world.balances(credit!)).toEqual({ debits_pending: 0n, debits_posted: 0n, credits_pending: 0n, credits_posted: 0n });
+    expect(await world.balances(credit!)).toEqual({
+      debits_pending: 0n,
+      debits_posted: 0n,
+      credits_pending: 0n,
+      credits_posted: 0n,
+    });
   });
 
   it('checks the second phase in TigerBeetle order', async () => {
     const world = new CaseWorld(ledger());
     const [debit, credit] = await world.open_accounts(2);
     const [single] = await world.post([world.transfer(debit!, credit!, 5n)]);
-    const second_phase = (fields: Parameters<CaseWorld['transfer']>[3]) => world.transfer(0n, 0n, 0n, { ledger: 0, code: 0, ...fields });
+    const second_phase = (fields: Parameters<CaseWorld['transfer']>[3]) =>
+      world.transfer(0n, 0n, 0n, { ledger: 0, code: 0, ...fields });
     const missing = random_u128();
     const self_id = random_u128();
     const not_found = second_phase({ flags: void_pending, pending_id: missing });
@@ -92,12 +114,19 @@ export function declare_two_phase_cases(ledger: () => Ledger): void {
   it('closes an account with a pending closing transfer and reopens it on void', async () => {
     const world = new CaseWorld(ledger());
     const [debit, credit] = await world.open_accounts(2);
-    const [closing] = await world.post([world.transfer(debit!, credit!, 0n, { flags: pending | TransferFlags.closing_debit })]);
+    const [closing] = await world.post([
+      world.transfer(debit!, credit!, 0n, { flags: pending | TransferFlags.closing_debit }),
+    ]);
     const [closed] = await world.ledger.lookupAccounts([debit!]);
     expect(closed!.flags & AccountFlags.closed).toBe(AccountFlags.closed);
-    const refused = await world.ledger.createTransfers([world.transfer(debit!, credit!, 1n), world.transfer(credit!, debit!, 1n)]);
+    const refused = await world.ledger.createTransfers([
+      world.transfer(debit!, credit!, 1n),
+      world.transfer(credit!, debit!, 1n),
+    ]);
     expect(transfer_statuses(refused)).toEqual(['debit_account_already_closed', 'credit_account_already_closed']);
-    await world.post([world.transfer(0n, 0n, 0n, { flags: void_pending, pending_id: closing!.id, ledger: 0, code: 0 })]);
+    await world.post([
+      world.transfer(0n, 0n, 0n, { flags: void_pending, pending_id: closing!.id, ledger: 0, code: 0 }),
+    ]);
     const [reopened] = await world.ledger.lookupAccounts([debit!]);
     expect(reopened!.flags & AccountFlags.closed).toBe(0);
     await world.post([world.transfer(debit!, credit!, 1n)]);
@@ -115,7 +144,9 @@ export function declare_limit_cases(ledger: () => Ledger): void {
     const world = new CaseWorld(ledger());
     const [debit, credit] = await world.open_accounts(2);
     // ledger 0 fails without burning ids or creating anything, so a real server keeps no trace.
-    const too_many = Array.from({ length: batch_events_max + 1 }, () => world.transfer(debit!, credit!, 1n, { ledger: 0 }));
+    const too_many = Array.from({ length: batch_events_max + 1 }, () =>
+      world.transfer(debit!, credit!, 1n, { ledger: 0 }),
+    );
     await expect(world.ledger.createTransfers(too_many)).rejects.toMatchObject({ code: too_much_data });
     const accounts = Array.from({ length: batch_events_max + 1 }, () => world.account({ code: 0 }));
     await expect(world.ledger.createAccounts(accounts)).rejects.toMatchObject({ code: too_much_data });
@@ -130,7 +161,9 @@ export function declare_limit_cases(ledger: () => Ledger): void {
     const world = new CaseWorld(ledger());
     const [account] = await world.open_accounts(1);
     const limit = batch_events_max + 1;
-    await expect(world.ledger.getAccountTransfers(accountFilter(account!, { limit }))).rejects.toMatchObject({ code: too_much_data });
+    await expect(world.ledger.getAccountTransfers(accountFilter(account!, { limit }))).rejects.toMatchObject({
+      code: too_much_data,
+    });
     await expect(world.ledger.queryTransfers(queryFilter({ limit }))).rejects.toMatchObject({ code: too_much_data });
     await expect(world.ledger.queryAccounts(queryFilter({ ledger: world.ledger_number }))).resolves.toHaveLength(1);
   });
@@ -164,7 +197,10 @@ export function declare_imported_cases(ledger: () => Ledger): void {
     ]);
     expect(results[0]!.timestamp).toBe(at + 1n);
     expect((await world.ledger.lookupAccounts([first.id]))[0]!.timestamp).toBe(at + 1n);
-    const mixed = await world.ledger.createAccounts([world.account(), world.account({ flags: imported_account, timestamp: at + 2n })]);
+    const mixed = await world.ledger.createAccounts([
+      world.account(),
+      world.account({ flags: imported_account, timestamp: at + 2n }),
+    ]);
     expect(account_statuses(mixed)).toEqual(['created', 'imported_event_not_expected']);
   });
 
@@ -194,4 +230,3 @@ export function declare_imported_cases(ledger: () => Ledger): void {
     expect(results[3]!.timestamp).toBe(at + 5n);
   });
 }
-

@@ -62,7 +62,10 @@ export class AccountHistory {
     if (this.count % history_checkpoint_interval === 0) {
       this.checkpoints.pop();
     }
-    assert(this.checkpoints.length === Math.ceil(this.count / history_checkpoint_interval), 'one checkpoint per interval');
+    assert(
+      this.checkpoints.length === Math.ceil(this.count / history_checkpoint_interval),
+      'one checkpoint per interval',
+    );
   }
 
   /** The balance before the entry at `position`, as stored by the last checkpoint at or before it. */
@@ -139,7 +142,8 @@ export class AccountStore {
 
   insert(account: Account, flags: number, timestamp: bigint): AccountRecord {
     const index = this.records.length;
-    if (index >= accounts_max) throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${accounts_max} accounts`);
+    if (index >= accounts_max)
+      throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${accounts_max} accounts`);
     assert(this.ids.find(account.id) < 0, 'account ids are unique');
     assert(index === 0 || timestamp > this.records[index - 1]!.timestamp, 'accounts are appended in time order');
     const record = new AccountRecord(

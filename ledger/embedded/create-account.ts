@@ -19,11 +19,7 @@ const account_flags_known =
   AccountFlags.imported |
   AccountFlags.closed;
 
-export function create_account(
-  state: LedgerState,
-  account: Account,
-  timestamp_event: bigint,
-): CreateAccountResult {
+export function create_account(state: LedgerState, account: Account, timestamp_event: bigint): CreateAccountResult {
   if (account.reserved !== 0) return { status: Status.reserved_field, timestamp: timestamp_event };
   if ((account.flags & ~account_flags_known) !== 0) return { status: Status.reserved_flag, timestamp: timestamp_event };
   if (account.id === 0n) return { status: Status.id_must_not_be_zero, timestamp: timestamp_event };

@@ -91,7 +91,10 @@ export function execute_create<Event extends { id: bigint; flags: number; timest
       result = { timestamp: timestamp_event, status: statuses.linked_event_failed };
     } else {
       const status = batch_status(kind, event, batch_imported, timestamp_batch);
-      result = status === statuses.created ? kind.create(state, event, timestamp_event) : { timestamp: timestamp_event, status };
+      result =
+        status === statuses.created
+          ? kind.create(state, event, timestamp_event)
+          : { timestamp: timestamp_event, status };
     }
 
     if (result.status !== statuses.created) {

@@ -119,13 +119,18 @@ function validate_imported(
   if (transfer.timestamp <= state.transfers.last_timestamp()) return Status.imported_event_timestamp_must_not_regress;
   if (state.accounts.has_timestamp(transfer.timestamp)) return Status.imported_event_timestamp_must_not_regress;
   if (transfer.timestamp <= debit_account.timestamp) return Status.imported_event_timestamp_must_postdate_debit_account;
-  if (transfer.timestamp <= credit_account.timestamp) return Status.imported_event_timestamp_must_postdate_credit_account;
+  if (transfer.timestamp <= credit_account.timestamp)
+    return Status.imported_event_timestamp_must_postdate_credit_account;
   if (transfer.timeout !== 0) return Status.imported_event_timeout_must_be_zero;
   return Status.created;
 }
 
 /** Balancing transfers move at most what keeps the account's debits within its credits (or back). */
-function amount_after_balancing(transfer: Transfer, debit_account: AccountRecord, credit_account: AccountRecord): bigint {
+function amount_after_balancing(
+  transfer: Transfer,
+  debit_account: AccountRecord,
+  credit_account: AccountRecord,
+): bigint {
   let amount = transfer.amount;
   if ((transfer.flags & TransferFlags.balancing_debit) !== 0) {
     const debits = debit_account.debits_posted + debit_account.debits_pending;
@@ -273,7 +278,8 @@ function transfer_exists(state: LedgerState, transfer: Transfer, existing: numbe
 
 function compare_user_fields(state: LedgerState, transfer: Transfer, existing: number): Status {
   const { transfers } = state;
-  if (transfers.read_user_data_128(existing) !== transfer.user_data_128) return Status.exists_with_different_user_data_128;
+  if (transfers.read_user_data_128(existing) !== transfer.user_data_128)
+    return Status.exists_with_different_user_data_128;
   if (transfers.user_data_64(existing) !== transfer.user_data_64) return Status.exists_with_different_user_data_64;
   if (transfers.user_data_32(existing) !== transfer.user_data_32) return Status.exists_with_different_user_data_32;
   if (transfers.ledger(existing) !== transfer.ledger) return Status.exists_with_different_ledger;

@@ -106,7 +106,11 @@ function matching_history_positions(state: LedgerState, account: AccountRecord, 
 }
 
 /** The slice of the history that can hold timestamps in range (all of it once expiries interleave). */
-function history_window(state: LedgerState, account: AccountRecord, range: TimestampRange): { first: number; end: number } {
+function history_window(
+  state: LedgerState,
+  account: AccountRecord,
+  range: TimestampRange,
+): { first: number; end: number } {
   const history = account.history;
   if (history.has_expiry_entries) return { first: 0, end: history.count };
   const timestamp_at = (position: number): bigint => state.transfers.timestamp(history.entry(position) >>> 1);

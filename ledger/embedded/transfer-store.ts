@@ -71,7 +71,8 @@ export class TransferStore {
 
   append(row: TransferRow): number {
     const index = this.count;
-    if (index >= transfers_max) throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${transfers_max} transfers`);
+    if (index >= transfers_max)
+      throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${transfers_max} transfers`);
     assert(index === 0 || row.timestamp > this.timestamp(index - 1), 'transfers are appended in time order');
     if (index === this.capacity) this.grow();
 
@@ -117,7 +118,8 @@ export class TransferStore {
 
   burn_id(id: bigint): void {
     assert(this.find(id) < 0 && !this.is_burned(id), 'only an unused id is burned');
-    if (this.burned_ids.size >= burned_ids_max) throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${burned_ids_max} burned ids`);
+    if (this.burned_ids.size >= burned_ids_max)
+      throw ledgerError(ledger_error_codes.embedded_full, `embedded ledger is full: ${burned_ids_max} burned ids`);
     this.burned_ids.add(id);
   }
 

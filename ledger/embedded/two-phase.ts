@@ -162,7 +162,11 @@ function apply_second_step(state: LedgerState, transfer: Transfer, step: SecondS
 }
 
 /** Voiding or expiring a closing transfer reopens the account it closed. */
-function reopen_closed_accounts(pending_flags: number, debit_account: AccountRecord, credit_account: AccountRecord): void {
+function reopen_closed_accounts(
+  pending_flags: number,
+  debit_account: AccountRecord,
+  credit_account: AccountRecord,
+): void {
   if ((pending_flags & TransferFlags.closing_debit) !== 0) debit_account.flags &= ~AccountFlags.closed;
   if ((pending_flags & TransferFlags.closing_credit) !== 0) credit_account.flags &= ~AccountFlags.closed;
 }
@@ -192,7 +196,8 @@ export function post_or_void_exists(state: LedgerState, transfer: Transfer, exis
   if (inherited_64 !== transfers.user_data_64(existing)) return Status.exists_with_different_user_data_64;
   const inherited_32 = transfer.user_data_32 === 0 ? transfers.user_data_32(pending) : transfer.user_data_32;
   if (inherited_32 !== transfers.user_data_32(existing)) return Status.exists_with_different_user_data_32;
-  if (transfer.ledger !== 0 && transfer.ledger !== transfers.ledger(existing)) return Status.exists_with_different_ledger;
+  if (transfer.ledger !== 0 && transfer.ledger !== transfers.ledger(existing))
+    return Status.exists_with_different_ledger;
   if (transfer.code !== 0 && transfer.code !== transfers.code(existing)) return Status.exists_with_different_code;
   return Status.exists;
 }
@@ -217,7 +222,9 @@ export function expire_pending_transfers(state: LedgerState, now_ns: bigint): vo
       if (next === 0n || expires_at < next) next = expires_at;
     }
   }
-  due.sort((left, right) => (left.expires_at < right.expires_at ? -1 : left.expires_at > right.expires_at ? 1 : left.index - right.index));
+  due.sort((left, right) =>
+    left.expires_at < right.expires_at ? -1 : left.expires_at > right.expires_at ? 1 : left.index - right.index,
+  );
   for (const { index } of due) expire_one(state, index);
   transfers.expiring = kept;
   state.expiry_next_timestamp = next;

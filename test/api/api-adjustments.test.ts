@@ -48,7 +48,11 @@ describe('GET /v1/adjustments (real PostgreSQL)', () => {
     } finally {
       client.release();
     }
-    const response = await app.inject({ method: 'GET', url: '/v1/adjustments?limit=1', headers: bearer(tokens.reader) });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/v1/adjustments?limit=1',
+      headers: bearer(tokens.reader),
+    });
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.closed_through).toBe('2024-03-01');

@@ -38,7 +38,11 @@ async function closedPort(): Promise<number> {
 }
 
 /** A GET with the path sent exactly as given (fetch and inject would resolve `..` first). */
-function rawGet(address: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawGet(
+  address: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   const url = new URL(address);
   return new Promise((resolve, reject) => {
     const request = httpRequest({ host: url.hostname, port: url.port, path, headers }, (response) => {
@@ -57,7 +61,11 @@ describe('logging', () => {
     await app.inject({ method: 'GET', url: `/v1/balances?access_token=${secret}`, headers: bearer(tokens.reader) });
     await app.inject({ method: 'GET', url: `/v1/balances?access_token=${secret}` });
     await app.inject({ method: 'GET', url: `/no/such/route?access_token=${secret}`, headers: bearer(tokens.reader) });
-    await app.inject({ method: 'GET', url: `/v1/trades/%E0%A4%A?access_token=${secret}`, headers: bearer(tokens.reader) });
+    await app.inject({
+      method: 'GET',
+      url: `/v1/trades/%E0%A4%A?access_token=${secret}`,
+      headers: bearer(tokens.reader),
+    });
     const text = world.logs.join('');
     expect(text).toContain('"url":"/v1/balances?[redacted]"');
     expect(text).not.toContain(secret);
@@ -77,9 +85,16 @@ describe('malformed URLs', () => {
   });
 
   it('answer an authenticated caller with coded errors', async () => {
-    const bad_encoding = await app.inject({ method: 'GET', url: '/v1/trades/%E0%A4%A', headers: bearer(tokens.reader) });
+    const bad_encoding = await app.inject({
+      method: 'GET',
+      url: '/v1/trades/%E0%A4%A',
+      headers: bearer(tokens.reader),
+    });
     expect(bad_encoding.statusCode).toBe(400);
-    expect(bad_encoding.json().error).toMatchObject({ code: 'KEEL_ERR_API_VALIDATION', issues: [{ path: 'url', message: 'bad percent-encoding' }] });
+    expect(bad_encoding.json().error).toMatchObject({
+      code: 'KEEL_ERR_API_VALIDATION',
+      issues: [{ path: 'url', message: 'bad percent-encoding' }],
+    });
     const too_long = await app.inject({ method: 'GET', url: `/v1/trades/${long_id}`, headers: bearer(tokens.reader) });
     expect(too_long.statusCode).toBe(414);
     expect(too_long.json().error.code).toBe('KEEL_ERR_API_URI_TOO_LONG');
@@ -90,8 +105,14 @@ describe('malformed URLs', () => {
       ['/v1/trades/%00', 'params.id'],
       ['/v1/trades/a%00b/explanation', 'params.id'],
       ['/v1/lots?asset=BTC%00', 'query.asset'],
-      [`/v1/trades?cursor=${Buffer.from(JSON.stringify(['2024-01-01T00:00:00.000Z', 'x\u0000'])).toString('base64url')}`, 'query.cursor'],
-      [`/v1/lots?cursor=${Buffer.from('["2024-01-01T00:00:00.000Z", "\\ud800"]').toString('base64url')}`, 'query.cursor'],
+      [
+        `/v1/trades?cursor=${Buffer.from(JSON.stringify(['2024-01-01T00:00:00.000Z', 'x\u0000'])).toString('base64url')}`,
+        'query.cursor',
+      ],
+      [
+        `/v1/lots?cursor=${Buffer.from('["2024-01-01T00:00:00.000Z", "\\ud800"]').toString('base64url')}`,
+        'query.cursor',
+      ],
     ] as const;
     for (const [url, path] of cases) {
       const response = await app.inject({ method: 'GET', url, headers: bearer(tokens.reader) });
@@ -111,7 +132,11 @@ describe('malformed URLs', () => {
   });
 
   it('name a query parameter given twice, instead of "received NaN"', async () => {
-    const response = await app.inject({ method: 'GET', url: '/v1/trades?limit=1&limit=2', headers: bearer(tokens.reader) });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/v1/trades?limit=1&limit=2',
+      headers: bearer(tokens.reader),
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.issues).toEqual([{ path: 'query.limit', message: 'given 2 times; give it once' }]);
   });
@@ -119,10 +144,19 @@ describe('malformed URLs', () => {
 
 describe('dependencies away', () => {
   it('answers reads with 503 KEEL_ERR_API_STORE_UNAVAILABLE when PostgreSQL does not answer', async () => {
-    const pool = createPool(`postgres://keel@127.0.0.1:${await closedPort()}/keel`, { max_connections: 1, connection_timeout_ms: 1_000 });
+    const pool = createPool(`postgres://keel@127.0.0.1:${await closedPort()}/keel`, {
+      max_connections: 1,
+      connection_timeout_ms: 1_000,
+    });
     cleanup.push(() => pool.end());
     const store_down = await world.app({ pool });
-    for (const url of ['/v1/trades', '/v1/trades/binance:spot-main:order:8812001', '/v1/lots', '/v1/disposals', '/v1/audit/verify']) {
+    for (const url of [
+      '/v1/trades',
+      '/v1/trades/binance:spot-main:order:8812001',
+      '/v1/lots',
+      '/v1/disposals',
+      '/v1/audit/verify',
+    ]) {
       const response = await store_down.inject({ method: 'GET', url, headers: bearer(tokens.reader) });
       expect(response.statusCode, url).toBe(503);
       expect(response.json().error.code, url).toBe('KEEL_ERR_API_STORE_UNAVAILABLE');
@@ -135,7 +169,11 @@ describe('dependencies away', () => {
     const silent = createServer((socket) => void sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
     const port = (silent.address() as { port: number }).port;
-    const kafka = new Kafka({ clientId: 'keel-silent-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'keel-silent-test',
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: logLevel.NOTHING,
+    });
     const publisher = new KafkaEventPublisher(kafka, world.topics.events_topic);
     cleanup.push(() => publisher.close().catch(() => undefined));
     cleanup.push(() => {
@@ -143,7 +181,12 @@ describe('dependencies away', () => {
       return new Promise((resolve) => silent.close(resolve));
     });
     const kafka_down = await world.app({ publisher, limits: { publish_timeout_ms: 300 } });
-    const response = await kafka_down.inject({ method: 'POST', url: '/v1/events', headers: bearer(tokens.writer), payload: single_events.deposit });
+    const response = await kafka_down.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: bearer(tokens.writer),
+      payload: single_events.deposit,
+    });
     expect(response.statusCode).toBe(503);
     expect(response.json().error.code).toBe('KEEL_ERR_API_PUBLISH_FAILED');
   });
@@ -151,20 +194,37 @@ describe('dependencies away', () => {
   it('says on /readyz which dependency is down by name only: no address, no driver message', async () => {
     const pg_port = await closedPort();
     const kafka_port = await closedPort();
-    const pool = createPool(`postgres://keel@127.0.0.1:${pg_port}/keel`, { max_connections: 1, connection_timeout_ms: 1_000 });
+    const pool = createPool(`postgres://keel@127.0.0.1:${pg_port}/keel`, {
+      max_connections: 1,
+      connection_timeout_ms: 1_000,
+    });
     cleanup.push(() => pool.end());
-    const kafka = new Kafka({ clientId: 'keel-readyz-edges', brokers: [`127.0.0.1:${kafka_port}`], logLevel: logLevel.NOTHING, connectionTimeout: 500, retry: { retries: 0 } });
+    const kafka = new Kafka({
+      clientId: 'keel-readyz-edges',
+      brokers: [`127.0.0.1:${kafka_port}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 500,
+      retry: { retries: 0 },
+    });
     const admin = kafka.admin();
     cleanup.push(() => admin.disconnect());
     const deps = world.deps();
-    const down = await world.app({ readiness: [deps.readiness[0]!, kafkaReadiness(admin), postgresReadiness(pool)], limits: { readiness_timeout_ms: 3_000 } });
+    const down = await world.app({
+      readiness: [deps.readiness[0]!, kafkaReadiness(admin), postgresReadiness(pool)],
+      limits: { readiness_timeout_ms: 3_000 },
+    });
     const response = await down.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       ready: false,
-      checks: { ledger: { ok: true, latency_ms: expect.any(Number) }, kafka: { ok: false, latency_ms: expect.any(Number) }, postgres: { ok: false, latency_ms: expect.any(Number) } },
+      checks: {
+        ledger: { ok: true, latency_ms: expect.any(Number) },
+        kafka: { ok: false, latency_ms: expect.any(Number) },
+        postgres: { ok: false, latency_ms: expect.any(Number) },
+      },
     });
-    for (const internal of ['127.0.0.1', String(pg_port), String(kafka_port), 'ECONNREFUSED']) expect(response.body).not.toContain(internal);
+    for (const internal of ['127.0.0.1', String(pg_port), String(kafka_port), 'ECONNREFUSED'])
+      expect(response.body).not.toContain(internal);
     // The operator still learns why, from the log.
     expect(world.logs.join('')).toContain('not ready: kafka, postgres not answering');
   });
@@ -178,13 +238,29 @@ describe('POST /v1/events against the asset registry', () => {
       single_events.withdrawal,
       { ...single_events.income, id: 'edges:fine', amount: '0.000000001' },
       { ...single_events.trade, id: 'edges:big', cost: '1'.padEnd(40, '0') },
-      { ...single_events.trade, id: 'edges:fee', fees: [{ asset: 'USDT', amount: '1' }, { asset: 'BNB', amount: '0.1234567891' }] },
+      {
+        ...single_events.trade,
+        id: 'edges:fee',
+        fees: [
+          { asset: 'USDT', amount: '1' },
+          { asset: 'BNB', amount: '0.1234567891' },
+        ],
+      },
     ];
-    const response = await spy_app.inject({ method: 'POST', url: '/v1/events', headers: bearer(tokens.writer), payload });
+    const response = await spy_app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: bearer(tokens.writer),
+      payload,
+    });
     expect(response.statusCode).toBe(400);
     const error = response.json().error;
     expect(error.message).toBe('3 of 4 events invalid; nothing was published');
-    expect(error.issues.map((issue: { path: string }) => issue.path)).toEqual(['[1].amount', '[2].cost', '[3].fees.1.amount']);
+    expect(error.issues.map((issue: { path: string }) => issue.path)).toEqual([
+      '[1].amount',
+      '[2].cost',
+      '[3].fees.1.amount',
+    ]);
     expect(published).toEqual([]);
   });
 });

@@ -40,14 +40,26 @@ describe('GET /readyz', () => {
   it('is 503 naming each dependency that does not answer, while /healthz stays 200', async () => {
     const pg_port = await closedPort();
     const kafka_port = await closedPort();
-    const pool = createPool(`postgres://keel@127.0.0.1:${pg_port}/keel`, { max_connections: 1, connection_timeout_ms: 1_000 });
+    const pool = createPool(`postgres://keel@127.0.0.1:${pg_port}/keel`, {
+      max_connections: 1,
+      connection_timeout_ms: 1_000,
+    });
     cleanup.push(() => pool.end());
-    const kafka = new Kafka({ clientId: 'keel-readyz-test', brokers: [`127.0.0.1:${kafka_port}`], logLevel: logLevel.NOTHING, connectionTimeout: 500, retry: { retries: 0 } });
+    const kafka = new Kafka({
+      clientId: 'keel-readyz-test',
+      brokers: [`127.0.0.1:${kafka_port}`],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 500,
+      retry: { retries: 0 },
+    });
     const admin = kafka.admin();
     cleanup.push(() => admin.disconnect());
     const ledger = new EmbeddedLedger();
     await ledger.close();
-    const app = await world.app({ readiness: [ledgerReadiness(ledger), kafkaReadiness(admin), postgresReadiness(pool)], limits: { readiness_timeout_ms: 3_000 } });
+    const app = await world.app({
+      readiness: [ledgerReadiness(ledger), kafkaReadiness(admin), postgresReadiness(pool)],
+      limits: { readiness_timeout_ms: 3_000 },
+    });
     const started_ms = Date.now();
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(Date.now() - started_ms).toBeLessThan(5_000);
@@ -62,12 +74,18 @@ describe('GET /readyz', () => {
 
   it('fails one dependency alone, the others stay ok', async () => {
     const pg_port = await closedPort();
-    const pool = createPool(`postgres://keel@127.0.0.1:${pg_port}/keel`, { max_connections: 1, connection_timeout_ms: 1_000 });
+    const pool = createPool(`postgres://keel@127.0.0.1:${pg_port}/keel`, {
+      max_connections: 1,
+      connection_timeout_ms: 1_000,
+    });
     cleanup.push(() => pool.end());
     const deps = world.deps();
     const app = await world.app({ readiness: [deps.readiness[0]!, deps.readiness[1]!, postgresReadiness(pool)] });
     const body = (await app.inject({ method: 'GET', url: '/readyz' })).json();
-    expect(body).toMatchObject({ ready: false, checks: { ledger: { ok: true }, kafka: { ok: true }, postgres: { ok: false } } });
+    expect(body).toMatchObject({
+      ready: false,
+      checks: { ledger: { ok: true }, kafka: { ok: true }, postgres: { ok: false } },
+    });
   });
 
   it('bounds a check that never answers', async () => {

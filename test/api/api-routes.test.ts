@@ -37,12 +37,29 @@ describe('access control', () => {
     expect((await get('/healthz', null)).json()).toEqual({ status: 'ok' });
     const ready = await get('/readyz', null);
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ ready: true, checks: { ledger: { ok: true }, kafka: { ok: true }, postgres: { ok: true } } });
+    expect(ready.json()).toMatchObject({
+      ready: true,
+      checks: { ledger: { ok: true }, kafka: { ok: true }, postgres: { ok: true } },
+    });
   });
 
   it('answers 401 without a token, with a wrong one, and with a malformed header, on every protected route', async () => {
-    for (const url of ['/v1/balances', `/v1/trades/${encodeURIComponent(trade_id)}`, '/v1/lots', '/v1/disposals', '/v1/audit/verify', '/metrics', '/docs/json', '/no/such/route']) {
-      for (const headers of [{}, bearer('wrong-token-0123456789abcdef'), { authorization: tokens.reader }, { authorization: `Basic ${tokens.reader}` }]) {
+    for (const url of [
+      '/v1/balances',
+      `/v1/trades/${encodeURIComponent(trade_id)}`,
+      '/v1/lots',
+      '/v1/disposals',
+      '/v1/audit/verify',
+      '/metrics',
+      '/docs/json',
+      '/no/such/route',
+    ]) {
+      for (const headers of [
+        {},
+        bearer('wrong-token-0123456789abcdef'),
+        { authorization: tokens.reader },
+        { authorization: `Basic ${tokens.reader}` },
+      ]) {
         const response = await app.inject({ method: 'GET', url, headers });
         expect(response.statusCode, `${url} ${JSON.stringify(headers)}`).toBe(401);
         expect(response.json().error.code).toBe('KEEL_ERR_API_UNAUTHORIZED');
@@ -57,7 +74,12 @@ describe('access control', () => {
     expect((await get('/v1/balances', tokens.writer)).statusCode).toBe(403);
     expect((await get('/v1/balances', tokens.scraper)).json().error.code).toBe('KEEL_ERR_API_FORBIDDEN');
     expect((await get('/metrics', tokens.reader)).statusCode).toBe(403);
-    const post = await app.inject({ method: 'POST', url: '/v1/events', headers: bearer(tokens.reader), payload: single_events.deposit });
+    const post = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: bearer(tokens.reader),
+      payload: single_events.deposit,
+    });
     expect(post.statusCode).toBe(403);
     expect(post.headers['www-authenticate']).toContain('insufficient_scope');
   });
@@ -86,14 +108,18 @@ describe('GET /v1/balances', () => {
     expect(body.as_of).toEqual({ kind: 'current' });
     expect(body.balances).toEqual(expected);
     expect(body.next_cursor).toBeNull();
-    expect(body.balances).toContainEqual(expect.objectContaining({ venue: 'binance', account: 'spot-main', type: 'cash', asset: 'USDT' }));
+    expect(body.balances).toContainEqual(
+      expect.objectContaining({ venue: 'binance', account: 'spot-main', type: 'cash', asset: 'USDT' }),
+    );
   });
 
   it('filters by venue, account, type and asset', async () => {
     const body = (await get('/v1/balances?venue=binance&account=spot-main&type=cash&asset=USDT')).json();
     expect(body.balances).toHaveLength(1);
     expect(body.balances[0]).toMatchObject({ venue: 'binance', account: 'spot-main', type: 'cash', asset: 'USDT' });
-    expect((await get('/v1/balances?venue=bybit')).json().balances.every((row: { venue: string }) => row.venue === 'bybit')).toBe(true);
+    expect(
+      (await get('/v1/balances?venue=bybit')).json().balances.every((row: { venue: string }) => row.venue === 'bybit'),
+    ).toBe(true);
     expect((await get('/v1/balances?venue=nowhere')).json().balances).toEqual([]);
   });
 
@@ -104,7 +130,9 @@ describe('GET /v1/balances', () => {
     expect(before_all.balances[0].balance).toBe('0');
     // The USDT deposit of 50000 at 08:00 is in; the trades from 10:00 are not.
     expect((await get(`${usdt}&at=2024-03-01T08:00:00.000Z`)).json().balances[0].balance).toBe('50000');
-    const spec = accountSpecsOfEvents(example_events, world.registry).filter((item) => item.venue === 'binance' && item.type === 'cash' && item.asset === 'USDT');
+    const spec = accountSpecsOfEvents(example_events, world.registry).filter(
+      (item) => item.venue === 'binance' && item.type === 'cash' && item.asset === 'USDT',
+    );
     const [expected] = await balancesAsOfEventTime(world.ledger, spec, Date.parse('2024-03-02T00:00:00.000Z'));
     expect((await get(`${usdt}&at=2024-03-02T00:00:00Z`)).json().balances[0]).toEqual(expected);
   });
@@ -133,7 +161,9 @@ describe('GET /v1/balances', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const body: { balances: unknown[]; next_cursor: string | null } = (await get(`/v1/balances?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`)).json();
+      const body: { balances: unknown[]; next_cursor: string | null } = (
+        await get(`/v1/balances?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`)
+      ).json();
       expect(body.balances.length).toBeLessThanOrEqual(2);
       walked.push(...body.balances);
       cursor = body.next_cursor;
@@ -148,9 +178,15 @@ describe('GET /v1/balances', () => {
     expect(response.statusCode).toBe(400);
     const body = response.json();
     expect(body.error.code).toBe('KEEL_ERR_API_VALIDATION');
-    expect(body.error.issues.map((issue: { path: string }) => issue.path)).toEqual(expect.arrayContaining(['query.limit', 'query.at', 'query']));
-    expect((await get('/v1/balances?limit=1001')).json().error.issues).toEqual([expect.objectContaining({ path: 'query.limit' })]);
-    expect((await get('/v1/balances?at=2024-03-01T00:00:00Z&known_at=5')).json().error.issues).toEqual([expect.objectContaining({ path: 'query.known_at' })]);
+    expect(body.error.issues.map((issue: { path: string }) => issue.path)).toEqual(
+      expect.arrayContaining(['query.limit', 'query.at', 'query']),
+    );
+    expect((await get('/v1/balances?limit=1001')).json().error.issues).toEqual([
+      expect.objectContaining({ path: 'query.limit' }),
+    ]);
+    expect((await get('/v1/balances?at=2024-03-01T00:00:00Z&known_at=5')).json().error.issues).toEqual([
+      expect.objectContaining({ path: 'query.known_at' }),
+    ]);
     const bad_cursor = await get('/v1/balances?cursor=bm9wZQ');
     expect(bad_cursor.statusCode).toBe(400);
     expect(bad_cursor.json().error.code).toBe('KEEL_ERR_API_CURSOR_INVALID');
@@ -164,10 +200,24 @@ describe('GET /v1/accounts/:id/transfers', () => {
     const response = await get(`/v1/accounts/${usdt_id}/transfers`);
     expect(response.statusCode).toBe(200);
     const body = response.json();
-    expect(body.account).toMatchObject({ id: usdt_id.toString(), venue: 'binance', account: 'spot-main', type: 'cash', asset: 'USDT' });
+    expect(body.account).toMatchObject({
+      id: usdt_id.toString(),
+      venue: 'binance',
+      account: 'spot-main',
+      type: 'cash',
+      asset: 'USDT',
+    });
     const ledger_transfers = await world.ledger.getAccountTransfers(accountFilter(usdt_id));
-    expect(body.transfers.map((transfer: { id: string }) => transfer.id)).toEqual(ledger_transfers.map((transfer) => transfer.id.toString()));
-    expect(body.transfers[0]).toMatchObject({ direction: 'debit', amount: '50000', event_type: 'deposit', leg: 'amount', event_time: '2024-03-01T08:00:00.000Z' });
+    expect(body.transfers.map((transfer: { id: string }) => transfer.id)).toEqual(
+      ledger_transfers.map((transfer) => transfer.id.toString()),
+    );
+    expect(body.transfers[0]).toMatchObject({
+      direction: 'debit',
+      amount: '50000',
+      event_type: 'deposit',
+      leg: 'amount',
+      event_time: '2024-03-01T08:00:00.000Z',
+    });
     expect(body.next_cursor).toBeNull();
   });
 
@@ -208,8 +258,14 @@ describe('trade records', () => {
     expect(all.trades[0].trade_id).toBe(trade_id);
     const first = (await get('/v1/trades?limit=1')).json();
     const second = (await get(`/v1/trades?limit=1&cursor=${first.next_cursor}`)).json();
-    expect([first.trades[0].trade_id, second.trades[0].trade_id]).toEqual(all.trades.slice(0, 2).map((trade: { trade_id: string }) => trade.trade_id));
-    expect((await get('/v1/trades?venue=bybit')).json().trades.every((trade: { record: { venue: string } }) => trade.record.venue === 'bybit')).toBe(true);
+    expect([first.trades[0].trade_id, second.trades[0].trade_id]).toEqual(
+      all.trades.slice(0, 2).map((trade: { trade_id: string }) => trade.trade_id),
+    );
+    expect(
+      (await get('/v1/trades?venue=bybit'))
+        .json()
+        .trades.every((trade: { record: { venue: string } }) => trade.record.venue === 'bybit'),
+    ).toBe(true);
   });
 
   it('GET /v1/trades/:id/explanation as text, JSON, or PDF by Accept', async () => {
@@ -240,18 +296,31 @@ describe('trade records', () => {
     expect(bytes.match(/\/Type \/Page\b/g)).toHaveLength(1);
 
     const without = await world.app({ render_trade_pdf: null });
-    const refused = await without.inject({ method: 'GET', url, headers: { ...bearer(tokens.reader), accept: 'application/pdf' } });
+    const refused = await without.inject({
+      method: 'GET',
+      url,
+      headers: { ...bearer(tokens.reader), accept: 'application/pdf' },
+    });
     expect(refused.statusCode).toBe(406);
     expect(refused.json().error.code).toBe('KEEL_ERR_API_PDF_UNAVAILABLE');
 
     const seen: unknown[] = [];
     const with_renderer = await world.app({
       render_trade_pdf: async (record, explanation, stored) => {
-        seen.push({ trade_id: record.trade_id, first_line: explanation.split('\n')[0], version: stored.version, audit_sequence: stored.audit_sequence });
+        seen.push({
+          trade_id: record.trade_id,
+          first_line: explanation.split('\n')[0],
+          version: stored.version,
+          audit_sequence: stored.audit_sequence,
+        });
         return Buffer.from('%PDF-1.7 fake');
       },
     });
-    const fake = await with_renderer.inject({ method: 'GET', url, headers: { ...bearer(tokens.reader), accept: 'application/pdf' } });
+    const fake = await with_renderer.inject({
+      method: 'GET',
+      url,
+      headers: { ...bearer(tokens.reader), accept: 'application/pdf' },
+    });
     expect(fake.rawPayload.toString()).toBe('%PDF-1.7 fake');
     expect(seen).toEqual([
       {
@@ -267,7 +336,9 @@ describe('trade records', () => {
 describe('lots and disposals', () => {
   it('GET /v1/lots filters open and closed lots, as the audit store has them', async () => {
     const all = (await get('/v1/lots?limit=1000')).json().lots;
-    const { rows } = await world.db.pool.query<{ open: string; closed: string }>('select count(*) filter (where remaining_quantity > 0) as open, count(*) filter (where remaining_quantity = 0) as closed from lots');
+    const { rows } = await world.db.pool.query<{ open: string; closed: string }>(
+      'select count(*) filter (where remaining_quantity > 0) as open, count(*) filter (where remaining_quantity = 0) as closed from lots',
+    );
     expect(all).toHaveLength(Number(rows[0]!.open) + Number(rows[0]!.closed));
     const open = (await get('/v1/lots?open=true&limit=1000')).json().lots;
     const closed = (await get('/v1/lots?open=false&limit=1000')).json().lots;
@@ -299,10 +370,20 @@ describe('POST /v1/events', () => {
       { ...single_events.deposit, id: 'api-test:deposit:1' },
       { ...single_events.trade, id: 'api-test:trade:1', fees: undefined },
     ];
-    const response = await app.inject({ method: 'POST', url: '/v1/events', headers: bearer(tokens.writer), payload: events });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: bearer(tokens.writer),
+      payload: events,
+    });
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({ accepted: 2, event_ids: ['api-test:deposit:1', 'api-test:trade:1'] });
-    const single = await app.inject({ method: 'POST', url: '/v1/events', headers: bearer(tokens.writer), payload: { ...single_events.income, id: 'api-test:income:1' } });
+    const single = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: bearer(tokens.writer),
+      payload: { ...single_events.income, id: 'api-test:income:1' },
+    });
     expect(single.json()).toEqual({ accepted: 1, event_ids: ['api-test:income:1'] });
     const messages = await readTopic(testKafka(), world.topics.events_topic, 3);
     const by_id = new Map(messages.map((message) => [JSON.parse(message.value!).id as string, message]));
@@ -319,23 +400,42 @@ describe('POST /v1/events', () => {
       method: 'POST',
       url: '/v1/events',
       headers: bearer(tokens.writer),
-      payload: [single_events.deposit, single_events.deposit, single_events.deposit, { ...single_events.trade, fees: [{ asset: 'BNB', amount: 'lots' }], side: 'hold' }, { type: 'nonsense' }],
+      payload: [
+        single_events.deposit,
+        single_events.deposit,
+        single_events.deposit,
+        { ...single_events.trade, fees: [{ asset: 'BNB', amount: 'lots' }], side: 'hold' },
+        { type: 'nonsense' },
+      ],
     });
     expect(response.statusCode).toBe(400);
     const body = response.json();
     expect(body.error.code).toBe('KEEL_ERR_API_VALIDATION');
-    expect(body.error.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: '[3].fees.0.amount' }), expect.objectContaining({ path: '[3].side' }), expect.objectContaining({ path: '[4].type' })]));
+    expect(body.error.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: '[3].fees.0.amount' }),
+        expect.objectContaining({ path: '[3].side' }),
+        expect.objectContaining({ path: '[4].type' }),
+      ]),
+    );
     expect(published).toEqual([]);
   });
 
   it('refuses bad JSON, other media types, too many events and too large a body with coded errors', async () => {
     const post = (payload: string | object, headers: Record<string, string> = {}) =>
-      app.inject({ method: 'POST', url: '/v1/events', headers: { ...bearer(tokens.writer), 'content-type': 'application/json', ...headers }, payload });
+      app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { ...bearer(tokens.writer), 'content-type': 'application/json', ...headers },
+        payload,
+      });
     const bad_json = await post('{"id": ');
     expect([bad_json.statusCode, bad_json.json().error.code]).toEqual([400, 'KEEL_ERR_API_BODY_INVALID_JSON']);
     const text = await post('hello', { 'content-type': 'text/plain' });
     expect([text.statusCode, text.json().error.code]).toEqual([415, 'KEEL_ERR_API_UNSUPPORTED_MEDIA_TYPE']);
-    const many = await post(Array.from({ length: 1001 }, (_, index) => ({ ...single_events.income, id: `many:${index}` })));
+    const many = await post(
+      Array.from({ length: 1001 }, (_, index) => ({ ...single_events.income, id: `many:${index}` })),
+    );
     expect([many.statusCode, many.json().error.code]).toEqual([413, 'KEEL_ERR_API_TOO_MANY_EVENTS']);
     const small = await world.app({ limits: { body_limit_bytes: 2_048 } });
     const large = await small.inject({
@@ -348,8 +448,12 @@ describe('POST /v1/events', () => {
   });
 
   it('rate-limits writes per token, with a coded 429', async () => {
-    const limited = await world.app({ limits: { writes_per_minute: 2 }, publisher: { publish: async () => undefined } });
-    const post = (token: string) => limited.inject({ method: 'POST', url: '/v1/events', headers: bearer(token), payload: single_events.income });
+    const limited = await world.app({
+      limits: { writes_per_minute: 2 },
+      publisher: { publish: async () => undefined },
+    });
+    const post = (token: string) =>
+      limited.inject({ method: 'POST', url: '/v1/events', headers: bearer(token), payload: single_events.income });
     expect((await post(tokens.writer)).statusCode).toBe(202);
     expect((await post(tokens.writer)).statusCode).toBe(202);
     const third = await post(tokens.writer);
@@ -358,25 +462,38 @@ describe('POST /v1/events', () => {
     expect(third.headers['retry-after']).toBeDefined();
     // Another token has its own allowance; reads have theirs (1200 a minute by default).
     expect((await post(tokens.admin)).statusCode).toBe(202);
-    for (let index = 0; index < 5; index += 1) expect((await limited.inject({ method: 'GET', url: '/v1/lots', headers: bearer(tokens.reader) })).statusCode).toBe(200);
+    for (let index = 0; index < 5; index += 1)
+      expect(
+        (await limited.inject({ method: 'GET', url: '/v1/lots', headers: bearer(tokens.reader) })).statusCode,
+      ).toBe(200);
   });
 
   it('rate-limits reads per token and route, never health and readiness', async () => {
     const limited = await world.app({ limits: { reads_per_minute: 3 } });
-    const read = (url: string, token: string = tokens.reader) => limited.inject({ method: 'GET', url, headers: bearer(token) });
+    const read = (url: string, token: string = tokens.reader) =>
+      limited.inject({ method: 'GET', url, headers: bearer(token) });
     for (let index = 0; index < 3; index += 1) expect((await read('/v1/lots')).statusCode).toBe(200);
     const fourth = await read('/v1/lots');
     expect(fourth.statusCode).toBe(429);
-    expect(fourth.json().error).toMatchObject({ code: 'KEEL_ERR_API_RATE_LIMITED', message: expect.stringMatching(/^at most 3 read requests per minute on this route; retry in \d+ s$/) });
+    expect(fourth.json().error).toMatchObject({
+      code: 'KEEL_ERR_API_RATE_LIMITED',
+      message: expect.stringMatching(/^at most 3 read requests per minute on this route; retry in \d+ s$/),
+    });
     expect(fourth.headers['retry-after']).toBeDefined();
     expect((await read('/v1/disposals')).statusCode).toBe(200);
     expect((await read('/v1/lots', tokens.admin)).statusCode).toBe(200);
-    for (let index = 0; index < 5; index += 1) expect((await limited.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    for (let index = 0; index < 5; index += 1)
+      expect((await limited.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
   it('answers 503 with a coded error when the event log cannot take the events', async () => {
     const failing = await world.app({ publisher: { publish: async () => Promise.reject(new Error('broker down')) } });
-    const response = await failing.inject({ method: 'POST', url: '/v1/events', headers: bearer(tokens.writer), payload: single_events.income });
+    const response = await failing.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: bearer(tokens.writer),
+      payload: single_events.income,
+    });
     expect(response.statusCode).toBe(503);
     expect(response.json().error.code).toBe('KEEL_ERR_API_PUBLISH_FAILED');
   });
@@ -425,7 +542,16 @@ describe('GET /docs', () => {
 describe('the account catalogue behind /v1/balances', () => {
   it('picks up accounts of events stored after it was first read', async () => {
     expect((await get('/v1/balances?venue=kraken')).json().balances).toEqual([]);
-    const deposit = parseEvent({ ...single_events.deposit, id: 'kraken:main:deposit:1', venue: 'kraken', account: 'main', asset: 'ETH', amount: '3', fee: undefined, cost_basis: undefined });
+    const deposit = parseEvent({
+      ...single_events.deposit,
+      id: 'kraken:main:deposit:1',
+      venue: 'kraken',
+      account: 'main',
+      asset: 'ETH',
+      amount: '3',
+      fee: undefined,
+      cost_basis: undefined,
+    });
     if (!deposit.ok) throw new Error(JSON.stringify(deposit.issues));
     await postEventLines([{ ok: true, event: deposit.event, line: 1 }], world.ledger, world.registry);
     const client = await world.db.pool.connect();

@@ -23,15 +23,26 @@ describe('the listening server', () => {
     expect(unauthorised.status).toBe(401);
     expect(unauthorised.headers.get('www-authenticate')).toContain('Bearer');
 
-    const balances = await fetch(`${address}/v1/balances?venue=binance&type=cash&asset=USDT`, { headers: bearer(tokens.reader) });
+    const balances = await fetch(`${address}/v1/balances?venue=binance&type=cash&asset=USDT`, {
+      headers: bearer(tokens.reader),
+    });
     expect(balances.status).toBe(200);
-    expect(((await balances.json()) as { balances: unknown[] }).balances).toEqual([expect.objectContaining({ venue: 'binance', account: 'spot-main', type: 'cash', asset: 'USDT' })]);
+    expect(((await balances.json()) as { balances: unknown[] }).balances).toEqual([
+      expect.objectContaining({ venue: 'binance', account: 'spot-main', type: 'cash', asset: 'USDT' }),
+    ]);
 
-    const explanation = await fetch(`${address}/v1/trades/${encodeURIComponent('binance:spot-main:order:8812001')}/explanation`, { headers: { ...bearer(tokens.reader), accept: 'text/plain' } });
+    const explanation = await fetch(
+      `${address}/v1/trades/${encodeURIComponent('binance:spot-main:order:8812001')}/explanation`,
+      { headers: { ...bearer(tokens.reader), accept: 'text/plain' } },
+    );
     expect(explanation.status).toBe(200);
     expect(await explanation.text()).toMatch(/^Trade binance:spot-main:order:8812001: BUY 0\.5 BTC/);
 
-    const posted = await fetch(`${address}/v1/events`, { method: 'POST', headers: { ...bearer(tokens.writer), 'content-type': 'application/json' }, body: '[]' });
+    const posted = await fetch(`${address}/v1/events`, {
+      method: 'POST',
+      headers: { ...bearer(tokens.writer), 'content-type': 'application/json' },
+      body: '[]',
+    });
     expect(posted.status).toBe(400);
     expect(((await posted.json()) as { error: { code: string } }).error.code).toBe('KEEL_ERR_API_VALIDATION');
 

@@ -38,7 +38,9 @@ export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
 
-export const example_events: KeelEvent[] = await readValidEventFile(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'));
+export const example_events: KeelEvent[] = await readValidEventFile(
+  join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'),
+);
 
 export type ApiWorld = {
   db: TestDatabase;
@@ -68,7 +70,10 @@ export async function createApiWorld(events: readonly KeelEvent[] = example_even
   const after = now_ns();
   const client = await db.pool.connect();
   try {
-    await storeEvents(client, events.map((event) => ({ event, source: null })));
+    await storeEvents(
+      client,
+      events.map((event) => ({ event, source: null })),
+    );
     await seal(client, registry, {});
   } finally {
     client.release();

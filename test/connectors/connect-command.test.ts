@@ -13,9 +13,19 @@ const main = join(import.meta.dirname, '..', '..', 'cli', 'main.ts');
 describe('keel connect', () => {
   it('--replay DIR publishes every recorded session into the event topic (real broker)', async () => {
     const topics = uniqueTopics('connect-replay');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', main, 'connect', '--replay', sessions_directory], {
-      env: { ...process.env, KAFKA_BROKERS: kafkaBrokers().join(','), KEEL_EVENTS_TOPIC: topics.events_topic, KEEL_DLQ_TOPIC: topics.dlq_topic, KEEL_EVENTS_PARTITIONS: '2' },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', main, 'connect', '--replay', sessions_directory],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: kafkaBrokers().join(','),
+          KEEL_EVENTS_TOPIC: topics.events_topic,
+          KEEL_DLQ_TOPIC: topics.dlq_topic,
+          KEEL_EVENTS_PARTITIONS: '2',
+        },
+      },
+    );
     const summary = JSON.parse(stdout);
     expect(summary.recordings).toBe(18);
     expect(summary.events_published).toBeGreaterThan(40);
@@ -27,16 +37,28 @@ describe('keel connect', () => {
   });
 
   it('without an API key: exit 1 and a message that says where keys go, never a stack', async () => {
-    const failure = await run(process.execPath, ['--import', 'tsx', main, 'connect', '--venue', 'bybit', '--account', 'unified-main', '--once'], {
-      env: { ...process.env, KEEL_CREDENTIALS_FILE: '' },
-    }).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run(
+      process.execPath,
+      ['--import', 'tsx', main, 'connect', '--venue', 'bybit', '--account', 'unified-main', '--once'],
+      {
+        env: { ...process.env, KEEL_CREDENTIALS_FILE: '' },
+      },
+    ).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1 });
-    expect((failure as { stderr: string }).stderr).toContain('KEEL_ERR_CONNECTOR_CREDENTIALS_MISSING: no API key for bybit/unified-main: set KEEL_BYBIT_UNIFIED_MAIN_API_KEY');
+    expect((failure as { stderr: string }).stderr).toContain(
+      'KEEL_ERR_CONNECTOR_CREDENTIALS_MISSING: no API key for bybit/unified-main: set KEEL_BYBIT_UNIFIED_MAIN_API_KEY',
+    );
   });
 
   it('an unknown venue is refused with a coded error naming the venues', async () => {
-    const failure = await run(process.execPath, ['--import', 'tsx', main, 'connect', '--venue', 'mtgox', '--account', 'a'], { env: process.env }).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run(
+      process.execPath,
+      ['--import', 'tsx', main, 'connect', '--venue', 'mtgox', '--account', 'a'],
+      { env: process.env },
+    ).catch((error: { code: number; stderr: string }) => error);
     expect((failure as { stderr: string }).stderr).toContain('KEEL_ERR_CONNECTOR_VENUE_UNKNOWN');
-    expect((failure as { stderr: string }).stderr).toContain('binance, binanceusdm, bybit, okx, kraken, coinbase, deribit');
+    expect((failure as { stderr: string }).stderr).toContain(
+      'binance, binanceusdm, bybit, okx, kraken, coinbase, deribit',
+    );
   });
 });

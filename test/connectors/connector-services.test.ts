@@ -49,14 +49,21 @@ describe('replaying every recording into Kafka, cursors in PostgreSQL', () => {
 
     const messages = await readTopic(kafka, topics.events_topic, published);
     expect(messages).toHaveLength(published);
-    const received = messages.map((message) => JSON.parse(message.value!) as { id: string; venue: string; account: string });
+    const received = messages.map(
+      (message) => JSON.parse(message.value!) as { id: string; venue: string; account: string },
+    );
     expect(new Set(received.map((event) => event.id)).size).toBe(published);
     expect(received.map((event) => event.id).sort()).toEqual(expected.events.map((event) => event.id).sort());
-    for (const [index, event] of received.entries()) expect(messages[index]!.key).toBe(`${event.venue}/${event.account}`);
+    for (const [index, event] of received.entries())
+      expect(messages[index]!.key).toBe(`${event.venue}/${event.account}`);
     const letters = await readTopic(kafka, topics.dlq_topic, dead_lettered);
-    expect(letters.map((letter) => JSON.parse(letter.value!).code)).toEqual(Array(dead_lettered).fill('KEEL_ERR_CONNECTOR_RECORD_MALFORMED'));
+    expect(letters.map((letter) => JSON.parse(letter.value!).code)).toEqual(
+      Array(dead_lettered).fill('KEEL_ERR_CONNECTOR_RECORD_MALFORMED'),
+    );
 
-    const rows = await database.pool.query<{ venue: string; account: string; stream: string }>('select venue, account, stream from connector_cursors order by 1, 2, 3');
+    const rows = await database.pool.query<{ venue: string; account: string; stream: string }>(
+      'select venue, account, stream from connector_cursors order by 1, 2, 3',
+    );
     expect(rows.rows).toContainEqual({ venue: 'bybit', account: 'unified-main', stream: 'funding' });
     expect(rows.rows).toContainEqual({ venue: 'deribit', account: 'main', stream: 'transfers' });
 
@@ -71,15 +78,41 @@ describe('OHLCV price loader', () => {
   it('stores each candle close as the price at the candle end, exactly, once', async () => {
     const session: ReplaySession = {
       ...loadSession(join(sessions_directory, 'binance-spot.session.json')),
-      responses: [{ method: 'GET', path: '/api/v3/klines', from: { file: '../ccxt/response/binance.json', method: 'fetchOHLCV', case: 0 }, repeat: true, status: 200 }],
+      responses: [
+        {
+          method: 'GET',
+          path: '/api/v3/klines',
+          from: { file: '../ccxt/response/binance.json', method: 'fetchOHLCV', case: 0 },
+          repeat: true,
+          status: 200,
+        },
+      ],
     };
     const { exchange } = replayExchange(session);
-    const request = { venue: 'binance', symbol: 'BTC/USDT', timeframe: '1h', since_ms: 1706630400000, until_ms: 1706637600000 };
+    const request = {
+      venue: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+      since_ms: 1706630400000,
+      until_ms: 1706637600000,
+    };
     expect(await loadPrices(exchange, database.pool, request)).toBe(3);
     expect(await loadPrices(exchange, database.pool, request)).toBe(0);
-    const rows = await database.pool.query<{ asset: string; currency: string; price_time: Date; source: string; price: string }>('select asset, currency, price_time, source, price::text from prices order by price_time');
+    const rows = await database.pool.query<{
+      asset: string;
+      currency: string;
+      price_time: Date;
+      source: string;
+      price: string;
+    }>('select asset, currency, price_time, source, price::text from prices order by price_time');
     expect(rows.rows.map((row) => ({ ...row, price_time: row.price_time.toISOString() }))).toEqual([
-      { asset: 'BTC', currency: 'USDT', price_time: '2024-01-30T17:00:00.000Z', source: 'binance:BTC/USDT:1h:close', price: '43488.71' },
+      {
+        asset: 'BTC',
+        currency: 'USDT',
+        price_time: '2024-01-30T17:00:00.000Z',
+        source: 'binance:BTC/USDT:1h:close',
+        price: '43488.71',
+      },
       expect.objectContaining({ price_time: '2024-01-30T18:00:00.000Z' }),
       expect.objectContaining({ price_time: '2024-01-30T19:00:00.000Z' }),
     ]);

@@ -23,7 +23,15 @@ afterEach(() => {
 });
 
 function deposit(id: string, asset: string, amount: string) {
-  const parsed = parseEvent({ id: `binance:spot-main:deposit:${id}`, type: 'deposit', time: '2023-12-01T00:00:00.000Z', venue: 'binance', account: 'spot-main', asset, amount });
+  const parsed = parseEvent({
+    id: `binance:spot-main:deposit:${id}`,
+    type: 'deposit',
+    time: '2023-12-01T00:00:00.000Z',
+    venue: 'binance',
+    account: 'spot-main',
+    asset,
+    amount,
+  });
   if (!parsed.ok) throw new Error('bad test event');
   return { ok: true as const, event: parsed.event, line: 1 };
 }
@@ -47,18 +55,35 @@ describe('reconcile', () => {
     const ledger = await JournaledLedger.open(directory);
     try {
       const registry = new AssetRegistry();
-      const report = await postEventLines([deposit('ltc', 'LTC', '0.919741'), deposit('eth', 'ETH', '0.02')], ledger, registry);
+      const report = await postEventLines(
+        [deposit('ltc', 'LTC', '0.919741'), deposit('eth', 'ETH', '0.02')],
+        ledger,
+        registry,
+      );
       expect(report.events.posted).toBe(2);
 
       const session: ReplaySession = {
         ...loadSession(join(sessions_directory, 'binance-spot.session.json')),
-        responses: [{ method: 'GET', path: '/api/v3/account', from: { file: '../ccxt/response/binance.json', method: 'fetchBalance', case: 0 }, repeat: false, status: 200 }],
+        responses: [
+          {
+            method: 'GET',
+            path: '/api/v3/account',
+            from: { file: '../ccxt/response/binance.json', method: 'fetchBalance', case: 0 },
+            repeat: false,
+            status: 200,
+          },
+        ],
       };
       const { exchange, replay } = replayExchange(session);
       const result = await reconcile(exchange, ledger, registry, 'binance', 'spot-main');
       expect(replay.unused()).toEqual([]);
       expect(result.matched).toEqual([{ asset: 'LTC', ledger: '0.919741', venue: '0.919741', difference: '0' }]);
-      expect(result.differences).toContainEqual({ asset: 'ETH', ledger: '0.02', venue: '0.02229833', difference: '0.00229833' });
+      expect(result.differences).toContainEqual({
+        asset: 'ETH',
+        ledger: '0.02',
+        venue: '0.02229833',
+        difference: '0.00229833',
+      });
       expect(result.differences.every((line) => line.asset !== 'BTC')).toBe(true); // zero on both sides
 
       const metrics = createConnectorMetrics(new Registry());

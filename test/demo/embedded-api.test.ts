@@ -12,7 +12,9 @@ import { readValidEventFile } from '../../engine/event-file.js';
 
 const token = 'embedded-test-token-0123456789';
 const headers = { authorization: `Bearer ${token}` };
-const examples: KeelEvent[] = await readValidEventFile(join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'));
+const examples: KeelEvent[] = await readValidEventFile(
+  join(import.meta.dirname, '..', '..', 'examples', 'events.jsonl'),
+);
 
 let keel: EmbeddedKeel;
 let app: ApiApp;
@@ -37,19 +39,31 @@ afterAll(async () => {
 });
 
 describe('the API on the embedded defaults', () => {
-  it('accepts events, posts and audits them in process, and answers balances and trade explanations', { timeout: 60_000 }, async () => {
-    const accepted = await app.inject({ method: 'POST', url: '/v1/events', headers, payload: examples });
-    expect(accepted.statusCode, accepted.body).toBe(202);
+  it(
+    'accepts events, posts and audits them in process, and answers balances and trade explanations',
+    { timeout: 60_000 },
+    async () => {
+      const accepted = await app.inject({ method: 'POST', url: '/v1/events', headers, payload: examples });
+      expect(accepted.statusCode, accepted.body).toBe(202);
 
-    const balances = await app.inject({ method: 'GET', url: '/v1/balances?venue=binance&account=spot-main&asset=USDT&type=cash', headers });
-    expect(balances.statusCode, balances.body).toBe(200);
-    expect(JSON.stringify(balances.json())).toContain('11643.56');
+      const balances = await app.inject({
+        method: 'GET',
+        url: '/v1/balances?venue=binance&account=spot-main&asset=USDT&type=cash',
+        headers,
+      });
+      expect(balances.statusCode, balances.body).toBe(200);
+      expect(JSON.stringify(balances.json())).toContain('11643.56');
 
-    const explanation = await app.inject({ method: 'GET', url: `/v1/trades/${encodeURIComponent('binance:spot-main:order:8812001')}/explanation`, headers: { ...headers, accept: 'text/plain' } });
-    expect(explanation.statusCode, explanation.body).toBe(200);
-    expect(explanation.body).toContain('strategy momentum (version 2.1.0)');
+      const explanation = await app.inject({
+        method: 'GET',
+        url: `/v1/trades/${encodeURIComponent('binance:spot-main:order:8812001')}/explanation`,
+        headers: { ...headers, accept: 'text/plain' },
+      });
+      expect(explanation.statusCode, explanation.body).toBe(200);
+      expect(explanation.body).toContain('strategy momentum (version 2.1.0)');
 
-    const verify = await app.inject({ method: 'GET', url: '/v1/audit/verify', headers });
-    expect(verify.json()).toMatchObject({ ok: true });
-  });
+      const verify = await app.inject({ method: 'GET', url: '/v1/audit/verify', headers });
+      expect(verify.json()).toMatchObject({ ok: true });
+    },
+  );
 });

@@ -10,7 +10,16 @@ import type { Ledger, Transfer } from '../../ledger/ledger-port.js';
 import { createKafka } from '../../platform/kafka.js';
 import { createLogger } from '../../platform/logger.js';
 import { generateEvents } from '../support/event-generator.js';
-import { createTopics, kafkaBrokers, publish, testKafka, uniqueTopics, waitForGroupCaughtUp, withAdmin, type TestTopics } from '../support/kafka-test-kit.js';
+import {
+  createTopics,
+  kafkaBrokers,
+  publish,
+  testKafka,
+  uniqueTopics,
+  waitForGroupCaughtUp,
+  withAdmin,
+  type TestTopics,
+} from '../support/kafka-test-kit.js';
 import { checkLedgerInvariants } from '../support/ledger-invariants.js';
 import { startPrivateKafka } from '../support/private-services.js';
 
@@ -42,12 +51,19 @@ class SwitchableOutageLedgerMock extends EmbeddedLedger {
 
 function startEngine(ledger: Ledger, topics: TestTopics, metrics_registry: Registry, brokers = kafkaBrokers()) {
   const logger = createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'silent');
-  const engine = new PostingEngine(createKafka({ brokers, client_id: 'keel-engine-test' }, logger), ledger, registry, createEngineMetrics(metrics_registry), logger, {
-    ...topics,
-    events_partitions: 2,
-    session_timeout_ms: 6_000,
-    retry_backoff_ms_max: 500,
-  });
+  const engine = new PostingEngine(
+    createKafka({ brokers, client_id: 'keel-engine-test' }, logger),
+    ledger,
+    registry,
+    createEngineMetrics(metrics_registry),
+    logger,
+    {
+      ...topics,
+      events_partitions: 2,
+      session_timeout_ms: 6_000,
+      retry_backoff_ms_max: 500,
+    },
+  );
   running.push(engine);
   return engine;
 }
@@ -87,28 +103,33 @@ describe('posting engine through outages', () => {
     expect(report.problems).toEqual([]);
   });
 
-  it('loses nothing and posts nothing twice when the broker crashes and restarts mid-stream', { timeout: 300_000 }, async () => {
-    // A private broker: restarting the shared one would disturb every test running beside this one.
-    const broker = await startPrivateKafka();
-    cleanup.push(() => broker.stop());
-    const kafka = testKafka([broker.address]);
-    const topics = uniqueTopics('broker-restart');
-    await createTopics(kafka, topics, 2);
-    const events = [...generateEvents(150_000, { seed: 505 })];
-    await publish(kafka, topics.events_topic, events);
-    const ledger = new EmbeddedLedger();
-    const metrics_registry = new Registry();
-    await startEngine(ledger, topics, metrics_registry, [broker.address]).start();
+  it(
+    'loses nothing and posts nothing twice when the broker crashes and restarts mid-stream',
+    { timeout: 300_000 },
+    async () => {
+      // A private broker: restarting the shared one would disturb every test running beside this one.
+      const broker = await startPrivateKafka();
+      cleanup.push(() => broker.stop());
+      const kafka = testKafka([broker.address]);
+      const topics = uniqueTopics('broker-restart');
+      await createTopics(kafka, topics, 2);
+      const events = [...generateEvents(150_000, { seed: 505 })];
+      await publish(kafka, topics.events_topic, events);
+      const ledger = new EmbeddedLedger();
+      const metrics_registry = new Registry();
+      await startEngine(ledger, topics, metrics_registry, [broker.address]).start();
 
-    // Wait until posting is under way, then crash the broker (SIGKILL) and bring it back on the same data.
-    const posted = async () => (await metrics_registry.getSingleMetric('keel_engine_events_consumed_total')?.get())?.values[0]?.value ?? 0;
-    while ((await posted()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    await broker.command('restart', 'kill');
-    expect(await posted()).toBeLessThan(events.length);
+      // Wait until posting is under way, then crash the broker (SIGKILL) and bring it back on the same data.
+      const posted = async () =>
+        (await metrics_registry.getSingleMetric('keel_engine_events_consumed_total')?.get())?.values[0]?.value ?? 0;
+      while ((await posted()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      await broker.command('restart', 'kill');
+      expect(await posted()).toBeLessThan(events.length);
 
-    await waitForGroupCaughtUp(kafka, topics.events_topic, topics.group_id, 180_000);
-    const report = await checkLedgerInvariants(ledger, events, registry);
-    expect(report.problems).toEqual([]);
-    expect(report.transfers).toBe(report.expected_transfers);
-  });
+      await waitForGroupCaughtUp(kafka, topics.events_topic, topics.group_id, 180_000);
+      const report = await checkLedgerInvariants(ledger, events, registry);
+      expect(report.problems).toEqual([]);
+      expect(report.transfers).toBe(report.expected_transfers);
+    },
+  );
 });

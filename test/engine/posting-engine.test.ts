@@ -12,7 +12,17 @@ import { createLogger } from '../../platform/logger.js';
 import { generateEvents, seededRandom } from '../support/event-generator.js';
 import { validEvent } from '../support/event-builders.js';
 import { example_events } from '../support/example-events.js';
-import { createTopics, kafkaBrokers, publish, readTopic, testKafka, uniqueTopics, waitForGroupCaughtUp, withAdmin, type TestTopics } from '../support/kafka-test-kit.js';
+import {
+  createTopics,
+  kafkaBrokers,
+  publish,
+  readTopic,
+  testKafka,
+  uniqueTopics,
+  waitForGroupCaughtUp,
+  withAdmin,
+  type TestTopics,
+} from '../support/kafka-test-kit.js';
 import { checkLedgerInvariants } from '../support/ledger-invariants.js';
 
 const registry = new AssetRegistry();
@@ -31,7 +41,10 @@ afterEach(async () => {
 function startEngine(ledger: Ledger, topics: TestTopics, metrics_registry = new Registry()) {
   const metrics = createEngineMetrics(metrics_registry);
   const engine = new PostingEngine(
-    createKafka({ brokers: kafkaBrokers(), client_id: 'keel-engine-test' }, createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'silent')),
+    createKafka(
+      { brokers: kafkaBrokers(), client_id: 'keel-engine-test' },
+      createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'silent'),
+    ),
     ledger,
     registry,
     metrics,
@@ -83,7 +96,9 @@ describe('posting engine on a real Kafka broker', () => {
     const random = seededRandom(202);
     const republished = events.filter(() => random() < 0.1);
     await publish(kafka, topics.events_topic, republished);
-    await withAdmin(kafka, (admin) => admin.resetOffsets({ groupId: topics.group_id, topic: topics.events_topic, earliest: true }));
+    await withAdmin(kafka, (admin) =>
+      admin.resetOffsets({ groupId: topics.group_id, topic: topics.events_topic, earliest: true }),
+    );
     const metrics_registry = new Registry();
     const second = startEngine(ledger, topics, metrics_registry);
     await second.started;
@@ -93,7 +108,9 @@ describe('posting engine on a real Kafka broker', () => {
     expect(report.problems).toEqual([]);
     expect(report.transfers / report.expected_transfers).toBe(1);
     expect(await counter(metrics_registry, 'keel_engine_events_posted_total')).toBe(0);
-    expect(await counter(metrics_registry, 'keel_engine_events_duplicate_total')).toBe(events.length + republished.length);
+    expect(await counter(metrics_registry, 'keel_engine_events_duplicate_total')).toBe(
+      events.length + republished.length,
+    );
   });
 
   it('dead-letters poison messages with their reason and source offset, and keeps posting the good events after them', async () => {
@@ -105,9 +122,18 @@ describe('posting engine on a real Kafka broker', () => {
     const good_after = [...generateEvents(20, { seed: 304 })];
     const poison = [
       { key: 'binance/spot-main', value: '{"id": "broken", "type": ' },
-      { key: 'binance/spot-main', value: JSON.stringify({ ...example_events.deposit, id: 'unknown-type', type: 'swap' }) },
-      { key: 'binance/spot-main', value: JSON.stringify({ ...example_events.trade, id: 'fee-without-amount', fees: [{ asset: 'BNB' }] }) },
-      { key: 'binance/spot-main', value: JSON.stringify({ ...example_events.withdrawal, id: 'too-precise', amount: '1.0000000000001' }) },
+      {
+        key: 'binance/spot-main',
+        value: JSON.stringify({ ...example_events.deposit, id: 'unknown-type', type: 'swap' }),
+      },
+      {
+        key: 'binance/spot-main',
+        value: JSON.stringify({ ...example_events.trade, id: 'fee-without-amount', fees: [{ asset: 'BNB' }] }),
+      },
+      {
+        key: 'binance/spot-main',
+        value: JSON.stringify({ ...example_events.withdrawal, id: 'too-precise', amount: '1.0000000000001' }),
+      },
       { key: 'binance/spot-main', value: Buffer.from([0xff, 0xfe, 0x00, 0x01]) },
       { key: 'binance/spot-main', value: null },
     ];
@@ -120,7 +146,9 @@ describe('posting engine on a real Kafka broker', () => {
     await startEngine(ledger, topics, metrics_registry).started;
     await waitForGroupCaughtUp(kafka, topics.events_topic, topics.group_id);
 
-    const letters = (await readTopic(kafka, topics.dlq_topic, poison.length + 1)).map((message) => JSON.parse(message.value!) as DeadLetter);
+    const letters = (await readTopic(kafka, topics.dlq_topic, poison.length + 1)).map(
+      (message) => JSON.parse(message.value!) as DeadLetter,
+    );
     expect(letters.map((letter) => [letter.source.offset, letter.kind])).toEqual([
       ['20', 'invalid'],
       ['21', 'invalid'],
@@ -130,14 +158,38 @@ describe('posting engine on a real Kafka broker', () => {
       ['25', 'invalid'],
       ['26', 'conflict'],
     ]);
-    expect(letters[0]).toMatchObject({ code: 'KEEL_ERR_ENGINE_EVENT_MALFORMED', reason: expect.stringContaining('malformed JSON'), payload: poison[0]!.value });
-    expect(letters[1]).toMatchObject({ code: 'KEEL_ERR_ENGINE_EVENT_INVALID', reason: expect.stringContaining('type'), event_id: 'unknown-type' });
-    expect(letters[2]).toMatchObject({ reason: expect.stringContaining('fees.0.amount'), event_id: 'fee-without-amount' });
-    expect(letters[3]).toMatchObject({ code: 'KEEL_ERR_LEDGER_AMOUNT_TOO_PRECISE', reason: expect.stringContaining('amount') });
-    expect(letters[4]).toMatchObject({ reason: expect.stringContaining('UTF-8'), payload: null, payload_base64: Buffer.from([0xff, 0xfe, 0x00, 0x01]).toString('base64') });
+    expect(letters[0]).toMatchObject({
+      code: 'KEEL_ERR_ENGINE_EVENT_MALFORMED',
+      reason: expect.stringContaining('malformed JSON'),
+      payload: poison[0]!.value,
+    });
+    expect(letters[1]).toMatchObject({
+      code: 'KEEL_ERR_ENGINE_EVENT_INVALID',
+      reason: expect.stringContaining('type'),
+      event_id: 'unknown-type',
+    });
+    expect(letters[2]).toMatchObject({
+      reason: expect.stringContaining('fees.0.amount'),
+      event_id: 'fee-without-amount',
+    });
+    expect(letters[3]).toMatchObject({
+      code: 'KEEL_ERR_LEDGER_AMOUNT_TOO_PRECISE',
+      reason: expect.stringContaining('amount'),
+    });
+    expect(letters[4]).toMatchObject({
+      reason: expect.stringContaining('UTF-8'),
+      payload: null,
+      payload_base64: Buffer.from([0xff, 0xfe, 0x00, 0x01]).toString('base64'),
+    });
     expect(letters[5]).toMatchObject({ reason: expect.stringContaining('empty message') });
-    expect(letters[6]).toMatchObject({ event_id: deposit.id, code: 'KEEL_ERR_ENGINE_EVENT_CONFLICT', reason: expect.stringContaining('exists with different') });
-    expect(letters.every((letter) => letter.source.topic === topics.events_topic && letter.source.partition === 0)).toBe(true);
+    expect(letters[6]).toMatchObject({
+      event_id: deposit.id,
+      code: 'KEEL_ERR_ENGINE_EVENT_CONFLICT',
+      reason: expect.stringContaining('exists with different'),
+    });
+    expect(
+      letters.every((letter) => letter.source.topic === topics.events_topic && letter.source.partition === 0),
+    ).toBe(true);
 
     const report = await checkLedgerInvariants(ledger, [...good_before, ...good_after], registry);
     expect(report.problems).toEqual([]);

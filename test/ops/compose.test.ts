@@ -45,7 +45,7 @@ type Compose = {
 /** Compose's interpolation: `$$`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`, `${VAR:+alternative}`. */
 function interpolate(text: string, env: Record<string, string>): string {
   let result = '';
-  for (let index = 0; index < text.length; ) {
+  for (let index = 0; index < text.length;) {
     if (text.startsWith('$$', index)) {
       result += '$';
       index += 2;
@@ -59,7 +59,13 @@ function interpolate(text: string, env: Record<string, string>): string {
       const inner = text.slice(index + 2, end - 1);
       const match = /^([A-Za-z_]\w*)(?:(:?)([-?+])([\s\S]*))?$/.exec(inner);
       if (match === null) throw new Error(`bad interpolation \${${inner}}`);
-      const [, name, colon, operator, argument] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined];
+      const [, name, colon, operator, argument] = match as unknown as [
+        string,
+        string,
+        string | undefined,
+        string | undefined,
+        string | undefined,
+      ];
       const value = env[name];
       const set = colon === ':' ? value !== undefined && value !== '' : value !== undefined;
       if (operator === '-') result += set ? value! : interpolate(argument ?? '', env);
@@ -84,7 +90,8 @@ function interpolate(text: string, env: Record<string, string>): string {
 function interpolateAll<T>(value: T, env: Record<string, string>): T {
   if (typeof value === 'string') return interpolate(value, env) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => interpolateAll(item, env)) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateAll(item, env)])) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateAll(item, env)])) as T;
   return value;
 }
 
@@ -102,13 +109,16 @@ function service(name: string): Service {
 
 function environment(name: string): Record<string, string> {
   const env = service(name).environment ?? {};
-  if (Array.isArray(env)) return Object.fromEntries(env.map((item) => [item.split('=')[0]!, item.slice(item.indexOf('=') + 1)]));
+  if (Array.isArray(env))
+    return Object.fromEntries(env.map((item) => [item.split('=')[0]!, item.slice(item.indexOf('=') + 1)]));
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)]));
 }
 
 function dependsOn(name: string): DependsOn {
   const depends = service(name).depends_on ?? {};
-  return Array.isArray(depends) ? Object.fromEntries(depends.map((item) => [item, { condition: 'service_started' }])) : depends;
+  return Array.isArray(depends)
+    ? Object.fromEntries(depends.map((item) => [item, { condition: 'service_started' }]))
+    : depends;
 }
 
 function words(value: string | string[] | undefined): string[] {
@@ -173,30 +183,59 @@ const series = (() => {
   const names = new Map<string, { metric: string; info: MetricInfo; part: 'value' | 'bucket' | 'sum' | 'count' }>();
   for (const [name, info] of code_metrics) {
     if (info.type === 'histogram') {
-      for (const part of ['bucket', 'sum', 'count'] as const) names.set(`${name}_${part}`, { metric: name, info, part });
+      for (const part of ['bucket', 'sum', 'count'] as const)
+        names.set(`${name}_${part}`, { metric: name, info, part });
     } else {
       names.set(name, { metric: name, info, part: 'value' });
-      if (info.type === 'summary') for (const part of ['sum', 'count'] as const) names.set(`${name}_${part}`, { metric: name, info, part });
+      if (info.type === 'summary')
+        for (const part of ['sum', 'count'] as const) names.set(`${name}_${part}`, { metric: name, info, part });
     }
   }
   names.set('up', { metric: 'up', info: { type: 'gauge', labels: new Set() }, part: 'value' });
   return names;
 })();
 
-const promql_keywords = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless', 'inf', 'nan']);
+const promql_keywords = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'and',
+  'or',
+  'unless',
+  'inf',
+  'nan',
+]);
 /** Labels every scraped series carries, whatever the code registers. */
 const target_labels = ['job', 'instance'];
 
 /** A small PromQL reader: the series an expression selects, the labels it groups or matches by. */
 function readPromQL(expr: string) {
   let text = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  const matcher_labels = [...text.matchAll(/\{([^}]*)\}/g)].flatMap((match) => [...match[1]!.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)].map((label) => label[1]!));
-  text = text.replace(/\{[^}]*\}/g, ' ').replace(/\[[^\]]*\]/g, ' ').replace(/\$\w+/g, ' ');
+  const matcher_labels = [...text.matchAll(/\{([^}]*)\}/g)].flatMap((match) =>
+    [...match[1]!.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)].map((label) => label[1]!),
+  );
+  text = text
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\$\w+/g, ' ');
   const grouping_labels: string[][] = [];
-  text = text.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_whole, _keyword: string, labels: string) => {
-    grouping_labels.push(labels.split(',').map((label) => label.trim()).filter((label) => label !== ''));
-    return ' ';
-  });
+  text = text.replace(
+    /\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g,
+    (_whole, _keyword: string, labels: string) => {
+      grouping_labels.push(
+        labels
+          .split(',')
+          .map((label) => label.trim())
+          .filter((label) => label !== ''),
+      );
+      return ' ';
+    },
+  );
   const names: string[] = [];
   for (const match of text.matchAll(/[a-zA-Z_:][\w:]*/g)) {
     const after = text.slice(match.index + match[0].length);
@@ -221,18 +260,33 @@ const dashboard_path = 'ops/grafana/dashboards/keel.json';
 const dashboard = JSON.parse(read(dashboard_path)) as { uid: string; title: string; panels: Panel[] };
 const all_panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
 const query_panels = all_panels.filter((panel) => panel.type !== 'row');
-const exprs = query_panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target, ...readPromQL(target.expr) })));
+const exprs = query_panels.flatMap((panel) =>
+  (panel.targets ?? []).map((target) => ({ panel, target, ...readPromQL(target.expr) })),
+);
 
 // ---- the tests ------------------------------------------------------------------------------
 
 describe('docker-compose.yml', () => {
   it('runs every part of the system, each from a pinned image or the Keel build', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['grafana', 'kafka', 'keel-api', 'keel-audit', 'keel-connectors', 'keel-engine', 'keel-migrate', 'postgres', 'prometheus', 'tigerbeetle'].sort(),
+      [
+        'grafana',
+        'kafka',
+        'keel-api',
+        'keel-audit',
+        'keel-connectors',
+        'keel-engine',
+        'keel-migrate',
+        'postgres',
+        'prometheus',
+        'tigerbeetle',
+      ].sort(),
     );
     const package_json = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
     // The server is the version of the pinned client.
-    expect(service('tigerbeetle').image).toBe(`ghcr.io/tigerbeetle/tigerbeetle:${package_json.dependencies['tigerbeetle-node']}`);
+    expect(service('tigerbeetle').image).toBe(
+      `ghcr.io/tigerbeetle/tigerbeetle:${package_json.dependencies['tigerbeetle-node']}`,
+    );
     expect(service('tigerbeetle').image).toBe('ghcr.io/tigerbeetle/tigerbeetle:0.17.9');
     expect(service('postgres').image).toMatch(/^postgres:\d+$/);
     expect(service('prometheus').image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
@@ -253,7 +307,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes ports on 127.0.0.1 only, each host port once', () => {
-    const published = Object.keys(compose.services).flatMap((name) => publishedPorts(name).map(([ip, host, container]) => ({ name, ip, host, container })));
+    const published = Object.keys(compose.services).flatMap((name) =>
+      publishedPorts(name).map(([ip, host, container]) => ({ name, ip, host, container })),
+    );
     for (const port of published) expect(port.ip, `${port.name} ${port.host}:${port.container}`).toBe('127.0.0.1');
     expect(new Set(published.map((port) => port.host)).size).toBe(published.length);
     const containerPorts = (name: string) => publishedPorts(name).map(([, , container]) => container);
@@ -273,7 +329,10 @@ describe('docker-compose.yml', () => {
 
   it('starts each process after what it needs, with the right conditions', () => {
     expect(dependsOn('keel-migrate')).toEqual({ postgres: { condition: 'service_healthy' } });
-    expect(dependsOn('keel-engine')).toEqual({ kafka: { condition: 'service_healthy' }, tigerbeetle: { condition: 'service_healthy' } });
+    expect(dependsOn('keel-engine')).toEqual({
+      kafka: { condition: 'service_healthy' },
+      tigerbeetle: { condition: 'service_healthy' },
+    });
     expect(dependsOn('keel-audit')).toEqual({
       kafka: { condition: 'service_healthy' },
       postgres: { condition: 'service_healthy' },
@@ -291,20 +350,23 @@ describe('docker-compose.yml', () => {
       for (const [dependency, { condition }] of Object.entries(dependsOn(name))) {
         expect(compose.services[dependency], `${name} → ${dependency}`).toBeDefined();
         expect(['service_started', 'service_healthy', 'service_completed_successfully']).toContain(condition);
-        if (condition === 'service_healthy') expect(service(dependency).healthcheck, `${dependency} needs a healthcheck`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(service(dependency).healthcheck, `${dependency} needs a healthcheck`).toBeDefined();
         // A one-shot must not be restarted, or "completed successfully" never comes.
         if (condition === 'service_completed_successfully') expect(service(dependency).restart, dependency).toBe('no');
       }
     }
     // Long-running services come back after a crash.
-    for (const name of ['tigerbeetle', 'keel-engine', 'keel-audit', 'keel-api', 'prometheus', 'grafana']) expect(service(name).restart, name).toBe('unless-stopped');
+    for (const name of ['tigerbeetle', 'keel-engine', 'keel-audit', 'keel-api', 'prometheus', 'grafana'])
+      expect(service(name).restart, name).toBe('unless-stopped');
   });
 
   it('gives each Keel process only variables platform/config.ts knows, and they validate', () => {
     expect(config_variables.size).toBeGreaterThan(20);
     expect(config_variables).toContain('KAFKA_BROKERS');
     for (const name of Object.keys(keel_services) as KeelService[]) {
-      for (const variable of Object.keys(environment(name))) expect(config_variables, `${name}: ${variable}`).toContain(variable);
+      for (const variable of Object.keys(environment(name)))
+        expect(config_variables, `${name}: ${variable}`).toContain(variable);
       expect(() => keelConfig(name), name).not.toThrow();
       const config = keelConfig(name);
       expect(config.ledger, name).toBe('tigerbeetle');
@@ -318,11 +380,15 @@ describe('docker-compose.yml', () => {
     // The API starts only with tokens: one to read and write, one for the metrics scraper.
     const scopes = keelConfig('keel-api').api.tokens.map((token) => token.scopes.join('+'));
     expect(scopes).toEqual(['read+write', 'metrics']);
-    const chosen = loadCompose({ KEEL_API_TOKEN: 'a-token-for-reading-and-writing', KEEL_METRICS_TOKEN: 'a-token-for-the-scraper-only' });
-    expect(loadConfig(interpolateAll(chosen.services['keel-api']!.environment as Record<string, string>, {})).api.tokens.map((token) => token.token)).toEqual([
-      'a-token-for-reading-and-writing',
-      'a-token-for-the-scraper-only',
-    ]);
+    const chosen = loadCompose({
+      KEEL_API_TOKEN: 'a-token-for-reading-and-writing',
+      KEEL_METRICS_TOKEN: 'a-token-for-the-scraper-only',
+    });
+    expect(
+      loadConfig(interpolateAll(chosen.services['keel-api']!.environment as Record<string, string>, {})).api.tokens.map(
+        (token) => token.token,
+      ),
+    ).toEqual(['a-token-for-reading-and-writing', 'a-token-for-the-scraper-only']);
   });
 
   it('points every Keel process at the services on the compose network, on the ports they listen on', () => {
@@ -345,8 +411,16 @@ describe('docker-compose.yml', () => {
       expect(config.tigerbeetle.replica_addresses, name).toEqual([`${ip}:${listen_port}`]);
       expect(String(config.tigerbeetle.cluster_id), name).toBe(cluster);
       // Whatever a process reaches, it starts after (the one-shot migration needs PostgreSQL only).
-      const reached = name === 'keel-migrate' ? ['postgres'] : name === 'keel-engine' ? ['kafka', 'tigerbeetle'] : name === 'keel-api' ? ['kafka', 'postgres', 'tigerbeetle'] : ['kafka', 'postgres'];
-      for (const dependency of reached) expect(Object.keys(dependsOn(name)), `${name} → ${dependency}`).toContain(dependency);
+      const reached =
+        name === 'keel-migrate'
+          ? ['postgres']
+          : name === 'keel-engine'
+            ? ['kafka', 'tigerbeetle']
+            : name === 'keel-api'
+              ? ['kafka', 'postgres', 'tigerbeetle']
+              : ['kafka', 'postgres'];
+      for (const dependency of reached)
+        expect(Object.keys(dependsOn(name)), `${name} → ${dependency}`).toContain(dependency);
     }
   });
 
@@ -356,7 +430,9 @@ describe('docker-compose.yml', () => {
     expect(entrypoint.slice(0, 4)).toEqual(['tini', '--', '/bin/sh', '-ec']);
     const script = entrypoint.at(-1)!;
     expect(script).toMatch(/if \[ ! -e \/data\/0_0\.tigerbeetle \]; then/);
-    expect(script).toContain('/tigerbeetle format --cluster=0 --replica=0 --replica-count=1 /data/0_0.tigerbeetle.formatting');
+    expect(script).toContain(
+      '/tigerbeetle format --cluster=0 --replica=0 --replica-count=1 /data/0_0.tigerbeetle.formatting',
+    );
     expect(script).toContain('mv /data/0_0.tigerbeetle.formatting /data/0_0.tigerbeetle');
     expect(script).toMatch(/exec \/tigerbeetle start --addresses=0\.0\.0\.0:3000 .*\/data\/0_0\.tigerbeetle$/m);
     expect(tigerbeetle.volumes).toEqual(['tigerbeetle-data:/data']);
@@ -372,10 +448,20 @@ describe('docker-compose.yml', () => {
     expect(directory.startsWith('/app/')).toBe(true);
     const in_repo = directory.slice('/app/'.length);
     expect(readdirSync(join(root, in_repo)).filter((file) => file.endsWith('.session.json')).length).toBeGreaterThan(0);
-    expect(read('Dockerfile')).toContain(`COPY ${in_repo.replace(/\/sessions$/, '')} ${in_repo.replace(/\/sessions$/, '')}`);
+    expect(read('Dockerfile')).toContain(
+      `COPY ${in_repo.replace(/\/sessions$/, '')} ${in_repo.replace(/\/sessions$/, '')}`,
+    );
     // A live account instead: its arguments from KEEL_CONNECT_ARGS.
     const live = loadCompose({ KEEL_CONNECT_ARGS: '--venue bybit --account unified-main --since 2024-01-01' });
-    expect(words(live.services['keel-connectors']!.command)).toEqual(['connect', '--venue', 'bybit', '--account', 'unified-main', '--since', '2024-01-01']);
+    expect(words(live.services['keel-connectors']!.command)).toEqual([
+      'connect',
+      '--venue',
+      'bybit',
+      '--account',
+      'unified-main',
+      '--since',
+      '2024-01-01',
+    ]);
   });
 });
 
@@ -390,7 +476,8 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
     expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/cli/main.js"]');
     expect((JSON.parse(read('package.json')) as { bin: Record<string, string> }).bin.keel).toBe('dist/cli/main.js');
-    for (const directory of ['migrations', 'examples', 'test/data/exchanges']) expect(dockerfile, directory).toContain(`COPY ${directory} ${directory}`);
+    for (const directory of ['migrations', 'examples', 'test/data/exchanges'])
+      expect(dockerfile, directory).toContain(`COPY ${directory} ${directory}`);
   });
 
   it('copies every source folder the build compiles', () => {
@@ -399,8 +486,20 @@ describe('Dockerfile', () => {
   });
 
   it('keeps dependencies, build output, caches and secrets out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
-    for (const pattern of ['node_modules', 'dist', '.cache', '.keel', '.git', '*.env', 'test/*', '!test/data/exchanges']) expect(ignored, pattern).toContain(pattern);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const pattern of [
+      'node_modules',
+      'dist',
+      '.cache',
+      '.keel',
+      '.git',
+      '*.env',
+      'test/*',
+      '!test/data/exchanges',
+    ])
+      expect(ignored, pattern).toContain(pattern);
   });
 });
 
@@ -411,15 +510,22 @@ describe('Prometheus (ops/prometheus/prometheus.yml)', () => {
     authorization?: { type?: string; credentials_file?: string };
     static_configs: { targets: string[] }[];
   };
-  const prometheus = parse(read('ops/prometheus/prometheus.yml')) as { global: { scrape_interval: string }; scrape_configs: ScrapeConfig[] };
+  const prometheus = parse(read('ops/prometheus/prometheus.yml')) as {
+    global: { scrape_interval: string };
+    scrape_configs: ScrapeConfig[];
+  };
   const job = (name: string) => prometheus.scrape_configs.find((config) => config.job_name === name);
 
   it('is the configuration the prometheus service loads', () => {
     const prometheus_service = service('prometheus');
-    const config_file = words(prometheus_service.command).find((flag) => flag.startsWith('--config.file='))?.slice('--config.file='.length);
+    const config_file = words(prometheus_service.command)
+      .find((flag) => flag.startsWith('--config.file='))
+      ?.slice('--config.file='.length);
     expect(prometheus_service.volumes).toContain(`./ops/prometheus/prometheus.yml:${config_file}:ro`);
     expect(prometheus.global.scrape_interval).toMatch(/^\d+s$/);
-    expect(new Set(prometheus.scrape_configs.map((config) => config.job_name)).size).toBe(prometheus.scrape_configs.length);
+    expect(new Set(prometheus.scrape_configs.map((config) => config.job_name)).size).toBe(
+      prometheus.scrape_configs.length,
+    );
   });
 
   it('scrapes exactly the Keel processes that serve metrics, at their service name and port', () => {
@@ -432,7 +538,12 @@ describe('Prometheus (ops/prometheus/prometheus.yml)', () => {
     expect(serves('cli/migrate-command.ts')).toBe(false);
     expect(read('api/metrics-route.ts')).toMatch(/app\.get\(\s*'\/metrics'/);
     const keel_jobs = prometheus.scrape_configs.filter((config) => config.job_name.startsWith('keel-'));
-    expect(keel_jobs.map((config) => config.job_name).sort()).toEqual(['keel-api', 'keel-audit', 'keel-connectors', 'keel-engine']);
+    expect(keel_jobs.map((config) => config.job_name).sort()).toEqual([
+      'keel-api',
+      'keel-audit',
+      'keel-connectors',
+      'keel-engine',
+    ]);
     const expected: Record<string, string> = {
       'keel-audit': `keel-audit:${keelConfig('keel-audit').metrics.port}`,
       'keel-engine': `keel-engine:${keelConfig('keel-engine').metrics.port}`,
@@ -440,7 +551,10 @@ describe('Prometheus (ops/prometheus/prometheus.yml)', () => {
       'keel-api': `keel-api:${keelConfig('keel-api').api.port}`,
     };
     for (const config of keel_jobs) {
-      expect(config.static_configs.flatMap((group) => group.targets), config.job_name).toEqual([expected[config.job_name]]);
+      expect(
+        config.static_configs.flatMap((group) => group.targets),
+        config.job_name,
+      ).toEqual([expected[config.job_name]]);
       expect(config.metrics_path ?? '/metrics').toBe('/metrics');
     }
     for (const config of prometheus.scrape_configs) {
@@ -451,15 +565,18 @@ describe('Prometheus (ops/prometheus/prometheus.yml)', () => {
     }
   });
 
-  it("authenticates to the API with the token that has the metrics scope", () => {
+  it('authenticates to the API with the token that has the metrics scope', () => {
     const api = job('keel-api')!;
     expect(api.authorization?.type).toBe('Bearer');
-    const mounted = service('prometheus').configs?.find((config) => config.target === api.authorization?.credentials_file);
+    const mounted = service('prometheus').configs?.find(
+      (config) => config.target === api.authorization?.credentials_file,
+    );
     expect(mounted).toBeDefined();
     for (const env of [{}, { KEEL_METRICS_TOKEN: 'a-token-for-the-scraper-only' }] as Record<string, string>[]) {
       const chosen = loadCompose(env);
       const content = chosen.configs?.[mounted!.source]?.content;
-      const tokens = loadConfig(interpolateAll(chosen.services['keel-api']!.environment as Record<string, string>, {})).api.tokens;
+      const tokens = loadConfig(interpolateAll(chosen.services['keel-api']!.environment as Record<string, string>, {}))
+        .api.tokens;
       expect(tokens.find((token) => token.token === content)?.scopes).toEqual(['metrics']);
     }
   });
@@ -467,7 +584,8 @@ describe('Prometheus (ops/prometheus/prometheus.yml)', () => {
 
 describe('Grafana provisioning', () => {
   const grafana = service('grafana');
-  const mountTarget = (source: string) => grafana.volumes?.find((volume) => volume.startsWith(`${source}:`))?.split(':')[1];
+  const mountTarget = (source: string) =>
+    grafana.volumes?.find((volume) => volume.startsWith(`${source}:`))?.split(':')[1];
 
   it('mounts the provisioning and dashboard folders', () => {
     expect(mountTarget('./ops/grafana/provisioning')).toBe('/etc/grafana/provisioning');
@@ -476,16 +594,27 @@ describe('Grafana provisioning', () => {
   });
 
   it('provisions the compose Prometheus as the default data source', () => {
-    const file = parse(read('ops/grafana/provisioning/datasources/prometheus.yml')) as { apiVersion: number; datasources: { uid: string; type: string; url: string; isDefault: boolean }[] };
+    const file = parse(read('ops/grafana/provisioning/datasources/prometheus.yml')) as {
+      apiVersion: number;
+      datasources: { uid: string; type: string; url: string; isDefault: boolean }[];
+    };
     expect(file.apiVersion).toBe(1);
     expect(file.datasources).toHaveLength(1);
     const [datasource] = file.datasources;
-    expect(datasource).toMatchObject({ uid: 'keel-prometheus', type: 'prometheus', url: 'http://prometheus:9090', isDefault: true });
+    expect(datasource).toMatchObject({
+      uid: 'keel-prometheus',
+      type: 'prometheus',
+      url: 'http://prometheus:9090',
+      isDefault: true,
+    });
     expect(publishedPorts('prometheus').map(([, , container]) => container)).toContain(9090);
   });
 
   it('loads the dashboards from the mounted folder', () => {
-    const file = parse(read('ops/grafana/provisioning/dashboards/keel.yml')) as { apiVersion: number; providers: { type: string; options: { path: string } }[] };
+    const file = parse(read('ops/grafana/provisioning/dashboards/keel.yml')) as {
+      apiVersion: number;
+      providers: { type: string; options: { path: string } }[];
+    };
     expect(file.apiVersion).toBe(1);
     const [provider] = file.providers;
     expect(provider!.type).toBe('file');
@@ -506,7 +635,8 @@ describe(`the Grafana dashboard (${dashboard_path})`, () => {
     for (const panel of query_panels) {
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
       expect(panel.datasource, panel.title).toEqual({ type: 'prometheus', uid: 'keel-prometheus' });
-      for (const target of panel.targets!) expect(target.datasource, panel.title).toEqual({ type: 'prometheus', uid: 'keel-prometheus' });
+      for (const target of panel.targets!)
+        expect(target.datasource, panel.title).toEqual({ type: 'prometheus', uid: 'keel-prometheus' });
     }
   });
 
@@ -518,14 +648,19 @@ describe(`the Grafana dashboard (${dashboard_path})`, () => {
       const labels = new Set(target_labels);
       for (const name of names) {
         const found = series.get(name);
-        expect(found, `${where}: ${name} is not a metric of engine, connectors, API or the process defaults`).toBeDefined();
+        expect(
+          found,
+          `${where}: ${name} is not a metric of engine, connectors, API or the process defaults`,
+        ).toBeDefined();
         for (const label of found!.info.labels) labels.add(label);
         if (found!.part === 'bucket') labels.add('le');
       }
-      for (const label of [...matcher_labels, ...grouping_labels.flat()]) expect(labels, `${where}: label ${label}`).toContain(label);
+      for (const label of [...matcher_labels, ...grouping_labels.flat()])
+        expect(labels, `${where}: label ${label}`).toContain(label);
       // The legend names only labels the result keeps.
       const kept = grouping_labels.length > 0 ? new Set(grouping_labels.flat()) : labels;
-      for (const match of (target.legendFormat ?? '').matchAll(/\{\{\s*(\w+)\s*\}\}/g)) expect(kept, `${where}: legend {{${match[1]}}}`).toContain(match[1]);
+      for (const match of (target.legendFormat ?? '').matchAll(/\{\{\s*(\w+)\s*\}\}/g))
+        expect(kept, `${where}: legend {{${match[1]}}}`).toContain(match[1]);
     }
   });
 
@@ -534,15 +669,25 @@ describe(`the Grafana dashboard (${dashboard_path})`, () => {
       const where = `${panel.title}: ${target.expr}`;
       for (const name of rated) {
         const found = series.get(name)!;
-        expect(found.info.type === 'counter' || found.part !== 'value', `${where}: rate of ${name} (${found.info.type})`).toBe(true);
+        expect(
+          found.info.type === 'counter' || found.part !== 'value',
+          `${where}: rate of ${name} (${found.info.type})`,
+        ).toBe(true);
       }
       for (const name of names) {
         const found = series.get(name)!;
-        if (found.part === 'bucket') expect(target.expr, `${where}: ${name} outside histogram_quantile`).toMatch(/^histogram_quantile\(/);
+        if (found.part === 'bucket')
+          expect(target.expr, `${where}: ${name} outside histogram_quantile`).toMatch(/^histogram_quantile\(/);
       }
       if (target.expr.startsWith('histogram_quantile(')) {
-        expect(names.every((name) => series.get(name)!.part === 'bucket' && series.get(name)!.info.type === 'histogram'), where).toBe(true);
-        expect(grouping_labels.some((labels) => labels.includes('le')), where).toBe(true);
+        expect(
+          names.every((name) => series.get(name)!.part === 'bucket' && series.get(name)!.info.type === 'histogram'),
+          where,
+        ).toBe(true);
+        expect(
+          grouping_labels.some((labels) => labels.includes('le')),
+          where,
+        ).toBe(true);
       }
     }
   });
@@ -562,8 +707,13 @@ describe(`the Grafana dashboard (${dashboard_path})`, () => {
     ]) {
       expect(used, name).toContain(name);
     }
-    const quantiles = (metric: string) => exprs.filter((expr) => expr.names.includes(metric)).map((expr) => /^histogram_quantile\(([\d.]+),/.exec(expr.target.expr)?.[1]);
-    expect(quantiles('keel_engine_ledger_request_duration_seconds_bucket')).toEqual(expect.arrayContaining(['0.5', '0.99']));
+    const quantiles = (metric: string) =>
+      exprs
+        .filter((expr) => expr.names.includes(metric))
+        .map((expr) => /^histogram_quantile\(([\d.]+),/.exec(expr.target.expr)?.[1]);
+    expect(quantiles('keel_engine_ledger_request_duration_seconds_bucket')).toEqual(
+      expect.arrayContaining(['0.5', '0.99']),
+    );
     expect(quantiles('keel_api_request_duration_seconds_bucket')).toEqual(expect.arrayContaining(['0.5', '0.99']));
     const dlq = exprs.find((expr) => expr.names.includes('keel_engine_events_dead_lettered_total'))!;
     expect(dlq.grouping_labels.flat()).toContain('reason');

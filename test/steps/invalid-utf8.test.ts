@@ -14,7 +14,15 @@ import { createKafka } from '../../platform/kafka.js';
 import { createLogger } from '../../platform/logger.js';
 import { generateEvents } from '../support/event-generator.js';
 import { example_events } from '../support/example-events.js';
-import { createTopics, kafkaBrokers, publish, readTopic, testKafka, uniqueTopics, waitForGroupCaughtUp } from '../support/kafka-test-kit.js';
+import {
+  createTopics,
+  kafkaBrokers,
+  publish,
+  readTopic,
+  testKafka,
+  uniqueTopics,
+  waitForGroupCaughtUp,
+} from '../support/kafka-test-kit.js';
 import { checkLedgerInvariants } from '../support/ledger-invariants.js';
 import { createTestDatabase } from '../support/postgres-test-kit.js';
 
@@ -39,53 +47,78 @@ function depositWithInvalidByte(): Buffer {
 }
 
 describe('one UTF-8 rule for the posting engine and the audit consumer', () => {
-  it('dead-letters a message that is not UTF-8 (payload_base64), does not store it, and both steps take the valid ones', { timeout: 180_000 }, async () => {
-    const kafka = testKafka();
-    const topics = uniqueTopics('utf8');
-    await createTopics(kafka, topics, 1);
-    const good_before = [validEvent(example_events.deposit), ...generateEvents(9, { seed: 1401 })];
-    const good_after = [...generateEvents(10, { seed: 1402 })];
-    const invalid = depositWithInvalidByte();
-    await publish(kafka, topics.events_topic, [...good_before, { key: 'binance/spot-main', value: invalid }, ...good_after]);
+  it(
+    'dead-letters a message that is not UTF-8 (payload_base64), does not store it, and both steps take the valid ones',
+    { timeout: 180_000 },
+    async () => {
+      const kafka = testKafka();
+      const topics = uniqueTopics('utf8');
+      await createTopics(kafka, topics, 1);
+      const good_before = [validEvent(example_events.deposit), ...generateEvents(9, { seed: 1401 })];
+      const good_after = [...generateEvents(10, { seed: 1402 })];
+      const invalid = depositWithInvalidByte();
+      await publish(kafka, topics.events_topic, [
+        ...good_before,
+        { key: 'binance/spot-main', value: invalid },
+        ...good_after,
+      ]);
 
-    const logger = createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'silent');
-    const ledger = new EmbeddedLedger();
-    const engine = new PostingEngine(createKafka({ brokers: kafkaBrokers(), client_id: 'keel-utf8-engine' }, logger), ledger, registry, createEngineMetrics(new Registry()), logger, {
-      ...topics,
-      events_partitions: 1,
-      session_timeout_ms: 6_000,
-    });
-    cleanup.push(() => engine.stop());
-    const database = await createTestDatabase({ migrated: true });
-    cleanup.push(() => database.drop());
-    const audit_group = `${topics.group_id}-audit`;
-    const consumer = new AuditConsumer(createKafka({ brokers: kafkaBrokers(), client_id: 'keel-utf8-audit' }, logger), database.pool, registry, logger, {
-      events_topic: topics.events_topic,
-      trade_records_topic: `${topics.events_topic}.trade-records`,
-      group_id: audit_group,
-      session_timeout_ms: 6_000,
-    });
-    cleanup.push(() => consumer.stop());
-    await Promise.all([engine.start(), consumer.start()]);
-    await waitForGroupCaughtUp(kafka, topics.events_topic, topics.group_id);
-    await waitForGroupCaughtUp(kafka, topics.events_topic, audit_group);
+      const logger = createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'silent');
+      const ledger = new EmbeddedLedger();
+      const engine = new PostingEngine(
+        createKafka({ brokers: kafkaBrokers(), client_id: 'keel-utf8-engine' }, logger),
+        ledger,
+        registry,
+        createEngineMetrics(new Registry()),
+        logger,
+        {
+          ...topics,
+          events_partitions: 1,
+          session_timeout_ms: 6_000,
+        },
+      );
+      cleanup.push(() => engine.stop());
+      const database = await createTestDatabase({ migrated: true });
+      cleanup.push(() => database.drop());
+      const audit_group = `${topics.group_id}-audit`;
+      const consumer = new AuditConsumer(
+        createKafka({ brokers: kafkaBrokers(), client_id: 'keel-utf8-audit' }, logger),
+        database.pool,
+        registry,
+        logger,
+        {
+          events_topic: topics.events_topic,
+          trade_records_topic: `${topics.events_topic}.trade-records`,
+          group_id: audit_group,
+          session_timeout_ms: 6_000,
+        },
+      );
+      cleanup.push(() => consumer.stop());
+      await Promise.all([engine.start(), consumer.start()]);
+      await waitForGroupCaughtUp(kafka, topics.events_topic, topics.group_id);
+      await waitForGroupCaughtUp(kafka, topics.events_topic, audit_group);
 
-    const letters = (await readTopic(kafka, topics.dlq_topic, 1)).map((message) => JSON.parse(message.value!) as DeadLetter);
-    expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({
-      code: 'KEEL_ERR_ENGINE_EVENT_MALFORMED',
-      reason: expect.stringContaining('not UTF-8'),
-      kind: 'invalid',
-      payload: null,
-      payload_base64: invalid.toString('base64'),
-      source: { topic: topics.events_topic, partition: 0, offset: String(good_before.length) },
-    });
+      const letters = (await readTopic(kafka, topics.dlq_topic, 1)).map(
+        (message) => JSON.parse(message.value!) as DeadLetter,
+      );
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({
+        code: 'KEEL_ERR_ENGINE_EVENT_MALFORMED',
+        reason: expect.stringContaining('not UTF-8'),
+        kind: 'invalid',
+        payload: null,
+        payload_base64: invalid.toString('base64'),
+        source: { topic: topics.events_topic, partition: 0, offset: String(good_before.length) },
+      });
 
-    const good = [...good_before, ...good_after];
-    const { rows } = await database.pool.query<{ event_id: string }>('select event_id from events order by source_offset');
-    expect(rows.map((row) => row.event_id)).toEqual(good.map((event) => event.id));
-    const report = await checkLedgerInvariants(ledger, good, registry);
-    expect(report.problems).toEqual([]);
-    expect(report.transfers).toBe(report.expected_transfers);
-  });
+      const good = [...good_before, ...good_after];
+      const { rows } = await database.pool.query<{ event_id: string }>(
+        'select event_id from events order by source_offset',
+      );
+      expect(rows.map((row) => row.event_id)).toEqual(good.map((event) => event.id));
+      const report = await checkLedgerInvariants(ledger, good, registry);
+      expect(report.problems).toEqual([]);
+      expect(report.transfers).toBe(report.expected_transfers);
+    },
+  );
 });

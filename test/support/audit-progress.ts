@@ -26,7 +26,8 @@ export async function untilSealed(pool: Pool, events: number, timeout_ms = 400_0
   for (;;) {
     const state = await sealProgress(pool);
     if (state.stored === events && state.folded && state.dirty === 0) return;
-    if (Date.now() > deadline_ms) throw new Error(`not sealed within ${timeout_ms} ms: ${JSON.stringify(state)} of ${events} events`);
+    if (Date.now() > deadline_ms)
+      throw new Error(`not sealed within ${timeout_ms} ms: ${JSON.stringify(state)} of ${events} events`);
     await new Promise((resolve) => setTimeout(resolve, poll_ms));
   }
 }

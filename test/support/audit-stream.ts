@@ -5,7 +5,11 @@
 import type { KeelEvent } from '../../engine/event-schema.js';
 import { generateEvents, seededRandom } from './event-generator.js';
 
-export type AuditStreamOptions = { seed: number; venue_accounts?: readonly (readonly [string, string])[]; start_time_ms?: number };
+export type AuditStreamOptions = {
+  seed: number;
+  venue_accounts?: readonly (readonly [string, string])[];
+  start_time_ms?: number;
+};
 
 export function auditStreamEvents(count: number, options: AuditStreamOptions): KeelEvent[] {
   const random = seededRandom(options.seed ^ 0x5eed);
@@ -18,14 +22,22 @@ export function auditStreamEvents(count: number, options: AuditStreamOptions): K
     const place = `${event.venue}\u0000${event.account}`;
     if (event.type === 'trade' && event.instrument.kind === 'spot') {
       const open = open_orders.get(place);
-      const joined = open !== undefined && random() < 0.5 ? open : { order_id: event.order_id, client_order_id: `c-${event.id}` };
+      const joined =
+        open !== undefined && random() < 0.5 ? open : { order_id: event.order_id, client_order_id: `c-${event.id}` };
       open_orders.set(place, joined);
       const fill: KeelEvent = { ...event, order_id: joined.order_id, client_order_id: joined.client_order_id };
       events.push(fill);
       if (joined.order_id === event.order_id) events.push(...orderStory(fill, random));
     } else if (event.type === 'deposit' && event.asset === 'ETH' && random() < 0.5) {
       const acquired_ms = Date.parse(time) - Math.floor(random() * 3_600_000);
-      events.push({ ...event, cost_basis: { amount: (random() * 2).toFixed(6), currency: 'BTC', acquired_at: new Date(acquired_ms).toISOString() } });
+      events.push({
+        ...event,
+        cost_basis: {
+          amount: (random() * 2).toFixed(6),
+          currency: 'BTC',
+          acquired_at: new Date(acquired_ms).toISOString(),
+        },
+      });
     } else {
       events.push(event);
     }
@@ -56,10 +68,27 @@ function orderStory(fill: Extract<KeelEvent, { type: 'trade' }>, random: () => n
     });
   }
   if (random() < 0.7) {
-    story.push({ ...common, id: `${fill.id}:risk`, time: at(-2_000), type: 'risk_check', client_order_id, checks: [{ name: 'notional', value: 10, limit: 100, passed: true }], approved: true });
+    story.push({
+      ...common,
+      id: `${fill.id}:risk`,
+      time: at(-2_000),
+      type: 'risk_check',
+      client_order_id,
+      checks: [{ name: 'notional', value: 10, limit: 100, passed: true }],
+      approved: true,
+    });
   }
   if (random() < 0.7) {
-    const order = { ...common, type: 'order' as const, client_order_id, order_id: fill.order_id, instrument: fill.instrument, side: fill.side, quantity: fill.quantity, order_type: 'limit' };
+    const order = {
+      ...common,
+      type: 'order' as const,
+      client_order_id,
+      order_id: fill.order_id,
+      instrument: fill.instrument,
+      side: fill.side,
+      quantity: fill.quantity,
+      order_type: 'limit',
+    };
     story.push({ ...order, id: `${fill.id}:order-new`, time: at(-2_000), status: 'new' });
     story.push({ ...order, id: `${fill.id}:order-filled`, time: at(4_000), status: 'filled' });
   }
@@ -70,8 +99,16 @@ function orderStory(fill: Extract<KeelEvent, { type: 'trade' }>, random: () => n
  * The events in an order of arrival: mostly by time, with `late_fraction` of them held back and
  * delivered up to `late_by_events` later, as venues and engines deliver them.
  */
-export function arrivalOrder(events: readonly KeelEvent[], seed: number, late_fraction: number, late_by_events = 200): KeelEvent[] {
+export function arrivalOrder(
+  events: readonly KeelEvent[],
+  seed: number,
+  late_fraction: number,
+  late_by_events = 200,
+): KeelEvent[] {
   const random = seededRandom(seed);
-  const positioned = events.map((event, index) => ({ event, position: index + (random() < late_fraction ? 1 + random() * late_by_events : 0) }));
+  const positioned = events.map((event, index) => ({
+    event,
+    position: index + (random() < late_fraction ? 1 + random() * late_by_events : 0),
+  }));
   return positioned.sort((left, right) => left.position - right.position).map((entry) => entry.event);
 }

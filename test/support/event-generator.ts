@@ -53,11 +53,19 @@ export function* generateEvents(count: number, options: GeneratorOptions): Gener
   for (let index = 0; index < count; index += 1) {
     time_ms += 1 + Math.floor(random() * 1000);
     const [venue, account] = pick(venue_accounts);
-    const envelope = { id: `${venue}:${account}:gen-${options.seed}:${index}`, time: new Date(time_ms).toISOString(), venue, account };
+    const envelope = {
+      id: `${venue}:${account}:gen-${options.seed}:${index}`,
+      time: new Date(time_ms).toISOString(),
+      venue,
+      account,
+    };
     const roll = random();
     if (roll < 0.5) {
       const market = pick(spot_markets);
-      const fees = random() < 0.8 ? [{ asset: pick(fee_assets), amount: random() < 0.1 ? rebate(decimal(0, 0.01, 6)) : decimal(0, 0.5, 6) }] : [];
+      const fees =
+        random() < 0.8
+          ? [{ asset: pick(fee_assets), amount: random() < 0.1 ? rebate(decimal(0, 0.01, 6)) : decimal(0, 0.5, 6) }]
+          : [];
       yield {
         ...envelope,
         type: 'trade',
@@ -75,7 +83,15 @@ export function* generateEvents(count: number, options: GeneratorOptions): Gener
       yield {
         ...envelope,
         type: 'trade',
-        instrument: { symbol: contract.symbol, kind: 'perpetual', base: contract.base, quote: contract.quote, settle: contract.settle, contract_size: contract.contract_size, inverse: contract.inverse },
+        instrument: {
+          symbol: contract.symbol,
+          kind: 'perpetual',
+          base: contract.base,
+          quote: contract.quote,
+          settle: contract.settle,
+          contract_size: contract.contract_size,
+          inverse: contract.inverse,
+        },
         side: random() < 0.5 ? 'buy' : 'sell',
         quantity: String(1 + Math.floor(random() * 100)),
         price: decimal(1_000, 60_000, 1),
@@ -85,27 +101,95 @@ export function* generateEvents(count: number, options: GeneratorOptions): Gener
       };
     } else if (roll < 0.72) {
       const contract = pick(perpetuals);
-      yield { ...envelope, type: 'funding', instrument: { symbol: contract.symbol, kind: 'perpetual', base: contract.base, quote: contract.quote, settle: contract.settle }, asset: contract.settle, amount: decimal(-5, 10, 6) };
+      yield {
+        ...envelope,
+        type: 'funding',
+        instrument: {
+          symbol: contract.symbol,
+          kind: 'perpetual',
+          base: contract.base,
+          quote: contract.quote,
+          settle: contract.settle,
+        },
+        asset: contract.settle,
+        amount: decimal(-5, 10, 6),
+      };
     } else if (roll < 0.76) {
       const contract = pick(perpetuals);
-      yield { ...envelope, type: 'settlement', instrument: { symbol: contract.symbol, kind: 'perpetual', base: contract.base, quote: contract.quote, settle: contract.settle }, asset: contract.settle, amount: decimal(-500, 1000, 4) };
+      yield {
+        ...envelope,
+        type: 'settlement',
+        instrument: {
+          symbol: contract.symbol,
+          kind: 'perpetual',
+          base: contract.base,
+          quote: contract.quote,
+          settle: contract.settle,
+        },
+        asset: contract.settle,
+        amount: decimal(-500, 1000, 4),
+      };
     } else if (roll < 0.82) {
-      yield { ...envelope, type: 'deposit', asset: pick(['USDT', 'BTC', 'ETH']), amount: decimal(1, 1000, 6), txid: `0x${index.toString(16)}` };
+      yield {
+        ...envelope,
+        type: 'deposit',
+        asset: pick(['USDT', 'BTC', 'ETH']),
+        amount: decimal(1, 1000, 6),
+        txid: `0x${index.toString(16)}`,
+      };
     } else if (roll < 0.86) {
-      yield { ...envelope, type: 'withdrawal', asset: pick(['USDT', 'BTC']), amount: decimal(0.1, 100, 6), fee: decimal(0, 1, 4) };
+      yield {
+        ...envelope,
+        type: 'withdrawal',
+        asset: pick(['USDT', 'BTC']),
+        amount: decimal(0.1, 100, 6),
+        fee: decimal(0, 1, 4),
+      };
     } else if (roll < 0.9) {
-      const others = venue_accounts.filter(([other_venue, other_account]) => other_venue !== venue || other_account !== account);
+      const others = venue_accounts.filter(
+        ([other_venue, other_account]) => other_venue !== venue || other_account !== account,
+      );
       if (others.length === 0) continue;
       const [to_venue, to_account] = pick(others);
-      yield { ...envelope, type: 'transfer', asset: pick(['USDT', 'BTC']), amount: decimal(0.01, 50, 6), to_venue, to_account };
+      yield {
+        ...envelope,
+        type: 'transfer',
+        asset: pick(['USDT', 'BTC']),
+        amount: decimal(0.01, 50, 6),
+        to_venue,
+        to_account,
+      };
     } else if (roll < 0.94) {
-      yield { ...envelope, type: 'margin', asset: 'USDT', amount: decimal(1, 500, 2), action: random() < 0.5 ? 'lock' : 'release' };
+      yield {
+        ...envelope,
+        type: 'margin',
+        asset: 'USDT',
+        amount: decimal(1, 500, 2),
+        action: random() < 0.5 ? 'lock' : 'release',
+      };
     } else if (roll < 0.97 || !options.include_non_money) {
-      yield { ...envelope, type: 'income', asset: pick(['USDT', 'BNB']), amount: decimal(0, 3, 6), kind: pick(['rebate', 'referral', 'interest', 'airdrop', 'other'] as const) };
+      yield {
+        ...envelope,
+        type: 'income',
+        asset: pick(['USDT', 'BNB']),
+        amount: decimal(0, 3, 6),
+        kind: pick(['rebate', 'referral', 'interest', 'airdrop', 'other'] as const),
+      };
     } else {
       const market = pick(spot_markets);
       const instrument = { symbol: market.symbol, kind: 'spot' as const, base: market.base, quote: market.quote };
-      yield { ...envelope, type: 'decision', client_order_id: `c-${index}`, strategy: 'mean-revert', strategy_version: '1.4.2', instrument, side: 'buy', quantity: '0.5', signals: { zscore: -2.1 }, rationale: 'price two sigma below mean' };
+      yield {
+        ...envelope,
+        type: 'decision',
+        client_order_id: `c-${index}`,
+        strategy: 'mean-revert',
+        strategy_version: '1.4.2',
+        instrument,
+        side: 'buy',
+        quantity: '0.5',
+        signals: { zscore: -2.1 },
+        rationale: 'price two sigma below mean',
+      };
     }
   }
 }

@@ -19,7 +19,9 @@ describe('ledger balances = an independent fold of the events (I3), and every le
     );
     await ledger.close();
     expect(report.events.rejected).toBe(0);
-    const ledger_balances = new Map(report.accounts.map((row) => [`${row.venue}|${row.account}|${row.type}|${row.asset}`, row.balance]));
+    const ledger_balances = new Map(
+      report.accounts.map((row) => [`${row.venue}|${row.account}|${row.type}|${row.asset}`, row.balance]),
+    );
     expect(ledger_balances).toEqual(foldEvents(events));
     const debits_minus_credits_by_asset = new Map<string, bigint>();
     for (const row of report.accounts) {

@@ -2,7 +2,14 @@
 // written from DESIGN.md §4 directly, sharing nothing with the posting rules but exact decimal
 // arithmetic, so that "ledger balance = fold of the log" (invariant I3) tests the rules too.
 import type { KeelEvent } from '../../engine/event-schema.js';
-import { addDecimals, formatDecimal, multiplyDecimals, negateDecimal, parseDecimal, type Decimal } from '../../ledger/money.js';
+import {
+  addDecimals,
+  formatDecimal,
+  multiplyDecimals,
+  negateDecimal,
+  parseDecimal,
+  type Decimal,
+} from '../../ledger/money.js';
 
 export type FoldKey = `${string}|${string}|${string}|${string}`;
 

@@ -11,7 +11,12 @@ export type PdfText = { pages: string[]; text: string; info: Record<string, unkn
 
 /** Every page's text, items joined by spaces and runs of whitespace collapsed. */
 export async function readPdfText(bytes: Buffer): Promise<PdfText> {
-  const pdf = await getDocument({ data: new Uint8Array(bytes), verbosity: 0, standardFontDataUrl: standard_fonts, isEvalSupported: false }).promise;
+  const pdf = await getDocument({
+    data: new Uint8Array(bytes),
+    verbosity: 0,
+    standardFontDataUrl: standard_fonts,
+    isEvalSupported: false,
+  }).promise;
   try {
     const pages: string[] = [];
     for (let number = 1; number <= pdf.numPages; number += 1) {
@@ -48,7 +53,12 @@ export function unbroken(text: string): string {
 /** One page as PNG (for a look at the layout); null when the canvas package is not installed. */
 export async function renderPagePng(bytes: Buffer, page_number: number, scale = 1.5): Promise<Buffer | null> {
   // Optional (pdfjs-dist's optional dependency, a native build): typed here, not imported by name.
-  type Canvas = { width: number; height: number; getContext(kind: '2d'): { fillStyle: string; fillRect(x: number, y: number, width: number, height: number): void }; toBuffer(type: 'image/png'): Buffer };
+  type Canvas = {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { fillStyle: string; fillRect(x: number, y: number, width: number, height: number): void };
+    toBuffer(type: 'image/png'): Buffer;
+  };
   let canvas_module: { createCanvas(width: number, height: number): Canvas };
   try {
     const name = '@napi-rs/canvas';
@@ -56,7 +66,12 @@ export async function renderPagePng(bytes: Buffer, page_number: number, scale = 
   } catch {
     return null;
   }
-  const pdf = await getDocument({ data: new Uint8Array(bytes), verbosity: 0, standardFontDataUrl: standard_fonts, isEvalSupported: false }).promise;
+  const pdf = await getDocument({
+    data: new Uint8Array(bytes),
+    verbosity: 0,
+    standardFontDataUrl: standard_fonts,
+    isEvalSupported: false,
+  }).promise;
   try {
     const page = await pdf.getPage(page_number);
     const viewport = page.getViewport({ scale });

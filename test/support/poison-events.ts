@@ -11,14 +11,21 @@ const raw_depth = 5_000;
 export function poisonEvents(): PoisonEvent[] {
   const nested = `${'['.repeat(raw_depth)}${']'.repeat(raw_depth)}`;
   return [
-    poison('fee of 1e999', { ...example_events.trade, id: 'poison:fee-1e999', fees: [{ asset: 'USDT', amount: '1e999' }] }, 'fees.0.amount'),
+    poison(
+      'fee of 1e999',
+      { ...example_events.trade, id: 'poison:fee-1e999', fees: [{ asset: 'USDT', amount: '1e999' }] },
+      'fees.0.amount',
+    ),
     poison('deposit of 1e999', { ...example_events.deposit, id: 'poison:deposit-1e999', amount: '1e999' }, 'amount'),
     poison('id with NUL', { ...example_events.deposit, id: 'poison:nul\u0000' }, 'id'),
     poison('id with a lone surrogate', { ...example_events.deposit, id: 'poison:surrogate\ud800' }, 'id'),
     {
       name: `raw nested ${raw_depth} deep`,
       // JSON.stringify itself overflows the stack on such a value: the text is written by hand.
-      text: JSON.stringify({ ...example_events.deposit, id: 'poison:deep', raw: 0 }).replace('"raw":0', `"raw":${nested}`),
+      text: JSON.stringify({ ...example_events.deposit, id: 'poison:deep', raw: 0 }).replace(
+        '"raw":0',
+        `"raw":${nested}`,
+      ),
       id: 'poison:deep',
       path: 'raw',
     },

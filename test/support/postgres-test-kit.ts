@@ -11,7 +11,9 @@ export const migrations_directory = join(import.meta.dirname, '..', '..', 'migra
 export function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (url === undefined || url === '') {
-    throw new Error('DATABASE_URL is not set: start PostgreSQL with `bash scripts/services.sh start` (npm test does it by itself)');
+    throw new Error(
+      'DATABASE_URL is not set: start PostgreSQL with `bash scripts/services.sh start` (npm test does it by itself)',
+    );
   }
   return url;
 }
@@ -63,7 +65,12 @@ export function withDatabase(url: string, database: string): string {
 }
 
 /** The names of the triggers that guard the audit log (migrations/0001_audit_store.sql). */
-const audit_log_triggers = ['audit_log_no_update', 'audit_log_no_delete', 'audit_log_no_truncate', 'audit_log_insert_extends_chain'];
+const audit_log_triggers = [
+  'audit_log_no_update',
+  'audit_log_no_delete',
+  'audit_log_no_truncate',
+  'audit_log_insert_extends_chain',
+];
 
 /**
  * Runs `sql` as an attacker with full database access would: the table owner (a superuser here)
@@ -75,7 +82,8 @@ export async function tamperWithAuditLog(pool: Pool, sql: string, parameters: un
     inTransaction(client, async () => {
       await client.query('alter table audit_log disable trigger user');
       await client.query(sql, parameters);
-      for (const trigger of audit_log_triggers) await client.query(`alter table audit_log enable always trigger ${trigger}`);
+      for (const trigger of audit_log_triggers)
+        await client.query(`alter table audit_log enable always trigger ${trigger}`);
     }),
   );
 }

@@ -11,7 +11,9 @@ export type KeelRun = { code: number; stdout: string; stderr: string };
 
 /** `env` is laid over this process's environment; a variable given as undefined is removed. */
 export async function runKeel(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<KeelRun> {
-  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const merged = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main_path, ...args], { env: merged });
     return { code: 0, stdout, stderr };
