@@ -7,7 +7,7 @@ import { generateEvents } from '../test/support/event-generator.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres-test-kit.js';
 import {
   changedRecords,
-  currentRecordVersions,
+  currentVersionsOf,
   currentTradeRecords,
   loadEvents,
   storeChangedRecords,
@@ -36,7 +36,15 @@ function inClientTransaction<T>(work: (client: PoolClient) => Promise<T>): Promi
 /** Stores what changed of `records` and says which versions it stored. */
 async function storeChanged(records: readonly TradeRecord[]): Promise<[string, number][]> {
   return inClientTransaction(async (client) => {
-    const changed = [...changedRecords(records, await currentRecordVersions(client))];
+    const changed = [
+      ...changedRecords(
+        records,
+        await currentVersionsOf(
+          client,
+          records.map((record) => record.trade_id),
+        ),
+      ),
+    ];
     await storeChangedRecords(client, changed);
     return changed.map((entry) => [entry.trade_id, entry.version]);
   });

@@ -1,6 +1,6 @@
 // Reading the derived lot tables of the audit store (`lots`, `disposals`) a page at a time. They
-// are a view of the events that the seal keeps in line with the lot report (audit-store.ts:
-// syncLots); here they are only read. Quantities and money come back as exact decimal strings
+// are what the streaming fold wrote (fold-store.ts: writeFoldOutput, rewound from a time when a
+// late event re-folds); here they are only read. Quantities and money come back as exact decimal strings
 // (numeric::text), times as ISO-8601 UTC with milliseconds.
 import type { Queryable } from '../platform/postgres.js';
 
