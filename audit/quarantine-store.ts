@@ -1,4 +1,4 @@
-// The quarantine's SQL (migrations/0005_quarantine.sql): an event the audit store cannot store or
+// The quarantine's SQL (migrations/0004_quarantine.sql): an event the audit store cannot store or
 // fold is kept aside with its code and reason, and each move in or out is appended to the audit
 // log. `original` is JSON text (JSON.stringify escapes NUL and lone surrogates, which PostgreSQL
 // text refuses raw); audit entries name the row and the original's SHA-256, never the text itself.

@@ -22,7 +22,9 @@ afterEach(async () => {
 
 /** The shipped migrations' names, and the number a migration added after them would take. */
 const shipped = readMigrations(migrations_directory).map((migration) => migration.name);
-const next_number = String(shipped.length + 1).padStart(4, '0');
+const next_number = String(
+  Math.max(...readMigrations(migrations_directory).map((migration) => migration.number)) + 1,
+).padStart(4, '0');
 
 function copyOfMigrations(): string {
   const directory = mkdtempSync(join(tmpdir(), 'keel-migrations-'));
