@@ -48,7 +48,6 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     },
   });
   const metrics_server = await startMetricsServer(metrics_registry, config.metrics.host, config.metrics.port);
-  logger.info({ metrics: metricsUrl(metrics_server) }, 'keel audit starting');
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping: finishing the batch in flight');
@@ -57,6 +56,8 @@ export async function auditCommand(context: CommandContext): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // Said once the signal handlers exist: a SIGTERM right after this line stops it cleanly.
+  logger.info({ metrics: metricsUrl(metrics_server) }, 'keel audit starting');
   try {
     // Standing by (another process writes the store) lasts until it stops or this one is told to.
     await Promise.race([consumer.start(), stopped]);
